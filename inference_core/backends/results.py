@@ -1,0 +1,77 @@
+"""Building RunResults: shared by every backend so metrics are computed one way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from inference_core.environment import collect_environment
+from inference_core.metrics import timing_metrics
+from inference_core.types import ModelSpec, RunResult, Settings
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def failed_result(spec: ModelSpec | None, settings: Settings, backend: str, message: str, **extra: Any) -> RunResult:
+    """A lane that could not run: ``ok=False`` with a plain message."""
+    return RunResult(
+        model=spec.key if spec else extra.pop("model", "?"),
+        model_name=spec.name if spec else extra.pop("model_name", "?"),
+        settings=settings,
+        ok=False,
+        error=message,
+        backend=backend,
+        params_m=spec.params_m if spec else None,
+        started_at=extra.pop("started_at", now_iso()),
+        environment=collect_environment(),
+        **extra,
+    )
+
+
+def measured_result(
+    spec: ModelSpec,
+    settings: Settings,
+    backend: str,
+    *,
+    text: str,
+    tokens_in: int,
+    token_times_s: Sequence[float],
+    stopped: bool = False,
+    **extra: Any,
+) -> RunResult:
+    """A finished lane: timing metrics derived from per-token times (offsets from start)."""
+    timing = timing_metrics(token_times_s, tokens_in)
+    return RunResult(
+        model=spec.key,
+        model_name=spec.name,
+        settings=settings,
+        ok=True,
+        stopped=stopped,
+        backend=backend,
+        text=text,
+        tokens_in=tokens_in,
+        tokens_out=len(token_times_s),
+        token_times_s=tuple(token_times_s),
+        params_m=extra.pop("params_m", spec.params_m),
+        environment=collect_environment(),
+        ttft_s=timing.ttft_s,
+        e2e_s=timing.e2e_s,
+        tpot_s=timing.tpot_s,
+        itl_s=timing.itl_s,
+        itl_p50_s=timing.itl_p50_s,
+        itl_p95_s=timing.itl_p95_s,
+        decode_tok_per_s=timing.decode_tok_per_s,
+        prefill_tok_per_s=timing.prefill_tok_per_s,
+        **extra,
+    )
+
+
+def plain_error(exc: BaseException) -> str:
+    """One line a user can act on, without a traceback."""
+    if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
+        return "out of memory: choose a smaller model, bfloat16 or int8, or the sequential mode"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__

@@ -1,0 +1,220 @@
+"""Local generation with transformers, timed per token on the generation thread."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from threading import Event
+from typing import Any
+
+from transformers.generation.streamers import BaseStreamer
+
+from inference_core.backends import BackendContext, EventSink, register_backend
+from inference_core.backends.results import failed_result, measured_result, now_iso, plain_error
+from inference_core.memory import PeakRssSampler, cuda_peak_mb, kv_cache_bytes
+from inference_core.types import (
+    GenerationRequest,
+    ModelSpec,
+    RunResult,
+    Settings,
+    StatusEvent,
+    TokenEvent,
+)
+from inference_core.weights import LoadedModel
+
+
+class TimestampStreamer(BaseStreamer):
+    """Stamps each generated token with ``perf_counter`` where generate produces it.
+
+    ``generate`` first puts the prompt ids; those are skipped, so a BOS token is never
+    counted as generated.
+    """
+
+    def __init__(self, on_token: Callable[[int, float], None]) -> None:
+        self._on_token = on_token
+        self._prompt_seen = False
+
+    def put(self, value: Any) -> None:
+        stamp = time.perf_counter()
+        if not self._prompt_seen:
+            self._prompt_seen = True
+            return
+        for token_id in value.reshape(-1).tolist():
+            self._on_token(int(token_id), stamp)
+
+    def end(self) -> None:
+        return None
+
+
+def _stop_criteria(stop: Event) -> Any:
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class StopOnEvent(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([StopOnEvent()])
+
+
+def prompt_ids(tokenizer: Any, prompt: str, chat: bool) -> list[int]:
+    """Token ids of a prompt: the chat template for chat models, plain text otherwise."""
+    if chat and getattr(tokenizer, "chat_template", None):
+        encoded = tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}], add_generation_prompt=True, return_dict=True
+        )
+        return list(encoded["input_ids"])
+    return list(tokenizer(prompt)["input_ids"])
+
+
+def generation_config(loaded: LoadedModel, settings: Settings) -> Any:
+    """A fresh config, so a model's own sampling defaults never change the comparison."""
+    from transformers import GenerationConfig
+
+    own = loaded.model.generation_config
+    eos = own.eos_token_id if own.eos_token_id is not None else loaded.tokenizer.eos_token_id
+    pad = loaded.tokenizer.pad_token_id
+    sampling = {} if settings.greedy else {"temperature": settings.temperature, "top_p": settings.top_p}
+    return GenerationConfig(
+        max_new_tokens=settings.max_new_tokens,
+        min_new_tokens=settings.min_new_tokens or None,
+        do_sample=not settings.greedy,
+        eos_token_id=eos,
+        pad_token_id=pad if pad is not None else (eos[0] if isinstance(eos, list) else eos),
+        **sampling,
+    )
+
+
+class _TextAssembler:
+    """Turns token ids into text deltas; holds back incomplete UTF-8 sequences."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+        self.ids: list[int] = []
+        self.text = ""
+
+    def add(self, token_id: int) -> str:
+        self.ids.append(token_id)
+        text = self._tokenizer.decode(self.ids, skip_special_tokens=True)
+        if text.endswith("\ufffd"):
+            return ""
+        delta = text[len(self.text) :] if text.startswith(self.text) else ""
+        self.text = text
+        return delta
+
+
+@register_backend("transformers")
+class TransformersBackend:
+    """Runs ``model.generate`` on the calling thread with a timestamping streamer."""
+
+    name = "transformers"
+
+    def __init__(self, context: BackendContext) -> None:
+        self._pool = context.pool
+
+    def run(
+        self,
+        lane: int,
+        spec: ModelSpec,
+        request: GenerationRequest,
+        on_event: EventSink,
+        stop: Event,
+    ) -> RunResult:
+        settings = request.settings
+        started_at = now_iso()
+        try:
+            on_event(StatusEvent(lane, "loading", "preparing model", 0.0))
+            load_started = time.perf_counter()
+            loaded = self._pool.get(spec, settings, lambda msg, frac: on_event(StatusEvent(lane, "loading", msg, frac)))
+            load_s = time.perf_counter() - load_started
+            with loaded.lock:
+                return self._generate(lane, loaded, request, on_event, stop, load_s, started_at)
+        except Exception as exc:  # a backend never raises into its caller
+            on_event(StatusEvent(lane, "error", plain_error(exc)))
+            return failed_result(spec, settings, self.name, plain_error(exc), started_at=started_at)
+
+    def _generate(
+        self,
+        lane: int,
+        loaded: LoadedModel,
+        request: GenerationRequest,
+        on_event: EventSink,
+        stop: Event,
+        load_s: float,
+        started_at: str,
+    ) -> RunResult:
+        import torch
+
+        spec, settings = loaded.spec, request.settings
+        previous_threads = torch.get_num_threads()
+        if settings.threads:
+            torch.set_num_threads(settings.threads)
+        try:
+            ids = prompt_ids(loaded.tokenizer, request.prompt, spec.chat)
+            needed = len(ids) + settings.max_new_tokens
+            if needed > spec.context_length:
+                message = (
+                    f"prompt ({len(ids)} tokens) + max_new_tokens ({settings.max_new_tokens}) "
+                    f"exceeds the context length of {spec.name} ({spec.context_length} tokens)"
+                )
+                on_event(StatusEvent(lane, "error", message))
+                return failed_result(spec, settings, self.name, message, started_at=started_at)
+            device = loaded.model.device
+            input_ids = torch.tensor([ids], device=device)
+            assembler = _TextAssembler(loaded.tokenizer)
+            times: list[float] = []
+            start = 0.0
+
+            def on_token(token_id: int, stamp: float) -> None:
+                if not times:
+                    on_event(StatusEvent(lane, "decoding"))
+                times.append(stamp - start)
+                delta = assembler.add(token_id)
+                on_event(TokenEvent(lane, len(times) - 1, token_id, delta, stamp, stamp - start))
+
+            if not settings.greedy:
+                torch.manual_seed(settings.seed)
+            if device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats()
+            on_event(StatusEvent(lane, "prefill", f"{len(ids)} prompt tokens"))
+            with PeakRssSampler() as rss, torch.inference_mode():
+                if device.type == "cuda":
+                    torch.cuda.synchronize()
+                start = time.perf_counter()
+                if not stop.is_set():
+                    loaded.model.generate(
+                        input_ids=input_ids,
+                        attention_mask=torch.ones_like(input_ids),
+                        generation_config=generation_config(loaded, settings),
+                        streamer=TimestampStreamer(on_token),
+                        stopping_criteria=_stop_criteria(stop),
+                    )
+        finally:
+            torch.set_num_threads(previous_threads)
+        stopped = stop.is_set()
+        on_event(StatusEvent(lane, "stopped" if stopped else "done"))
+        notes = []
+        cuda_mb = cuda_peak_mb() if device.type == "cuda" else None
+        if cuda_mb is not None:
+            notes.append(f"CUDA peak allocated {cuda_mb:.0f} MB")
+        return measured_result(
+            spec,
+            settings,
+            self.name,
+            text=loaded.tokenizer.decode(assembler.ids, skip_special_tokens=True),
+            tokens_in=len(ids),
+            token_times_s=times,
+            stopped=stopped,
+            peak_rss_mb=rss.peak_mb,
+            rss_delta_mb=rss.delta_mb,
+            weights_mb=loaded.weights_mb,
+            kv_cache_mb=kv_cache_bytes(loaded.model.config, len(ids) + len(times), settings.dtype) / 2**20,
+            load_s=load_s,
+            params_m=spec.params_m or _count_params_m(loaded.model),
+            started_at=started_at,
+            notes=tuple(notes),
+        )
+
+
+def _count_params_m(model: Any) -> float:
+    return sum(p.numel() for p in model.parameters()) / 1e6

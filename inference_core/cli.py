@@ -1,0 +1,178 @@
+"""``python -m inference_core``: the same engine as the app, headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from inference_core.catalog import (
+    ModelReferenceError,
+    builtin_models,
+    lane_settings,
+    resolve_reference,
+    split_lane,
+)
+from inference_core.runner import MODES, Lane
+from inference_core.types import RunResult, Settings, StatusEvent, TokenEvent
+
+SUMMARY_FIELDS = (
+    ("tokens_in", "{:d}"),
+    ("tokens_out", "{:d}"),
+    ("ttft_s", "{:.3f}"),
+    ("tpot_s", "{:.4f}"),
+    ("e2e_s", "{:.2f}"),
+    ("decode_tok_per_s", "{:.1f}"),
+    ("prefill_tok_per_s", "{:.0f}"),
+    ("peak_rss_mb", "{:.0f}"),
+    ("weights_mb", "{:.0f}"),
+    ("usd_per_1m_out", "{:.2f}"),
+)
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line, exit status 2."""
+
+
+def _settings_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--min-new-tokens", type=int, default=0)
+    parser.add_argument("--temperature", type=float, default=0.0)
+    parser.add_argument("--top-p", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dtype", default="float32", help="float32, bfloat16 (float16 on CUDA)")
+    parser.add_argument("--quantize", default="none", help="none or int8 (CPU)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--threads", type=int, default=None)
+
+
+def base_settings(args: argparse.Namespace) -> Settings:
+    try:
+        return Settings(
+            dtype=args.dtype,
+            quantize=args.quantize,
+            device=args.device,
+            threads=args.threads,
+            max_new_tokens=args.max_new_tokens,
+            min_new_tokens=args.min_new_tokens,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def parse_lanes(texts: Sequence[str], base: Settings) -> list[Lane]:
+    """``REF[:key=value,...]`` -> validated lanes; any bad one is a UsageError."""
+    if not texts:
+        raise UsageError("give at least one --model")
+    models = builtin_models()
+    lanes = []
+    for text in texts:
+        ref, overrides = split_lane(text)
+        try:
+            spec = resolve_reference(ref, models)
+            if not spec.available:
+                raise ModelReferenceError(f"{spec.name} is not available here: {spec.unavailable_reason}")
+            lanes.append(Lane(ref, lane_settings(base, overrides)))
+        except ValueError as exc:
+            raise UsageError(f"--model {text}: {exc}") from None
+    return lanes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m inference_core", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    models = commands.add_parser("models", help="list the catalog with availability")
+    models.add_argument("--json", action="store_true")
+
+    comp = commands.add_parser("compare", help="run one prompt on several models")
+    comp.add_argument("--prompt", required=True)
+    comp.add_argument("--model", action="append", default=[], metavar="REF[:key=value,...]")
+    comp.add_argument("--mode", choices=MODES, default="sequential")
+    comp.add_argument("--json", action="store_true", help="print one JSON object per lane")
+    _settings_args(comp)
+    return parser
+
+
+def _print_models(as_json: bool) -> None:
+    specs = builtin_models()
+    if as_json:
+        for spec in specs:
+            print(json.dumps(spec.__dict__))
+        return
+    for spec in specs:
+        params = f"{spec.params_m:,.0f}M" if spec.params_m else "?"
+        status = "available" if spec.available else f"unavailable: {spec.unavailable_reason}"
+        print(f"{spec.key:26} {params:>7}  {spec.source:9} {spec.license:14} {status}")
+
+
+def _format_summary(result: RunResult) -> str:
+    if not result.ok:
+        return f"error: {result.error}"
+    parts = []
+    for name, pattern in SUMMARY_FIELDS:
+        value = getattr(result, name)
+        if value is not None:
+            parts.append(f"{name}={pattern.format(value)}")
+    return ("stopped  " if result.stopped else "") + "  ".join(parts)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from inference_core.backends import BackendContext
+    from inference_core.pricing import default_pricer
+    from inference_core.runner import compare
+
+    if not args.prompt.strip():
+        raise UsageError("--prompt must not be empty")
+    lanes = parse_lanes(args.model, base_settings(args))
+    streaming = not args.json
+
+    def on_event(event: TokenEvent | StatusEvent) -> None:
+        if not streaming:
+            return
+        if isinstance(event, TokenEvent):
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+        elif event.state == "prefill":
+            print(f"\n== lane {event.lane}: {lanes[event.lane].ref}", flush=True)
+        elif event.state == "error":
+            print(f"\n== lane {event.lane}: {lanes[event.lane].ref}: error: {event.detail}")
+
+    results = compare(
+        args.prompt,
+        lanes,
+        context=BackendContext(),
+        mode=args.mode,
+        on_event=on_event,
+        finalize=default_pricer(),
+    )
+    if args.json:
+        for result in results:
+            print(json.dumps(result.to_dict()))
+    else:
+        print("\n")
+        for lane, result in zip(lanes, results, strict=True):
+            print(f"{lane.ref}: {_format_summary(result)}")
+    return 0 if any(r.ok for r in results) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers: dict[str, Any] = {
+        "models": lambda a: _print_models(a.json) or 0,
+        "compare": _run_compare,
+    }
+    try:
+        return handlers[args.command](args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

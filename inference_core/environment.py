@@ -1,0 +1,55 @@
+"""The machine a figure was measured on; recorded with every run."""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+from importlib import metadata
+from typing import Any
+
+import psutil
+
+PACKAGES = ("torch", "transformers", "accelerate", "streamlit", "gguf")
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@functools.cache
+def _static_environment() -> dict[str, Any]:
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {
+        "machine": platform.node(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "ram_mb": round(psutil.virtual_memory().total / 2**20),
+        "gpu": gpu,
+        "versions": {name: _version(name) for name in PACKAGES},
+    }
+
+
+def collect_environment() -> dict[str, Any]:
+    """Static facts (cached) plus the thread count in force right now."""
+    import torch
+
+    return {**_static_environment(), "torch_threads": torch.get_num_threads()}

@@ -1,0 +1,118 @@
+"""Token timestamps -> latency and throughput metrics, and aggregation over repeats.
+
+Conventions (vLLM's): TTFT = request start -> first generated token (queue + prefill);
+TPOT = (e2e - ttft) / (tokens_out - 1); ITL = the gaps between consecutive tokens, so
+TTFT never leaks into ITL and ``len(itl_s) == tokens_out - 1``.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+METRIC_FORMULAS: dict[str, str] = {
+    "tokens_in": "prompt tokens after the chat template (token ids)",
+    "tokens_out": "generated token ids (EOS included when produced)",
+    "ttft_s": "request start -> first generated token (queue + prefill)",
+    "tpot_s": "(e2e_s - ttft_s) / (tokens_out - 1)",
+    "itl_p50_s": "median of the gaps between consecutive tokens",
+    "itl_p95_s": "95th percentile of the gaps between consecutive tokens",
+    "e2e_s": "request start -> last generated token",
+    "decode_tok_per_s": "(tokens_out - 1) / (e2e_s - ttft_s)",
+    "prefill_tok_per_s": "tokens_in / ttft_s",
+    "peak_rss_mb": "peak process resident memory during the run, sampled every 10 ms",
+    "rss_delta_mb": "peak_rss_mb - resident memory just before the run",
+    "weights_mb": "bytes of the loaded parameters (tied weights counted once)",
+    "kv_cache_mb": "2 * layers * kv_heads * head_dim * bytes * (tokens_in + tokens_out)",
+    "load_s": "time this run waited for its model (0 when already loaded)",
+    "usd_per_1m_in": "hourly_usd / (prefill_tok_per_s * 3600) * 1e6 / utilization",
+    "usd_per_1m_out": "hourly_usd / (decode_tok_per_s * 3600) * 1e6 / utilization",
+    "usd_answer": "tokens_in * usd_per_1m_in / 1e6 + tokens_out * usd_per_1m_out / 1e6",
+}
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Linear-interpolated percentile (q in 0..100); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+@dataclass(frozen=True)
+class TimingMetrics:
+    ttft_s: float | None
+    e2e_s: float | None
+    tpot_s: float | None
+    itl_s: tuple[float, ...]
+    itl_p50_s: float | None
+    itl_p95_s: float | None
+    decode_tok_per_s: float | None
+    prefill_tok_per_s: float | None
+
+
+def timing_metrics(token_times_s: Sequence[float], tokens_in: int) -> TimingMetrics:
+    """Metrics from token times measured as offsets from the request start."""
+    if not token_times_s:
+        return TimingMetrics(None, None, None, (), None, None, None, None)
+    ttft = token_times_s[0]
+    e2e = token_times_s[-1]
+    itl = tuple(b - a for a, b in zip(token_times_s, token_times_s[1:], strict=False))
+    decode_s = e2e - ttft
+    tpot = decode_s / len(itl) if itl else None
+    decode_rate = len(itl) / decode_s if itl and decode_s > 0 else None
+    prefill_rate = tokens_in / ttft if ttft > 0 and tokens_in else None
+    return TimingMetrics(
+        ttft_s=ttft,
+        e2e_s=e2e,
+        tpot_s=tpot,
+        itl_s=itl,
+        itl_p50_s=percentile(itl, 50),
+        itl_p95_s=percentile(itl, 95),
+        decode_tok_per_s=decode_rate,
+        prefill_tok_per_s=prefill_rate,
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Median and spread of repeated measurements of one quantity."""
+
+    n: int
+    median: float
+    low: float
+    high: float
+    ci_low: float
+    ci_high: float
+    cv: float
+
+    @property
+    def noisy(self) -> bool:
+        """True when the coefficient of variation is above 10%."""
+        return self.cv > 0.10
+
+
+def summarize(values: Sequence[float], *, seed: int = 0, resamples: int = 1000) -> Summary | None:
+    """Median, min-max and a bootstrap 95% interval of the median."""
+    clean = [v for v in values if v is not None]
+    if not clean:
+        return None
+    med = statistics.median(clean)
+    mean = statistics.fmean(clean)
+    cv = statistics.pstdev(clean) / mean if len(clean) > 1 and mean else 0.0
+    rng = random.Random(seed)
+    medians = sorted(statistics.median(rng.choices(clean, k=len(clean))) for _ in range(resamples))
+    return Summary(
+        n=len(clean),
+        median=med,
+        low=min(clean),
+        high=max(clean),
+        ci_low=percentile(medians, 2.5) or med,
+        ci_high=percentile(medians, 97.5) or med,
+        cv=cv,
+    )

@@ -1,0 +1,194 @@
+"""Frozen value types shared by the engine, the CLI and the pages.
+
+Validation lives in ``__post_init__`` and names the offending field, so a bad value
+becomes a one-line message wherever it was typed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+DTYPES = ("float32", "bfloat16", "float16")
+QUANTIZATIONS = ("none", "int8")
+DEVICES = ("cpu", "cuda")
+SOURCES = ("packaged", "hub", "local", "gguf", "endpoint", "replay")
+LANE_STATES = ("waiting", "loading", "prefill", "decoding", "done", "stopped", "error")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model the app can run: where its weights come from and what it is."""
+
+    key: str
+    name: str
+    source: str
+    location: str
+    params_m: float | None = None
+    license: str = "unknown"
+    context_length: int = 2048
+    chat: bool = True
+    available: bool = True
+    unavailable_reason: str = ""
+    revision: str | None = None
+    gguf_file: str = ""
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            raise ValueError("key must not be empty")
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {self.source!r}")
+        if self.context_length < 1:
+            raise ValueError(f"context_length must be at least 1, got {self.context_length}")
+        if self.params_m is not None and self.params_m <= 0:
+            raise ValueError(f"params_m must be positive, got {self.params_m}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a model is loaded and how it generates; every field is a comparison axis."""
+
+    dtype: str = "float32"
+    quantize: str = "none"
+    device: str = "cpu"
+    threads: int | None = None
+    max_new_tokens: int = 64
+    min_new_tokens: int = 0
+    temperature: float = 0.0
+    top_p: float = 1.0
+    seed: int = 0
+    engine: str = "transformers"
+
+    def __post_init__(self) -> None:
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
+        if self.quantize not in QUANTIZATIONS:
+            raise ValueError(f"quantize must be one of {', '.join(QUANTIZATIONS)}, got {self.quantize!r}")
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.quantize == "int8" and self.device != "cpu":
+            raise ValueError("quantize=int8 (dynamic quantization) runs on the CPU only")
+        if self.quantize == "int8" and self.dtype != "float32":
+            raise ValueError("quantize=int8 needs dtype=float32 (int8 weights, float32 activations)")
+        if self.dtype == "float16" and self.device != "cuda":
+            raise ValueError("dtype=float16 needs device=cuda (CPU float16 matmuls are very slow)")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be at least 1, got {self.threads}")
+        if self.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
+        if not 0 <= self.min_new_tokens <= self.max_new_tokens:
+            raise ValueError(
+                f"min_new_tokens must be between 0 and max_new_tokens ({self.max_new_tokens}), "
+                f"got {self.min_new_tokens}"
+            )
+        if not 0 <= self.temperature <= 5:
+            raise ValueError(f"temperature must be between 0 and 5, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be non-negative, got {self.seed}")
+
+    @property
+    def greedy(self) -> bool:
+        """Temperature 0 means greedy decoding (deterministic, comparable across runs)."""
+        return self.temperature == 0
+
+    @property
+    def load_key(self) -> tuple[str, str, str]:
+        """The settings that change the loaded weights (one cached model per value)."""
+        return (self.dtype, self.quantize, self.device)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    settings: Settings = field(default_factory=Settings)
+
+    def __post_init__(self) -> None:
+        if not self.prompt or not self.prompt.strip():
+            raise ValueError("prompt must not be empty")
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    """One generated token, stamped on the thread that produced it."""
+
+    lane: int
+    index: int
+    token_id: int
+    text: str
+    t_s: float
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """A lane changed state (loading, prefill, decoding, done, stopped, error)."""
+
+    lane: int
+    state: str
+    detail: str = ""
+    fraction: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.state not in LANE_STATES:
+            raise ValueError(f"state must be one of {', '.join(LANE_STATES)}, got {self.state!r}")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything measured for one lane of one run. Times in seconds, memory in MB."""
+
+    model: str
+    model_name: str
+    settings: Settings
+    ok: bool
+    error: str = ""
+    stopped: bool = False
+    backend: str = "transformers"
+    text: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    ttft_s: float | None = None
+    tpot_s: float | None = None
+    itl_s: tuple[float, ...] = ()
+    itl_p50_s: float | None = None
+    itl_p95_s: float | None = None
+    e2e_s: float | None = None
+    decode_tok_per_s: float | None = None
+    prefill_tok_per_s: float | None = None
+    peak_rss_mb: float | None = None
+    rss_delta_mb: float | None = None
+    weights_mb: float | None = None
+    kv_cache_mb: float | None = None
+    load_s: float | None = None
+    params_m: float | None = None
+    token_times_s: tuple[float, ...] = ()
+    usd_per_1m_in: float | None = None
+    usd_per_1m_out: float | None = None
+    usd_answer: float | None = None
+    hourly_usd: float | None = None
+    started_at: str = ""
+    environment: dict[str, Any] = field(default_factory=dict, compare=False)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["itl_s"] = list(self.itl_s)
+        data["token_times_s"] = list(self.token_times_s)
+        data["notes"] = list(self.notes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["settings"] = Settings(**values.get("settings", {}))
+        for name in ("itl_s", "token_times_s", "notes"):
+            values[name] = tuple(values.get(name) or ())
+        return cls(**values)

