@@ -224,7 +224,8 @@ def lane_settings(base: Settings, overrides: dict[str, str]) -> Settings:
         try:
             changes[key] = _LANE_KEYS[key](raw)
         except ValueError:
-            raise ValueError(f"{key} must be a {_LANE_KEYS[key].__name__}, got {raw!r}") from None
+            kind = {int: "an integer", float: "a number"}.get(_LANE_KEYS[key], "text")
+            raise ValueError(f"{key} must be {kind}, got {raw!r}") from None
     return dataclasses.replace(base, **changes)
 
 

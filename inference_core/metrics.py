@@ -7,6 +7,7 @@ TTFT never leaks into ITL and ``len(itl_s) == tokens_out - 1``.
 
 from __future__ import annotations
 
+import itertools
 import random
 import statistics
 from collections.abc import Sequence
@@ -62,7 +63,7 @@ def timing_metrics(token_times_s: Sequence[float], tokens_in: int) -> TimingMetr
         return TimingMetrics(None, None, None, (), None, None, None, None)
     ttft = token_times_s[0]
     e2e = token_times_s[-1]
-    itl = tuple(b - a for a, b in zip(token_times_s, token_times_s[1:], strict=False))
+    itl = tuple(b - a for a, b in itertools.pairwise(token_times_s))
     decode_s = e2e - ttft
     tpot = decode_s / len(itl) if itl else None
     decode_rate = len(itl) / decode_s if itl and decode_s > 0 else None

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,7 +163,9 @@ def load_model(spec: ModelSpec, settings: Settings, progress: Progress = _no_pro
     _touch_weights(model)
     if settings.quantize == "int8":
         progress("quantizing Linear layers to int8", 0.97)
-        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        with warnings.catch_warnings():  # deprecated in favour of torchao, still the fastest on CPU here
+            warnings.simplefilter("ignore", (DeprecationWarning, UserWarning))
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     if settings.device == "cuda":
         model = model.to("cuda")
     progress("ready", 1.0)

@@ -1,0 +1,89 @@
+"""Model references and lane settings: validated, with messages that name the problem."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inference_core.catalog import (
+    ModelReferenceError,
+    builtin_models,
+    format_lane,
+    lane_settings,
+    resolve_reference,
+    split_lane,
+)
+from inference_core.types import Settings
+
+
+def test_catalog_has_embedded_models_and_a_ladder_by_size():
+    specs = builtin_models()
+    keys = [s.key for s in specs]
+    assert keys[:2] == ["smollm2-135m-instruct", "gemma3-270m"]
+    assert specs[0].available and specs[1].available
+    assert specs[0].chat and not specs[1].chat
+    ladder = [s.params_m for s in specs[2:]]
+    assert ladder == sorted(ladder) and ladder[-1] >= 3000
+    assert all(s.source == "hub" and not s.available and s.unavailable_reason for s in specs[2:])
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("", "empty"),
+        ("gpt-17", "unknown model"),
+        ("hf:justaname", "hf:ORG/NAME"),
+        ("hf:org/name@bad rev", "invalid revision"),
+        ("local:/does/not/exist", "not found"),
+        ("gguf:/tmp/model.bin", ".gguf"),
+        ("gguf:/does/not/exist.gguf", "not found"),
+        ("ftp:something", "unknown reference type"),
+    ],
+)
+def test_bad_references_get_clear_messages(ref, message):
+    with pytest.raises(ModelReferenceError, match=message):
+        resolve_reference(ref)
+
+
+def test_local_folder_without_config_is_refused(tmp_path):
+    with pytest.raises(ModelReferenceError, match="no config.json"):
+        resolve_reference(f"local:{tmp_path}")
+
+
+def test_local_folder_reads_context_and_chat_template(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"max_position_embeddings": 4096}))
+    (tmp_path / "chat_template.jinja").write_text("{{ messages }}")
+    spec = resolve_reference(f"local:{tmp_path}")
+    assert spec.source == "local" and spec.context_length == 4096 and spec.chat
+
+
+def test_hub_reference_with_revision_offline_is_unavailable():
+    spec = resolve_reference("hf:HuggingFaceTB/SmolLM2-360M-Instruct@main")
+    assert spec.location == "HuggingFaceTB/SmolLM2-360M-Instruct" and spec.revision == "main"
+    assert not spec.available
+
+
+def test_lane_suffix_round_trips():
+    ref, overrides = split_lane("smollm2-135m-instruct:dtype=bfloat16,max_new_tokens=16")
+    assert ref == "smollm2-135m-instruct"
+    settings = lane_settings(Settings(), overrides)
+    assert settings.dtype == "bfloat16" and settings.max_new_tokens == 16
+    assert format_lane(ref, settings) == "smollm2-135m-instruct:dtype=bfloat16,max_new_tokens=16"
+    assert split_lane("local:/models/x") == ("local:/models/x", {})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"colour": "red"}, "unknown lane setting"),
+        ({"max_new_tokens": "many"}, "max_new_tokens must be an integer"),
+        ({"dtype": "float8"}, "dtype must be one of"),
+        ({"max_new_tokens": "-3"}, "max_new_tokens must be at least 1"),
+        ({"quantize": "int8", "dtype": "bfloat16"}, "needs dtype=float32"),
+        ({"temperature": "-1"}, "temperature"),
+    ],
+)
+def test_bad_lane_settings_name_the_field(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        lane_settings(Settings(), overrides)
