@@ -1,0 +1,18 @@
+"""Inference Lens: router only. Page config, shared state, sidebar, navigation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import state
+from ui.sidebar import render_sidebar
+
+st.set_page_config(page_title="Inference Lens", page_icon=":material/speed:", layout="wide")
+state.init_state()
+state.keep_widget_values()
+render_sidebar()
+st.navigation(
+    [
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare:", default=True),
+    ]
+).run()

@@ -1,0 +1,89 @@
+"""Results -> tidy tables and exports (CSV / JSON, always with the environment)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from inference_core.metrics import METRIC_FORMULAS
+from inference_core.types import RunResult
+
+# Column -> unit shown in table headers and axis titles.
+UNITS: dict[str, str] = {
+    "tokens_in": "tokens",
+    "tokens_out": "tokens",
+    "ttft_s": "s",
+    "tpot_s": "s",
+    "itl_p50_s": "s",
+    "itl_p95_s": "s",
+    "e2e_s": "s",
+    "decode_tok_per_s": "tok/s",
+    "prefill_tok_per_s": "tok/s",
+    "peak_rss_mb": "MB",
+    "rss_delta_mb": "MB",
+    "weights_mb": "MB",
+    "kv_cache_mb": "MB",
+    "load_s": "s",
+    "usd_per_1m_in": "$",
+    "usd_per_1m_out": "$",
+    "usd_answer": "$",
+}
+METRIC_COLUMNS = tuple(UNITS)
+
+
+def settings_label(result: RunResult) -> str:
+    s = result.settings
+    parts = [s.dtype if s.quantize == "none" else f"{s.quantize}"]
+    parts.append("greedy" if s.greedy else f"T={s.temperature:g} seed={s.seed}")
+    parts.append(f"max {s.max_new_tokens}")
+    return " · ".join(parts)
+
+
+def lane_label(index: int, result: RunResult) -> str:
+    """Short and unique: number, model name without its packaging note, weight format."""
+    name = result.model_name.split(" (")[0]
+    weights = result.settings.dtype if result.settings.quantize == "none" else result.settings.quantize
+    return f"{index + 1}. {name} · {weights}"
+
+
+def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
+    """One row per lane: identity, status and every metric (units in UNITS)."""
+    rows: list[dict[str, Any]] = []
+    for index, result in enumerate(results):
+        row: dict[str, Any] = {
+            "lane": lane_label(index, result),
+            "model": result.model,
+            "params_m": result.params_m,
+            "dtype": result.settings.dtype,
+            "quantize": result.settings.quantize,
+            "backend": result.backend,
+            "status": "error" if not result.ok else ("stopped" if result.stopped else "done"),
+            "error": result.error,
+        }
+        row.update({name: getattr(result, name) for name in METRIC_COLUMNS})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def metric_help(column: str) -> str:
+    unit = UNITS.get(column, "")
+    formula = METRIC_FORMULAS.get(column, "")
+    return f"{formula} [{unit}]" if unit else formula
+
+
+def results_json(results: Sequence[RunResult], **context: Any) -> str:
+    """Full results (token timings and environment included) plus any run context."""
+    return json.dumps({**context, "results": [r.to_dict() for r in results]}, indent=2, default=str)
+
+
+def results_csv(results: Sequence[RunResult]) -> str:
+    """The results table with the environment flattened into columns."""
+    frame = results_frame(results)
+    if results:
+        env = results[0].environment
+        for key, value in env.items():
+            frame[f"env_{key}"] = json.dumps(value) if isinstance(value, dict) else value
+    return frame.to_csv(index=False)

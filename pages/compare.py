@@ -1,0 +1,137 @@
+"""Compare: one prompt, several models, answers streamed side by side with live figures."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from inference_core.pricing import default_pricer
+from inference_core.prompts import EXAMPLES
+from inference_core.runner import MODE_HELP, Comparison, Lane
+from inference_core.types import DTYPES
+from ui import state
+from ui.compare_view import render_results, stream
+from ui.resources import backend_context, catalog
+
+state.init_state()
+specs = catalog()
+names = {spec.key: spec.name for spec in specs}
+available = [spec.key for spec in specs if spec.available]
+
+st.title("Compare models")
+st.caption(
+    "One prompt, several models or settings, answered side by side. Every figure is measured where "
+    "the token is produced, not where it is drawn."
+)
+for message in st.session_state[state.LINK_ERRORS]:
+    st.warning(message)
+
+
+def use_example() -> None:
+    choice = st.session_state.get("example")
+    if choice:
+        st.session_state[state.PROMPT] = EXAMPLES[choice]
+
+
+st.pills("Examples", list(EXAMPLES), key="example", on_change=use_example)
+st.text_area("Prompt", key=state.PROMPT, height=120, placeholder="Ask something, or pick an example above.")
+
+st.subheader("Lanes")
+st.caption("Each lane is a model with its settings; add the same model twice to compare settings.")
+for number, lane_id in enumerate(st.session_state[state.LANE_IDS], start=1):
+    key = lambda field, lane_id=lane_id: state.lane_key(lane_id, field)  # noqa: E731
+    options = list(dict.fromkeys([*available, *st.session_state[state.CUSTOM_MODELS], st.session_state[key("model")]]))
+    cols = st.columns([0.25, 3, 1.3, 1, 1.2, 1.1, 0.9, 0.5], vertical_alignment="bottom")
+    cols[0].markdown(f"**{number}**")
+    cols[1].selectbox(
+        "Model",
+        options,
+        key=key("model"),
+        format_func=lambda ref: names.get(ref, ref),
+        accept_new_options=True,
+        help="A catalog model, or type a reference: hf:ORG/NAME[@rev], local:/dir, gguf:/file.gguf",
+    )
+    cols[2].selectbox("dtype", [d for d in DTYPES if d != "float16"], key=key("dtype"))
+    cols[3].toggle("int8", key=key("int8"), help="Dynamic int8 quantization of Linear layers (CPU, float32)")
+    cols[4].number_input("Max new tokens", 1, 4096, key=key("max_new_tokens"))
+    cols[5].number_input("Temperature", 0.0, 2.0, step=0.1, key=key("temperature"), help="0 = greedy")
+    cols[6].number_input("Seed", 0, 2**31 - 1, key=key("seed"))
+    cols[7].button(
+        ":material/close:",
+        key=key("remove"),
+        help="Remove this lane",
+        on_click=state.remove_lane,
+        args=(lane_id,),
+        disabled=len(st.session_state[state.LANE_IDS]) <= 1,
+    )
+
+lanes = state.lane_inputs()
+add_col, info_col = st.columns([1, 4], vertical_alignment="center")
+add_col.button(
+    "Add lane",
+    icon=":material/add:",
+    disabled=len(lanes) >= state.MAX_LANES,
+    on_click=state.add_lane,
+    args=(
+        lanes[-1].ref if lanes else available[0],
+        lanes[-1].settings if lanes and lanes[-1].settings else state.DEFAULT_SETTINGS,
+    ),
+)
+unavailable = [spec for spec in specs if not spec.available]
+if unavailable:
+    with info_col.expander(f"{len(unavailable)} catalog models are not available on this machine"):
+        for spec in unavailable:
+            st.markdown(f"- {spec.name} ({spec.params_m:,.0f}M parameters): {spec.unavailable_reason}")
+
+st.radio(
+    "Mode",
+    list(MODE_HELP),
+    key=state.MODE,
+    horizontal=True,
+    format_func=lambda mode: {"sequential": "One lane at a time (fair)", "race": "All at once (race)"}[mode],
+    captions=list(MODE_HELP.values()),
+    help="On a small machine lanes running at once share its few cores and its memory bandwidth, "
+    "so each looks slower than it is: one at a time is the fair default.",
+)
+state.save_link(lanes)
+
+run_col, stop_col, _ = st.columns([1, 1, 4])
+run_clicked = run_col.button("Run", type="primary", icon=":material/play_arrow:")
+stop_clicked = stop_col.button("Stop", icon=":material/stop:")
+prompt = st.session_state[state.PROMPT]
+
+if run_clicked:
+    bad = [f"Lane {n}: {lane.error}" for n, lane in enumerate(lanes, start=1) if lane.error]
+    if not prompt.strip():
+        st.warning("Type a prompt first (it cannot be empty or only spaces).", icon=":material/edit:")
+    elif bad:
+        for message in bad:
+            st.error(message)
+    else:
+        job = Comparison(
+            prompt,
+            [Lane(lane.ref, lane.settings) for lane in lanes],
+            context=backend_context(),
+            mode=st.session_state[state.MODE],
+            finalize=default_pricer(st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100),
+        ).start()
+        titles = [f"{n}. {names.get(lane.ref, lane.ref)}" for n, lane in enumerate(lanes, start=1)]
+        try:
+            stream(job, titles)
+        finally:  # also runs when a click (Stop) interrupts the script
+            job.stop()
+            job.join(timeout=3)
+            st.session_state[state.RESULTS] = job.results
+            st.session_state[state.RESULTS_PROMPT] = prompt
+        if job.error:
+            st.error(f"The comparison failed: {job.error}")
+        else:
+            st.rerun()
+elif stop_clicked:
+    st.info("Stopped. Every lane kept what it had generated.", icon=":material/stop_circle:")
+
+if not run_clicked and st.session_state[state.RESULTS]:
+    render_results(
+        st.session_state[state.RESULTS],
+        st.session_state[state.RESULTS_PROMPT],
+        st.session_state[state.UTILIZATION_PCT],
+    )

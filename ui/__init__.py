@@ -1,0 +1,1 @@
+"""Streamlit-only helpers: session-state keys, cached resources, shared widgets."""

@@ -1,0 +1,186 @@
+"""The Compare page's columns: live lanes while streaming, and the finished results."""
+
+from __future__ import annotations
+
+import queue
+import time
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from inference_core.charts import compare_charts
+from inference_core.report import UNITS, metric_help, results_csv, results_frame, results_json, settings_label
+from inference_core.runner import Comparison
+from inference_core.types import RunResult, StatusEvent, TokenEvent
+from ui.text import escape_markdown
+
+STATE_ICONS = {
+    "waiting": ":material/hourglass_empty:",
+    "loading": ":material/download:",
+    "prefill": ":material/input:",
+    "decoding": ":material/edit_note:",
+    "done": ":material/check_circle:",
+    "stopped": ":material/stop_circle:",
+    "error": ":material/error:",
+}
+RENDER_INTERVAL_S = 0.04
+
+
+@dataclass
+class LiveLane:
+    """What one column shows while its lane runs; updated from engine events."""
+
+    title: str
+    state: str = "waiting"
+    detail: str = ""
+    fraction: float | None = None
+    pieces: list[str] = field(default_factory=list)
+    tokens: int = 0
+    started: float | None = None
+    first_token_s: float | None = None
+    last_token_s: float | None = None
+    dirty: bool = True
+    lag_s: list[float] = field(default_factory=list)
+    pending_stamps: list[float] = field(default_factory=list)
+
+    def apply(self, event: TokenEvent | StatusEvent) -> None:
+        self.dirty = True
+        if self.started is None:
+            self.started = time.perf_counter()
+        if isinstance(event, StatusEvent):
+            self.state, self.detail, self.fraction = event.state, event.detail, event.fraction
+            return
+        self.tokens += 1
+        self.pieces.append(event.text)
+        self.pending_stamps.append(event.t_s)
+        if self.first_token_s is None:
+            self.first_token_s = event.elapsed_s
+        self.last_token_s = event.elapsed_s
+
+    def figures(self) -> str:
+        parts = [f"{time.perf_counter() - self.started:.1f} s elapsed" if self.started else "waiting"]
+        parts.append(f"{self.tokens} tokens")
+        if self.first_token_s is not None:
+            parts.append(f"TTFT {self.first_token_s:.2f} s")
+        if self.tokens > 1 and self.last_token_s and self.last_token_s > self.first_token_s:
+            rate = (self.tokens - 1) / (self.last_token_s - self.first_token_s)
+            parts.append(f"{rate:.1f} tok/s")
+        return " · ".join(parts)
+
+
+class LaneColumn:
+    """Placeholders of one column: heading, status, live figures, streamed text."""
+
+    def __init__(self, column, lane: LiveLane) -> None:
+        self.lane = lane
+        with column:
+            st.markdown(f"**{escape_markdown(lane.title)}**")
+            self.status = st.empty()
+            self.figures = st.empty()
+            self.text = st.empty()
+
+    def render(self) -> None:
+        lane = self.lane
+        label = f"{STATE_ICONS[lane.state]} {lane.state}"
+        if lane.detail:
+            label += f": {escape_markdown(lane.detail)}"
+        if lane.state == "loading" and lane.fraction is not None:
+            self.status.progress(min(max(lane.fraction, 0.0), 1.0), text=label)
+        elif lane.state == "error":
+            self.status.error(label)
+        else:
+            self.status.markdown(label)
+        self.figures.caption(lane.figures())
+        self.text.markdown(escape_markdown("".join(lane.pieces)) or " ")
+        now = time.perf_counter()
+        lane.lag_s.extend(now - stamp for stamp in lane.pending_stamps)
+        lane.pending_stamps.clear()
+        lane.dirty = False
+
+
+def stream(job: Comparison, titles: list[str]) -> list[LiveLane]:
+    """Drain the job's events into one column per lane until the job ends."""
+    lanes = [LiveLane(title) for title in titles]
+    columns = [LaneColumn(col, lane) for col, lane in zip(st.columns(len(lanes)), lanes, strict=True)]
+    for column in columns:
+        column.render()
+    finished = False
+    while not finished:
+        deadline = time.perf_counter() + RENDER_INTERVAL_S
+        while time.perf_counter() < deadline:
+            try:
+                event = job.events.get(timeout=max(deadline - time.perf_counter(), 0.001))
+            except queue.Empty:
+                break
+            if event is None:
+                finished = True
+                break
+            lanes[event.lane].apply(event)
+        for column in columns:
+            if column.lane.dirty or column.lane.state in ("loading", "prefill", "decoding"):
+                column.render()
+    return lanes
+
+
+def _price_line(result: RunResult, utilization_pct: float) -> str:
+    if result.usd_answer is None:
+        return ""
+    return (
+        f"${result.usd_answer:.6f} for this answer · ${result.usd_per_1m_out:.2f} per 1M output tokens "
+        f"(machine at ${result.hourly_usd:.3f}/h, {utilization_pct:.0f}% utilization)"
+    )
+
+
+def render_answers(results: list[RunResult], utilization_pct: float) -> None:
+    for column, (index, result) in zip(st.columns(len(results)), enumerate(results), strict=True):
+        with column, st.container(border=True):
+            st.markdown(f"**{index + 1}. {escape_markdown(result.model_name)}**")
+            st.caption(escape_markdown(settings_label(result)))
+            if not result.ok:
+                st.error(escape_markdown(result.error), icon=":material/error:")
+                continue
+            if result.stopped:
+                st.warning("Stopped: kept what was generated.", icon=":material/stop_circle:")
+            st.markdown(escape_markdown(result.text) or "_(no text)_")
+            st.caption(
+                f"{result.tokens_out} tokens · TTFT {result.ttft_s or 0:.2f} s · "
+                f"{result.decode_tok_per_s or 0:.1f} tok/s · {result.e2e_s or 0:.2f} s in all"
+            )
+            if price := _price_line(result, utilization_pct):
+                st.caption(price)
+
+
+def _column_config() -> dict:
+    config = {}
+    for column, unit in UNITS.items():
+        fmt = "$%.6f" if unit == "$" else ("%d" if unit == "tokens" else "%.3f")
+        label = column if unit in ("$", "tokens") else f"{column}"
+        config[column] = st.column_config.NumberColumn(label, help=metric_help(column), format=fmt)
+    return config
+
+
+def render_results(results: list[RunResult], prompt: str, utilization_pct: float) -> None:
+    """Answers, the metrics table (formula on hover), charts and exports."""
+    render_answers(results, utilization_pct)
+    frame = results_frame(results)
+    st.subheader("Results")
+    st.dataframe(frame, column_config=_column_config(), hide_index=True, width="stretch")
+    st.caption(
+        "Hover a column header for its formula. TTFT includes queueing and prefill; "
+        "ITL/TPOT exclude the first token (vLLM's conventions). Token counts come from token ids."
+    )
+    charts = compare_charts(frame)
+    names = list(charts)
+    for start in range(0, len(names), 2):
+        for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
+            with column:
+                st.altair_chart(charts[name], width="stretch")
+    environment = results[0].environment if results else {}
+    left, right = st.columns(2)
+    left.download_button("Download CSV", results_csv(results), "inference-lens-compare.csv", "text/csv")
+    right.download_button(
+        "Download JSON",
+        results_json(results, prompt=prompt, environment=environment),
+        "inference-lens-compare.json",
+        "application/json",
+    )

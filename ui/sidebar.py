@@ -1,0 +1,30 @@
+"""The sidebar every page shares: what machine time costs, used to price every run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from inference_core.pricing import DEFAULT_MACHINE
+from ui import state
+
+
+def render_sidebar() -> None:
+    with st.sidebar:
+        st.markdown("### Inference Lens")
+        st.caption("What running a language model costs: latency, memory and price.")
+        st.number_input(
+            "Machine price ($/hour)",
+            min_value=0.0,
+            max_value=1000.0,
+            step=0.01,
+            format="%.4f",
+            key=state.HOURLY_USD,
+            help=f"Default: {DEFAULT_MACHINE}. Self-hosted prices follow from this rate and measured speed.",
+        )
+        st.slider(
+            "Utilization (%)",
+            min_value=1,
+            max_value=100,
+            key=state.UTILIZATION_PCT,
+            help="Share of the paid hours the machine spends generating; idle hours are paid too.",
+        )

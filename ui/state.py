@@ -1,0 +1,159 @@
+"""Session-state keys (declared once), initialisation, and the share link.
+
+The share link keeps the prompt, the lanes (``REF[:key=value,...]``, the CLI's syntax)
+and the mode in the URL's query string; opening it restores them without running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from inference_core.catalog import DEFAULT_MODELS, format_lane, lane_settings, split_lane
+from inference_core.pricing import default_hourly_usd
+from inference_core.types import Settings
+
+PROMPT = "prompt"
+LANE_IDS = "lane_ids"
+NEXT_LANE_ID = "next_lane_id"
+MODE = "mode"
+RESULTS = "compare_results"
+RESULTS_PROMPT = "compare_results_prompt"
+HOURLY_USD = "hourly_usd"
+UTILIZATION_PCT = "utilization_pct"
+CUSTOM_MODELS = "custom_models"
+LINK_ERRORS = "link_errors"
+_LINK_LOADED = "_link_loaded"
+
+MAX_LANES = 6
+LANE_FIELDS = ("model", "dtype", "int8", "max_new_tokens", "temperature", "seed")
+DEFAULT_SETTINGS = Settings(max_new_tokens=48)
+
+
+def lane_key(lane_id: int, field: str) -> str:
+    return f"lane{lane_id}.{field}"
+
+
+@dataclass(frozen=True)
+class LaneInput:
+    """A lane as the widgets hold it: a reference and settings, or why they are invalid."""
+
+    lane_id: int
+    ref: str
+    settings: Settings | None
+    error: str = ""
+
+    def link_value(self) -> str:
+        return format_lane(self.ref, self.settings or DEFAULT_SETTINGS, DEFAULT_SETTINGS)
+
+
+def _set_lane_widgets(lane_id: int, ref: str, settings: Settings) -> None:
+    st.session_state[lane_key(lane_id, "model")] = ref
+    st.session_state[lane_key(lane_id, "dtype")] = settings.dtype
+    st.session_state[lane_key(lane_id, "int8")] = settings.quantize == "int8"
+    st.session_state[lane_key(lane_id, "max_new_tokens")] = settings.max_new_tokens
+    st.session_state[lane_key(lane_id, "temperature")] = float(settings.temperature)
+    st.session_state[lane_key(lane_id, "seed")] = settings.seed
+
+
+def add_lane(ref: str, settings: Settings = DEFAULT_SETTINGS) -> None:
+    if len(st.session_state[LANE_IDS]) >= MAX_LANES:
+        return
+    lane_id = st.session_state[NEXT_LANE_ID]
+    st.session_state[NEXT_LANE_ID] = lane_id + 1
+    st.session_state[LANE_IDS] = [*st.session_state[LANE_IDS], lane_id]
+    _set_lane_widgets(lane_id, ref, settings)
+    custom = st.session_state[CUSTOM_MODELS]
+    if ref not in custom and ":" in ref:
+        custom.append(ref)
+
+
+def remove_lane(lane_id: int) -> None:
+    st.session_state[LANE_IDS] = [i for i in st.session_state[LANE_IDS] if i != lane_id]
+
+
+def lane_inputs() -> list[LaneInput]:
+    """The current lanes, read from their widgets' state."""
+    lanes = []
+    for lane_id in st.session_state[LANE_IDS]:
+        value = {f: st.session_state.get(lane_key(lane_id, f)) for f in LANE_FIELDS}
+        ref = (value["model"] or "").strip()
+        try:
+            settings = DEFAULT_SETTINGS.replace(
+                dtype=value["dtype"] or "float32",
+                quantize="int8" if value["int8"] else "none",
+                max_new_tokens=int(value["max_new_tokens"] or DEFAULT_SETTINGS.max_new_tokens),
+                temperature=float(value["temperature"] or 0.0),
+                seed=int(value["seed"] or 0),
+            )
+            lanes.append(LaneInput(lane_id, ref, settings))
+        except ValueError as exc:
+            lanes.append(LaneInput(lane_id, ref, None, str(exc)))
+    return lanes
+
+
+def _load_link() -> None:
+    """Restore prompt, lanes and mode from the query string (once per session)."""
+    params = st.query_params
+    errors: list[str] = []
+    if params.get("prompt"):
+        st.session_state[PROMPT] = params["prompt"]
+    if params.get("mode") in ("sequential", "race"):
+        st.session_state[MODE] = params["mode"]
+    lanes = params.get_all("lane")[:MAX_LANES]
+    for text in lanes:
+        ref, overrides = split_lane(text)
+        try:
+            add_lane(ref, lane_settings(DEFAULT_SETTINGS, overrides))
+        except ValueError as exc:
+            errors.append(f"lane {text!r} in the link was skipped: {exc}")
+    if not st.session_state[LANE_IDS]:
+        for ref in DEFAULT_MODELS:
+            add_lane(ref)
+    st.session_state[LINK_ERRORS] = errors
+
+
+def init_state() -> None:
+    """Idempotent: every page calls it, so each also runs on its own."""
+    defaults = {
+        PROMPT: "",
+        LANE_IDS: [],
+        NEXT_LANE_ID: 0,
+        MODE: "sequential",
+        RESULTS: [],
+        RESULTS_PROMPT: "",
+        HOURLY_USD: default_hourly_usd(),
+        UTILIZATION_PCT: 100,
+        CUSTOM_MODELS: [],
+        LINK_ERRORS: [],
+    }
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value)
+    if not st.session_state.get(_LINK_LOADED):
+        st.session_state[_LINK_LOADED] = True
+        _load_link()
+
+
+def keep_widget_values() -> None:
+    """Widget values vanish when their page is not shown; re-assigning them keeps them.
+
+    Called once per run by the router, before any widget is drawn."""
+    keys = [PROMPT, MODE, HOURLY_USD, UTILIZATION_PCT]
+    keys += [lane_key(i, f) for i in st.session_state[LANE_IDS] for f in LANE_FIELDS]
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def save_link(lanes: list[LaneInput]) -> None:
+    """Mirror the current prompt, lanes and mode into the query string."""
+    wanted = {
+        "prompt": st.session_state[PROMPT],
+        "lane": [lane.link_value() for lane in lanes if lane.ref],
+        "mode": st.session_state[MODE],
+    }
+    current = {"prompt": st.query_params.get("prompt", ""), "lane": st.query_params.get_all("lane"),
+               "mode": st.query_params.get("mode", "sequential")}  # fmt: skip
+    if current != wanted:
+        st.query_params.from_dict({k: v for k, v in wanted.items() if v})
