@@ -60,7 +60,7 @@ def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
             "dtype": result.settings.dtype,
             "quantize": result.settings.quantize,
             "backend": result.backend,
-            "status": "error" if not result.ok else ("stopped" if result.stopped else "done"),
+            "status": "stopped" if result.stopped else ("done" if result.ok else "error"),
             "error": result.error,
         }
         row.update({name: getattr(result, name) for name in METRIC_COLUMNS})

@@ -69,6 +69,16 @@ def run_lane(
     return backend.run(index, spec, request, on_event, stop)
 
 
+def _unstarted(lane: Lane, models: list[ModelSpec] | None) -> RunResult:
+    """The result of a lane that a stop reached before it began."""
+    try:
+        spec: ModelSpec | None = resolve_reference(lane.ref, models)
+    except ModelReferenceError:
+        spec = None
+    return failed_result(spec, lane.settings, lane.settings.engine, "stopped before it started",
+                         model=lane.ref, model_name=lane.ref, stopped=True)  # fmt: skip
+
+
 def compare(
     prompt: str,
     lanes: Sequence[Lane],
@@ -95,8 +105,7 @@ def compare(
         lane = lanes[index]
         if stop.is_set():
             on_event(StatusEvent(index, "stopped", "stopped before it started"))
-            result = failed_result(None, lane.settings, lane.settings.engine, "stopped before it started",
-                                   model=lane.ref, model_name=lane.ref, stopped=True)  # fmt: skip
+            result = _unstarted(lane, models)
         else:
             result = run_lane(index, lane, prompt, context, on_event, stop, models)
         if finalize is not None:
@@ -130,6 +139,8 @@ class Comparison:
         self.stop_event = threading.Event()
         self.results: list[RunResult] = []
         self.error: str = ""
+        self._finished: dict[int, RunResult] = {}
+        self._on_result = options.pop("on_result", None)
         self._options = options
         self._thread = threading.Thread(target=self._run, name="comparison", daemon=True)
 
@@ -140,6 +151,7 @@ class Comparison:
                 self.lanes,
                 on_event=self.events.put,
                 stop=self.stop_event,
+                on_result=self._record,
                 **self._options,  # type: ignore[arg-type]
             )
         except Exception as exc:  # reported to the UI, never raised into it
@@ -153,6 +165,15 @@ class Comparison:
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    def _record(self, index: int, result: RunResult) -> None:
+        self._finished[index] = result
+        if callable(self._on_result):
+            self._on_result(index, result)
+
+    def finished_results(self) -> list[RunResult]:
+        """Every lane that has finished so far, in lane order (all of them once done)."""
+        return self.results or [self._finished[i] for i in sorted(self._finished)]
 
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)

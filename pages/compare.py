@@ -96,9 +96,27 @@ state.save_link(lanes)
 
 run_col, stop_col, _ = st.columns([1, 1, 4])
 run_clicked = run_col.button("Run", type="primary", icon=":material/play_arrow:")
-stop_clicked = stop_col.button("Stop", icon=":material/stop:")
+stop_col.button("Stop", icon=":material/stop:", help="Stops every lane; what was generated is kept")
 prompt = st.session_state[state.PROMPT]
 
+
+def collect_job() -> bool:
+    """Stop the session's running comparison, if any, and keep what its lanes produced.
+
+    A click during a run stops the script at its next element; the next run collects
+    the job here, so nothing generated is lost.
+    """
+    job: Comparison | None = st.session_state.pop(state.JOB, None)
+    if job is None:
+        return False
+    job.stop()
+    job.join(timeout=3)
+    st.session_state[state.RESULTS] = job.finished_results()
+    st.session_state[state.RESULTS_PROMPT] = job.prompt
+    return True
+
+
+interrupted = collect_job()
 if run_clicked:
     bad = [f"Lane {n}: {lane.error}" for n, lane in enumerate(lanes, start=1) if lane.error]
     if not prompt.strip():
@@ -113,20 +131,19 @@ if run_clicked:
             context=backend_context(),
             mode=st.session_state[state.MODE],
             finalize=default_pricer(st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100),
-        ).start()
+        )
+        st.session_state[state.JOB] = job.start()
         titles = [f"{n}. {names.get(lane.ref, lane.ref)}" for n, lane in enumerate(lanes, start=1)]
         try:
             stream(job, titles)
-        finally:  # also runs when a click (Stop) interrupts the script
+        finally:  # a click interrupts the script here: stop generating at once
             job.stop()
-            job.join(timeout=3)
-            st.session_state[state.RESULTS] = job.results
-            st.session_state[state.RESULTS_PROMPT] = prompt
+        collect_job()
         if job.error:
             st.error(f"The comparison failed: {job.error}")
         else:
             st.rerun()
-elif stop_clicked:
+elif interrupted:
     st.info("Stopped. Every lane kept what it had generated.", icon=":material/stop_circle:")
 
 if not run_clicked and st.session_state[state.RESULTS]:

@@ -137,7 +137,8 @@ def render_answers(results: list[RunResult], utilization_pct: float) -> None:
             st.markdown(f"**{index + 1}. {escape_markdown(result.model_name)}**")
             st.caption(escape_markdown(settings_label(result)))
             if not result.ok:
-                st.error(escape_markdown(result.error), icon=":material/error:")
+                show = st.warning if result.stopped else st.error
+                show(escape_markdown(result.error[:1].upper() + result.error[1:]), icon=":material/error:")
                 continue
             if result.stopped:
                 st.warning("Stopped: kept what was generated.", icon=":material/stop_circle:")

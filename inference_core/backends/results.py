@@ -17,9 +17,10 @@ def now_iso() -> str:
 
 def failed_result(spec: ModelSpec | None, settings: Settings, backend: str, message: str, **extra: Any) -> RunResult:
     """A lane that could not run: ``ok=False`` with a plain message."""
+    fallback_model, fallback_name = extra.pop("model", "?"), extra.pop("model_name", "?")
     return RunResult(
-        model=spec.key if spec else extra.pop("model", "?"),
-        model_name=spec.name if spec else extra.pop("model_name", "?"),
+        model=spec.key if spec else fallback_model,
+        model_name=spec.name if spec else fallback_name,
         settings=settings,
         ok=False,
         error=message,

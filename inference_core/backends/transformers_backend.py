@@ -126,9 +126,10 @@ class TransformersBackend:
             on_event(StatusEvent(lane, "loading", "preparing model", 0.0))
             load_started = time.perf_counter()
             loaded = self._pool.get(spec, settings, lambda msg, frac: on_event(StatusEvent(lane, "loading", msg, frac)))
-            load_s = time.perf_counter() - load_started
-            with loaded.lock:
-                return self._generate(lane, loaded, request, on_event, stop, load_s, started_at)
+            requested = time.perf_counter()
+            load_s = requested - load_started
+            with loaded.lock:  # another lane or session may be generating on this model
+                return self._generate(lane, loaded, request, on_event, stop, load_s, started_at, requested)
         except Exception as exc:  # a backend never raises into its caller
             on_event(StatusEvent(lane, "error", plain_error(exc)))
             return failed_result(spec, settings, self.name, plain_error(exc), started_at=started_at)
@@ -142,7 +143,9 @@ class TransformersBackend:
         stop: Event,
         load_s: float,
         started_at: str,
+        requested: float,
     ) -> RunResult:
+        """Generate under the model's lock; times count from ``requested`` (queue + prefill)."""
         import torch
 
         spec, settings = loaded.spec, request.settings
@@ -163,14 +166,13 @@ class TransformersBackend:
             input_ids = torch.tensor([ids], device=device)
             assembler = _TextAssembler(loaded.tokenizer)
             times: list[float] = []
-            start = 0.0
 
             def on_token(token_id: int, stamp: float) -> None:
                 if not times:
                     on_event(StatusEvent(lane, "decoding"))
-                times.append(stamp - start)
+                times.append(stamp - requested)
                 delta = assembler.add(token_id)
-                on_event(TokenEvent(lane, len(times) - 1, token_id, delta, stamp, stamp - start))
+                on_event(TokenEvent(lane, len(times) - 1, token_id, delta, stamp, stamp - requested))
 
             if not settings.greedy:
                 torch.manual_seed(settings.seed)
@@ -180,7 +182,6 @@ class TransformersBackend:
             with PeakRssSampler() as rss, torch.inference_mode():
                 if device.type == "cuda":
                     torch.cuda.synchronize()
-                start = time.perf_counter()
                 if not stop.is_set():
                     loaded.model.generate(
                         input_ids=input_ids,

@@ -56,3 +56,21 @@ def test_results_are_priced_by_finalize(context):
     [result] = compare("Hi", [Lane("smollm2-135m-instruct", SMALL)], context=context, finalize=default_pricer(1.0))
     assert result.hourly_usd == 1.0
     assert result.usd_per_1m_out == pytest.approx(1.0 / (result.decode_tok_per_s * 3600) * 1e6)
+
+
+def test_two_lanes_never_generate_on_one_model_at_once(context):
+    """Race mode on the same loaded model: the per-model lock serialises generation."""
+    spans: dict[int, list[float]] = {0: [], 1: []}
+
+    def on_event(event):
+        if isinstance(event, TokenEvent):
+            spans[event.lane].append(event.t_s)
+
+    lanes = [Lane("smollm2-135m-instruct", SMALL), Lane("smollm2-135m-instruct", SMALL)]
+    results = compare("Say hello.", lanes, context=context, mode="race", on_event=on_event)
+    assert results[0].text == results[1].text  # greedy on the same weights
+    first, second = sorted(spans.values(), key=min)
+    assert max(first) < min(second)
+    # The lane that waited for the lock counts the wait in its TTFT (queue + prefill).
+    waited = max(results, key=lambda r: r.ttft_s)
+    assert waited.ttft_s > min(r.e2e_s for r in results)

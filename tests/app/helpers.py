@@ -1,0 +1,19 @@
+"""Helpers for AppTest-driven tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def page(name: str) -> AppTest:
+    """One page on its own, without the router."""
+    return AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=30)
+
+
+def click(at: AppTest, label: str, timeout: float = 240) -> AppTest:
+    [button] = [b for b in at.button if b.label == label]
+    return button.click().run(timeout=timeout)

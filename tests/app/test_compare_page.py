@@ -1,0 +1,98 @@
+"""The Compare page under AppTest, on the real embedded models."""
+
+from __future__ import annotations
+
+from tests.app.helpers import click, page
+
+SMALL_LANES = ["smollm2-135m-instruct:max_new_tokens=6", "gemma3-270m:max_new_tokens=6"]
+
+
+def answers(at) -> list[str]:
+    """The answer bodies: the markdown right after each lane's caption."""
+    return [at.markdown[i + 1].value for i, m in enumerate(at.markdown) if m.value.startswith(("**1.", "**2.", "**3."))]
+
+
+def test_app_starts_on_compare_with_the_two_embedded_models(app):
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Compare models"
+    assert [s.value for s in app.selectbox if s.label == "Model"] == ["smollm2-135m-instruct", "gemma3-270m"]
+
+
+def test_default_lanes_stream_two_answers_and_a_results_table(app):
+    app.run()
+    app.text_area(key="prompt").set_value("What is the capital of France?")
+    for lane_id in (0, 1):
+        app.number_input(key=f"lane{lane_id}.max_new_tokens").set_value(6)
+    click(app, "Run")
+    assert not app.exception
+    assert len(app.dataframe) == 1
+    table = app.dataframe[0].value
+    assert list(table["status"]) == ["done", "done"]
+    assert (table["tokens_out"] == 6).all()
+    assert (table["usd_answer"] > 0).all()
+    texts = answers(app)
+    assert len(texts) == 2 and all(t.strip() for t in texts)
+
+
+def test_an_empty_prompt_is_refused(app):
+    app.run()
+    app.text_area(key="prompt").set_value("   ")
+    click(app, "Run")
+    assert "cannot be empty" in app.warning[0].value
+    assert not app.dataframe
+
+
+def test_a_bad_reference_lane_fails_alone():
+    at = page("compare")
+    at.query_params["prompt"] = "Say hi."
+    at.query_params["lane"] = ["hf:not-a-repo", "smollm2-135m-instruct:max_new_tokens=5"]
+    at.run()
+    click(at, "Run")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["status"]) == ["error", "done"]
+    assert any("ORG/NAME" in e.value for e in at.error)
+
+
+def test_query_string_round_trips():
+    at = page("compare")
+    link = {
+        "prompt": "Why is the sky blue?",
+        "lane": ["smollm2-135m-instruct:dtype=bfloat16,max_new_tokens=12", "gemma3-270m:temperature=0.7,seed=3"],
+        "mode": "race",
+    }
+    at.query_params.update(link)
+    at.run()
+    assert not at.exception
+    assert at.text_area(key="prompt").value == link["prompt"]
+    assert at.selectbox(key="lane0.dtype").value == "bfloat16"
+    assert at.number_input(key="lane0.max_new_tokens").value == 12
+    assert at.number_input(key="lane1.temperature").value == 0.7
+    assert at.radio(key="mode").value == "race"
+    assert not at.dataframe  # restoring a link never runs it
+    at.number_input(key="lane1.seed").set_value(9).run()
+    assert at.query_params["lane"] == ["smollm2-135m-instruct:dtype=bfloat16,max_new_tokens=12",
+                                        "gemma3-270m:temperature=0.7,seed=9"]  # fmt: skip
+    assert at.query_params["prompt"] == [link["prompt"]] or at.query_params["prompt"] == link["prompt"]
+
+
+def test_html_in_prompt_and_output_is_shown_as_text():
+    at = page("compare")
+    attack = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    at.query_params["prompt"] = attack
+    at.query_params["lane"] = ["gemma3-270m:max_new_tokens=8"]  # a base model continues the HTML
+    at.run()
+    click(at, "Run")
+    assert not at.exception
+    assert all(not m.proto.allow_html for m in at.markdown)
+    bodies = " ".join(m.value for m in at.markdown)
+    assert "<script>" not in bodies and "<img" not in bodies
+
+
+def test_lanes_can_be_added_and_removed(app):
+    app.run()
+    click(app, "Add lane")
+    assert len([s for s in app.selectbox if s.label == "Model"]) == 3
+    app.button(key="lane0.remove").click().run()
+    assert [s.value for s in app.selectbox if s.label == "Model"] == ["gemma3-270m", "gemma3-270m"]

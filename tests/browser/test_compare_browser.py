@@ -1,0 +1,61 @@
+"""The Compare page in headless Chromium, as a user drives it."""
+
+from __future__ import annotations
+
+import time
+
+from tests.browser.helpers import app_button
+
+
+def set_max_tokens(page, value: int) -> None:
+    for field in page.get_by_label("Max new tokens").all():
+        field.fill(str(value))
+        field.press("Enter")
+    time.sleep(0.5)
+
+
+def test_run_streams_both_columns_and_shows_results(app_url, page, output_dir):
+    page.goto(app_url)
+    page.get_by_text("Compare models").wait_for(timeout=60_000)
+    set_max_tokens(page, 12)
+    prompt = page.get_by_label("Prompt")
+    prompt.fill("Why do longer answers take longer?")
+    prompt.press("Control+Enter")
+    app_button(page, "Run").click()
+    page.get_by_text("Results", exact=True).wait_for(timeout=240_000)
+    panes = page.locator('[data-testid="stColumn"]').filter(has_text="tokens · TTFT")
+    assert panes.count() == 2
+    for index in range(2):
+        assert panes.nth(index).inner_text().count("tok/s") >= 1
+    page.locator('[data-testid="stDataFrame"]').wait_for(timeout=30_000)  # drawn lazily
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=30_000)
+    page.screenshot(path=str(output_dir / "compare.png"), full_page=True)
+
+
+def test_stop_ends_every_lane_quickly_and_keeps_the_text(app_url, page, output_dir):
+    page.goto(app_url)
+    page.get_by_text("Compare models").wait_for(timeout=60_000)
+    set_max_tokens(page, 400)
+    prompt = page.get_by_label("Prompt")
+    prompt.fill("Write a long story about a lighthouse keeper.")
+    prompt.press("Control+Enter")
+    app_button(page, "Run").click()
+    page.get_by_text("decoding").first.wait_for(timeout=120_000)
+    time.sleep(1.0)
+    stopped_at = time.perf_counter()
+    app_button(page, "Stop").click()
+    page.get_by_text("Stopped: kept what was generated.").first.wait_for(timeout=10_000)
+    assert time.perf_counter() - stopped_at < 5  # page round trip included; the engine's own bound is 1 s
+    kept = page.locator('[data-testid="stColumn"]').filter(has_text="Stopped: kept")
+    assert "tokens · TTFT" in kept.first.inner_text()
+    page.screenshot(path=str(output_dir / "stopped.png"), full_page=True)
+
+
+def test_model_html_is_never_injected(app_url, page):
+    attack = "<img src=x onerror=\"document.title='pwned'\"> continue this HTML:"
+    page.goto(f"{app_url}/?prompt={attack}&lane=gemma3-270m:max_new_tokens=8")
+    page.get_by_text("Compare models").wait_for(timeout=60_000)
+    app_button(page, "Run").click()
+    page.get_by_text("Results", exact=True).wait_for(timeout=240_000)
+    assert page.title() != "pwned"
+    assert page.locator('[data-testid="stMarkdownContainer"] img').count() == 0
