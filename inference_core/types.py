@@ -169,6 +169,8 @@ class RunResult:
     load_s: float | None = None
     params_m: float | None = None
     token_times_s: tuple[float, ...] = ()
+    request_epoch_s: float | None = None
+    """Wall-clock time (Unix seconds) of the request start that token_times_s count from."""
     usd_per_1m_in: float | None = None
     usd_per_1m_out: float | None = None
     usd_answer: float | None = None

@@ -86,21 +86,29 @@ def generation_config(loaded: LoadedModel, settings: Settings) -> Any:
 
 
 class _TextAssembler:
-    """Turns token ids into text deltas; holds back incomplete UTF-8 sequences."""
+    """Token ids -> text deltas in constant time per token.
+
+    Decodes a short window (the last emitted tokens plus the new ones) rather than the
+    whole answer, and holds back incomplete UTF-8 sequences until they resolve.
+    """
 
     def __init__(self, tokenizer: Any) -> None:
         self._tokenizer = tokenizer
         self.ids: list[int] = []
-        self.text = ""
+        self._prefix_offset = 0
+        self._read_offset = 0
+
+    def _decode(self, ids: list[int]) -> str:
+        return self._tokenizer.decode(ids, skip_special_tokens=True)
 
     def add(self, token_id: int) -> str:
         self.ids.append(token_id)
-        text = self._tokenizer.decode(self.ids, skip_special_tokens=True)
-        if text.endswith("\ufffd"):
+        prefix = self._decode(self.ids[self._prefix_offset : self._read_offset])
+        text = self._decode(self.ids[self._prefix_offset :])
+        if len(text) <= len(prefix) or text.endswith("\ufffd"):
             return ""
-        delta = text[len(self.text) :] if text.startswith(self.text) else ""
-        self.text = text
-        return delta
+        self._prefix_offset, self._read_offset = self._read_offset, len(self.ids)
+        return text[len(prefix) :]
 
 
 @register_backend("transformers")
@@ -213,6 +221,7 @@ class TransformersBackend:
             load_s=load_s,
             params_m=spec.params_m or _count_params_m(loaded.model),
             started_at=started_at,
+            request_epoch_s=time.time() - (time.perf_counter() - requested),
             notes=tuple(notes),
         )
 
