@@ -14,5 +14,6 @@ render_sidebar()
 st.navigation(
     [
         st.Page("pages/compare.py", title="Compare", icon=":material/compare:", default=True),
+        st.Page("pages/experiments.py", title="Experiments", icon=":material/science:"),
     ]
 ).run()

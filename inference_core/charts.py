@@ -87,3 +87,115 @@ def compare_charts(frame: pd.DataFrame) -> dict[str, alt.Chart]:
     charts: dict[str, alt.Chart] = {m: lane_bars(done, m) for m in metrics if done[m].notna().any()}
     charts["tokens"] = token_bars(done)
     return charts
+
+
+def _series(summary: pd.DataFrame) -> pd.Series:
+    return summary["model_name"].str.split(" \\(").str[0] + " · " + summary["setting"]
+
+
+def sweep_chart(
+    summary: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    log_x: bool = False,
+    labels: bool = False,
+    fits: pd.DataFrame | None = None,
+    width: int | str = "container",
+) -> alt.LayerChart:
+    """Median points with min-max error bars, one colour per model and setting.
+
+    ``fits`` (columns series, x, y) adds a dashed fitted line per series; ``labels``
+    writes the model name next to each point (for the model-size experiment).
+    """
+    data = summary.assign(series=_series(summary)).dropna(subset=[x, y])
+    x_scale = alt.Scale(type="log") if log_x else alt.Scale(zero=False)
+    x_enc = alt.X(f"{x}:Q", title=axis_title(x) if x in UNITS else AXIS_EXTRA.get(x, x), scale=x_scale)
+    color = alt.Color("series:N", title=None, scale=alt.Scale(scheme=PALETTE), legend=alt.Legend(orient="bottom",
+                      columns=2, labelLimit=360))  # fmt: skip
+    fmt = FORMATS.get(UNITS.get(y, ""), ".3g")
+    tooltip = [
+        alt.Tooltip("series:N", title="model · setting"),
+        alt.Tooltip(f"{x}:Q", title=AXIS_EXTRA.get(x, axis_title(x)), format=",.0f"),
+        alt.Tooltip(f"{y}:Q", title=f"{axis_title(y)}, median", format=fmt),
+        alt.Tooltip(f"{y}_low:Q", title="min", format=fmt),
+        alt.Tooltip(f"{y}_high:Q", title="max", format=fmt),
+        alt.Tooltip("runs:Q", title="runs"),
+    ]
+    base = alt.Chart(data, title=axis_title(y), width=width, height=260)
+    layers = [
+        base.mark_rule(strokeWidth=2, opacity=0.6).encode(x=x_enc, y=f"{y}_low:Q", y2=f"{y}_high:Q", color=color),
+        base.mark_line(
+            point=alt.OverlayMarkDef(size=70, filled=True), opacity=0.35 if fits is not None else 0.9
+        ).encode(x=x_enc, y=alt.Y(f"{y}:Q", title=axis_title(y)), color=color, tooltip=tooltip),
+    ]
+    if fits is not None and not fits.empty:
+        layers.append(
+            alt.Chart(fits).mark_line(strokeDash=[6, 4], strokeWidth=2).encode(
+                x=alt.X("x:Q"), y=alt.Y("y:Q"), color=alt.Color("series:N"),
+                tooltip=[alt.Tooltip("series:N"), alt.Tooltip("fit:N", title="fitted")],
+            )
+        )  # fmt: skip
+    if labels:
+        layers.append(
+            base.mark_text(align="left", dx=8, dy=-8, fontSize=11).encode(x=x_enc, y=f"{y}:Q", text="series:N")
+        )
+    return alt.layer(*layers)
+
+
+AXIS_EXTRA = {"params_m": "Parameters (millions, log scale)", "value": "Value"}
+
+
+def setting_bars(summary: pd.DataFrame, metric: str, *, width: int | str = "container") -> alt.LayerChart:
+    """The settings experiment: one bar per setting with its min-max range."""
+    data = summary.assign(lane=summary["setting"]).dropna(subset=[metric])
+    chart = lane_bars(data.assign(model=data["model_name"]), metric, width=width)
+    errors = (
+        alt.Chart(data)
+        .mark_rule(strokeWidth=2, color="#333")
+        .encode(x=f"{metric}_low:Q", x2=f"{metric}_high:Q", y=alt.Y("lane:N", sort=None))
+    )
+    return alt.layer(chart, errors)
+
+
+def output_fit_lines(rows: pd.DataFrame) -> pd.DataFrame:
+    """Fitted ``e2e = ttft + (n - 1) * tpot`` lines, two points each, labelled with the slope."""
+    from inference_core.sweeps import fit_output_length
+
+    records = []
+    low, high = rows["tokens_out"].min(), rows["tokens_out"].max()
+    for fit in fit_output_length(rows):
+        series = _series(pd.DataFrame({"model_name": [fit.model_name], "setting": [fit.setting]})).iloc[0]
+        label = f"e2e = {fit.ttft_s:.2f} s + (n - 1) x {fit.tpot_s * 1000:.1f} ms"
+        for n in (low, high):
+            records.append({"series": series, "x": n, "y": fit.ttft_s + (n - 1) * fit.tpot_s, "fit": label})
+    return pd.DataFrame(records)
+
+
+def experiment_charts(experiment: str, rows: pd.DataFrame) -> dict[str, alt.Chart]:
+    """The charts of one experiment, from its tidy rows (one per counted run)."""
+    from inference_core.sweeps import summarize_rows
+
+    ok = rows[rows["ok"]] if not rows.empty else rows
+    if ok.empty:
+        return {}
+    summary = summarize_rows(ok)
+    if experiment == "output-length":
+        return {
+            "e2e_s": sweep_chart(summary, "tokens_out", "e2e_s", fits=output_fit_lines(ok)),
+            "peak_rss_mb": sweep_chart(summary, "tokens_out", "peak_rss_mb"),
+            "kv_cache_mb": sweep_chart(summary, "tokens_out", "kv_cache_mb"),
+            "decode_tok_per_s": sweep_chart(summary, "tokens_out", "decode_tok_per_s"),
+        }
+    if experiment == "input-length":
+        return {
+            "ttft_s": sweep_chart(summary, "tokens_in", "ttft_s"),
+            "prefill_tok_per_s": sweep_chart(summary, "tokens_in", "prefill_tok_per_s"),
+            "kv_cache_mb": sweep_chart(summary, "tokens_in", "kv_cache_mb"),
+            "e2e_s": sweep_chart(summary, "tokens_in", "e2e_s"),
+        }
+    if experiment == "model-size":
+        metrics = ("decode_tok_per_s", "ttft_s", "e2e_s", "weights_mb", "peak_rss_mb")
+        return {m: sweep_chart(summary, "params_m", m, log_x=True, labels=True) for m in metrics}
+    metrics = ("decode_tok_per_s", "ttft_s", "weights_mb", "peak_rss_mb")
+    return {m: setting_bars(summary, m) for m in metrics}

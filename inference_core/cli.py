@@ -96,6 +96,24 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--mode", choices=MODES, default="sequential")
     comp.add_argument("--json", action="store_true", help="print one JSON object per lane")
     _settings_args(comp)
+
+    sweep = commands.add_parser("sweep", help="measure a curve: output length, input length, model size, settings")
+    sweep.add_argument(
+        "--experiment", required=True, choices=["output-length", "input-length", "model-size", "settings"]
+    )
+    sweep.add_argument("--model", action="append", default=[], metavar="REF")
+    sweep.add_argument("--lengths", help="comma-separated token counts, e.g. 16,64,256")
+    sweep.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="key=value[,key=value]",
+        help="for --experiment settings; default: dtype=float32, dtype=bfloat16, quantize=int8",
+    )
+    sweep.add_argument("--repeats", type=int, default=3)
+    sweep.add_argument("--out", help="CSV file for the rows (default: standard output)")
+    _settings_args(sweep)
+    sweep.set_defaults(max_new_tokens=32)
     return parser
 
 
@@ -161,12 +179,63 @@ def _run_compare(args: argparse.Namespace) -> int:
     return 0 if any(r.ok for r in results) else 1
 
 
+def _parse_lengths(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise UsageError(f"--lengths must be comma-separated whole numbers, got {text!r}") from None
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    from inference_core.backends import BackendContext
+    from inference_core.pricing import default_pricer
+    from inference_core.sweeps import DEFAULT_SETTINGS_VARIANTS, Sweep, fit_output_length, plan_sweep
+
+    try:
+        plan = plan_sweep(
+            args.experiment,
+            args.model,
+            base=base_settings(args),
+            lengths=_parse_lengths(args.lengths),
+            variants=args.setting or DEFAULT_SETTINGS_VARIANTS,
+            repeats=args.repeats,
+        )
+    except ValueError as exc:  # SweepError, ModelReferenceError, bad settings
+        raise UsageError(str(exc)) from None
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+    def progress(p) -> None:
+        eta = f", about {p.eta_s:.0f} s left" if p.eta_s else ""
+        print(f"[{p.done}/{p.total}] {p.current}{eta}", file=sys.stderr, flush=True)
+
+    sweep = Sweep(plan, BackendContext(), finalize=default_pricer())
+    sweep.run(progress)
+    frame = sweep.frame().drop(columns=["text"])
+    if args.out:
+        frame.to_csv(args.out, index=False)
+        print(f"{len(frame)} rows written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(frame.to_csv(index=False))
+    if args.experiment == "output-length":
+        for fit in fit_output_length(sweep.frame()):
+            print(f"{fit.model_name} · {fit.setting}: e2e = {fit.ttft_s:.3f} s + (n - 1) x {fit.tpot_s * 1000:.1f} ms",
+                  file=sys.stderr)  # fmt: skip
+    failed = [r for r in sweep.results if not r.ok]
+    for result in failed:
+        print(f"error: {result.model}: {result.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers: dict[str, Any] = {
         "models": lambda a: _print_models(a.json) or 0,
         "compare": _run_compare,
+        "sweep": _run_sweep,
     }
     try:
         return handlers[args.command](args)

@@ -34,11 +34,13 @@ UNITS: dict[str, str] = {
 METRIC_COLUMNS = tuple(UNITS)
 
 
-def settings_label(result: RunResult) -> str:
+def settings_label(result: RunResult, with_length: bool = True) -> str:
+    """Weights, sampling and (optionally) the output cap, e.g. ``int8 · greedy · max 64``."""
     s = result.settings
     parts = [s.dtype if s.quantize == "none" else f"{s.quantize}"]
     parts.append("greedy" if s.greedy else f"T={s.temperature:g} seed={s.seed}")
-    parts.append(f"max {s.max_new_tokens}")
+    if with_length:
+        parts.append(f"max {s.max_new_tokens}")
     return " · ".join(parts)
 
 

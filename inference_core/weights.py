@@ -101,6 +101,7 @@ def convert_gguf(spec: ModelSpec, progress: Progress = _no_progress) -> Path:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / _COMPLETE_MARKER).write_text(str(gguf), encoding="utf-8")
+        staging.chmod(0o755)  # mkdtemp makes it private; the cache is shared
         if target.exists():  # an incomplete earlier attempt
             shutil.rmtree(target)
         staging.rename(target)

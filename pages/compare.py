@@ -10,6 +10,7 @@ from inference_core.runner import MODE_HELP, Comparison, Lane
 from inference_core.types import DTYPES
 from ui import state
 from ui.compare_view import render_results, stream
+from ui.jobs import collect
 from ui.resources import backend_context, catalog
 
 state.init_state()
@@ -106,11 +107,9 @@ def collect_job() -> bool:
     A click during a run stops the script at its next element; the next run collects
     the job here, so nothing generated is lost.
     """
-    job: Comparison | None = st.session_state.pop(state.JOB, None)
+    job: Comparison | None = collect(state.JOB)
     if job is None:
         return False
-    job.stop()
-    job.join(timeout=3)
     st.session_state[state.RESULTS] = job.finished_results()
     st.session_state[state.RESULTS_PROMPT] = job.prompt
     return True

@@ -21,6 +21,10 @@ MODE = "mode"
 RESULTS = "compare_results"
 RESULTS_PROMPT = "compare_results_prompt"
 JOB = "compare_job"
+SWEEP_JOB = "sweep_job"
+SWEEP_ROWS = "sweep_rows"
+SWEEP_EXPERIMENT = "sweep_experiment"
+SWEEP_ENVIRONMENT = "sweep_environment"
 HOURLY_USD = "hourly_usd"
 UTILIZATION_PCT = "utilization_pct"
 CUSTOM_MODELS = "custom_models"
@@ -128,6 +132,9 @@ def init_state() -> None:
         UTILIZATION_PCT: 100,
         CUSTOM_MODELS: [],
         LINK_ERRORS: [],
+        SWEEP_ROWS: [],
+        SWEEP_EXPERIMENT: "",
+        SWEEP_ENVIRONMENT: {},
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)

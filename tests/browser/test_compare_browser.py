@@ -59,3 +59,20 @@ def test_model_html_is_never_injected(app_url, page):
     page.get_by_text("Results", exact=True).wait_for(timeout=240_000)
     assert page.title() != "pwned"
     assert page.locator('[data-testid="stMarkdownContainer"] img').count() == 0
+
+
+def test_experiments_page_after_a_tiny_sweep(app_url, page, output_dir):
+    page.goto(f"{app_url}/experiments")
+    page.get_by_text("Experiments", exact=True).first.wait_for(timeout=60_000)
+    page.get_by_text("Model size: bigger models").click()
+    for label, value in (("Output tokens (pinned)", 8), ("Repeats per point", 2)):
+        field = page.get_by_label(label)
+        field.fill(str(value))
+        field.press("Enter")
+    time.sleep(0.5)
+    app_button(page, "Run sweep").click()
+    page.get_by_text("Results: model-size").wait_for(timeout=300_000)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.first.wait_for(timeout=30_000)
+    assert charts.count() == 5
+    page.screenshot(path=str(output_dir / "experiments.png"), full_page=True)

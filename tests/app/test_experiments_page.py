@@ -1,0 +1,64 @@
+"""The Experiments page under AppTest on the real SmolLM2."""
+
+from __future__ import annotations
+
+from tests.app.helpers import click, page
+
+
+def test_tiny_output_length_sweep_shows_charts_and_the_fit():
+    at = page("experiments")
+    at.run()
+    assert not at.exception
+    at.multiselect(key="sweep_output_lengths").set_value([4, 12])
+    [models] = [m for m in at.multiselect if m.label == "Models"]
+    models.set_value(["smollm2-135m-instruct"])
+    [repeats] = [n for n in at.number_input if n.label == "Repeats per point"]
+    repeats.set_value(1)
+    click(at, "Run sweep")
+    assert not at.exception
+    assert any("e2e = " in m.value for m in at.markdown)
+    assert len(at.get("arrow_vega_lite_chart")) == 4
+    table = at.dataframe[0].value
+    assert list(table["tokens_out"]) == [4, 12]
+
+
+def test_bad_sweep_settings_get_messages():
+    at = page("experiments")
+    at.run()
+    [models] = [m for m in at.multiselect if m.label == "Models"]
+    models.set_value([])
+    click(at, "Run sweep")
+    assert "at least one model" in at.warning[0].value
+    [models] = [m for m in at.multiselect if m.label == "Models"]
+    models.set_value(["smollm2-135m-instruct"])
+    [repeats] = [n for n in at.number_input if n.label == "Repeats per point"]
+    repeats.set_value(0)
+    click(at, "Run sweep")
+    assert "repeats must be at least 1" in at.warning[0].value
+    [repeats] = [n for n in at.number_input if n.label == "Repeats per point"]
+    repeats.set_value(1)
+    at.multiselect(key="sweep_output_lengths").set_value([9000])
+    click(at, "Run sweep")
+    assert "above the context" in at.warning[0].value
+    assert not at.get("arrow_vega_lite_chart")
+
+
+def test_stop_keeps_the_finished_rows():
+    import time
+
+    from inference_core.backends import BackendContext
+    from inference_core.sweeps import Sweep, plan_sweep
+
+    at = page("experiments")
+    at.run()
+    plan = plan_sweep("output-length", ["smollm2-135m-instruct"], lengths=[2, 3, 4, 5], repeats=3)
+    job = Sweep(plan, BackendContext()).start()
+    deadline = time.monotonic() + 120
+    while len(job.rows) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    at.session_state["sweep_job"] = job  # as the page stores a running sweep
+    click(at, "Stop")
+    assert any("Stopped" in i.value for i in at.info)
+    kept = at.dataframe[0].value
+    assert 2 <= len(kept) < plan.total_runs
+    assert job.join(5)

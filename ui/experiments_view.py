@@ -1,0 +1,83 @@
+"""The Experiments page's progress bar and results: charts, answers, tidy table, exports."""
+
+from __future__ import annotations
+
+import json
+import queue
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from inference_core.charts import experiment_charts
+from inference_core.sweeps import Sweep, SweepProgress, fit_output_length, noisy_points, summarize_rows
+from ui.text import escape_markdown
+
+
+def _progress_text(p: SweepProgress) -> str:
+    eta = f" · about {p.eta_s:.0f} s left" if p.eta_s is not None else " · estimating time left"
+    return f"{p.done} of {p.total} runs · {p.elapsed_s:.0f} s elapsed{eta} · now: {p.current}"
+
+
+def track(job: Sweep) -> None:
+    """Show the sweep's progress until it ends."""
+    bar = st.progress(0.0, text="warming up the first model (not counted)")
+    while True:
+        try:
+            event = job.events.get(timeout=0.25)
+        except queue.Empty:
+            continue
+        if event is None:
+            return
+        bar.progress(event.done / max(event.total, 1), text=escape_markdown(_progress_text(event)))
+
+
+def _chart_grid(charts: dict[str, Any]) -> None:
+    names = list(charts)
+    for start in range(0, len(names), 2):
+        for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
+            with column:
+                st.altair_chart(charts[name], width="stretch")
+
+
+def _settings_answers(rows: pd.DataFrame) -> None:
+    """The settings experiment: what each setting answered (first counted run)."""
+    first = rows[rows["ok"]].drop_duplicates("setting")
+    st.subheader("Answers")
+    for column, (_, row) in zip(st.columns(len(first)), first.iterrows(), strict=True):
+        with column, st.container(border=True):
+            st.markdown(f"**{escape_markdown(row['setting'])}**")
+            st.markdown(escape_markdown(row["text"]) or "_(no text)_")
+
+
+def render_sweep(experiment: str, records: list[dict[str, Any]], environment: dict[str, Any]) -> None:
+    rows = pd.DataFrame(records)
+    failed = rows[~rows["ok"]]
+    for _, row in failed.drop_duplicates("error").iterrows():
+        st.error(f"{escape_markdown(row['model_name'])}: {escape_markdown(row['error'])}")
+    summary = summarize_rows(rows)
+    st.subheader(f"Results: {experiment}")
+    st.caption(
+        f"{int(rows['ok'].sum())} counted runs. Points are medians; bars and whiskers span min to max. "
+        "Hover a point for its figures."
+    )
+    for warning in noisy_points(summary):
+        st.warning(f"Noisy (coefficient of variation above 10%): {escape_markdown(warning)}", icon=":material/waves:")
+    if experiment == "output-length":
+        for fit in fit_output_length(rows):
+            st.markdown(
+                f"**{escape_markdown(fit.model_name)} · {escape_markdown(fit.setting)}**: "
+                f"e2e = {fit.ttft_s:.2f} s + (n - 1) × {fit.tpot_s * 1000:.1f} ms per token (least-squares fit)"
+            )
+    _chart_grid(experiment_charts(experiment, rows))
+    if experiment == "settings" and rows["ok"].any():
+        _settings_answers(rows)
+    with st.expander("Every run (one row per counted run)"):
+        st.dataframe(rows.drop(columns=["text"]), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    left.download_button("Download CSV", rows.drop(columns=["text"]).to_csv(index=False), "inference-lens-sweep.csv",
+                         "text/csv")  # fmt: skip
+    payload = {"experiment": experiment, "environment": environment, "rows": records}
+    right.download_button(
+        "Download JSON", json.dumps(payload, indent=2, default=str), "inference-lens-sweep.json", "application/json"
+    )
