@@ -8,7 +8,7 @@ from ui import state
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Inference Lens", page_icon=":material/speed:", layout="wide")
-state.init_state()
+state.init_state(router=True)
 state.keep_widget_values()
 render_sidebar()
 st.navigation(

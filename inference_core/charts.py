@@ -108,11 +108,12 @@ def sweep_chart(
     ``fits`` (columns series, x, y) adds a dashed fitted line per series; ``labels``
     writes the model name next to each point (for the model-size experiment).
     """
-    data = summary.assign(series=_series(summary)).dropna(subset=[x, y])
-    x_scale = alt.Scale(type="log") if log_x else alt.Scale(zero=False)
+    data = summary.assign(series=_series(summary), name=summary["model_name"].str.split(" \\(").str[0])
+    data = data.dropna(subset=[x, y])
+    x_scale = alt.Scale(type="log", padding=60) if log_x else alt.Scale(zero=False)
     x_enc = alt.X(f"{x}:Q", title=axis_title(x) if x in UNITS else AXIS_EXTRA.get(x, x), scale=x_scale)
-    color = alt.Color("series:N", title=None, scale=alt.Scale(scheme=PALETTE), legend=alt.Legend(orient="bottom",
-                      columns=2, labelLimit=360))  # fmt: skip
+    legend = None if labels else alt.Legend(orient="bottom", direction="vertical", labelLimit=420)
+    color = alt.Color("series:N", title=None, scale=alt.Scale(scheme=PALETTE), legend=legend)
     fmt = FORMATS.get(UNITS.get(y, ""), ".3g")
     tooltip = [
         alt.Tooltip("series:N", title="model · setting"),
@@ -122,7 +123,7 @@ def sweep_chart(
         alt.Tooltip(f"{y}_high:Q", title="max", format=fmt),
         alt.Tooltip("runs:Q", title="runs"),
     ]
-    base = alt.Chart(data, title=axis_title(y), width=width, height=260)
+    base = alt.Chart(data)
     layers = [
         base.mark_rule(strokeWidth=2, opacity=0.6).encode(x=x_enc, y=f"{y}_low:Q", y2=f"{y}_high:Q", color=color),
         base.mark_line(
@@ -137,10 +138,8 @@ def sweep_chart(
             )
         )  # fmt: skip
     if labels:
-        layers.append(
-            base.mark_text(align="left", dx=8, dy=-8, fontSize=11).encode(x=x_enc, y=f"{y}:Q", text="series:N")
-        )
-    return alt.layer(*layers)
+        layers.append(base.mark_text(align="center", dy=-12, fontSize=11).encode(x=x_enc, y=f"{y}:Q", text="name:N"))
+    return alt.layer(*layers, title=axis_title(y)).properties(width=width, height=240)
 
 
 AXIS_EXTRA = {"params_m": "Parameters (millions, log scale)", "value": "Value"}

@@ -269,7 +269,7 @@ def summarize_rows(rows: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS)
     for (model, setting, value), group in ok.groupby(["model_name", "setting", "value"], sort=False):
         record: dict[str, Any] = {"model_name": model, "setting": setting, "value": value,
                                   "params_m": group["params_m"].iloc[0], "runs": len(group)}  # fmt: skip
-        for metric in metrics:
+        for metric in (m for m in metrics if m in group):
             summary = summarize([v for v in group[metric] if pd.notna(v)])
             if summary is None:
                 continue

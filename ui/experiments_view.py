@@ -13,6 +13,8 @@ from inference_core.charts import experiment_charts
 from inference_core.sweeps import Sweep, SweepProgress, fit_output_length, noisy_points, summarize_rows
 from ui.text import escape_markdown
 
+CHART_HEIGHT_PX = 340  # Streamlit sizes layered charts by this, not by the spec's height
+
 
 def _progress_text(p: SweepProgress) -> str:
     eta = f" · about {p.eta_s:.0f} s left" if p.eta_s is not None else " · estimating time left"
@@ -37,7 +39,7 @@ def _chart_grid(charts: dict[str, Any]) -> None:
     for start in range(0, len(names), 2):
         for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
             with column:
-                st.altair_chart(charts[name], width="stretch")
+                st.altair_chart(charts[name], width="stretch", height=CHART_HEIGHT_PX)
 
 
 def _settings_answers(rows: pd.DataFrame) -> None:

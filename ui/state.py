@@ -6,6 +6,7 @@ and the mode in the URL's query string; opening it restores them without running
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import streamlit as st
@@ -119,8 +120,34 @@ def _load_link() -> None:
     st.session_state[LINK_ERRORS] = errors
 
 
-def init_state() -> None:
-    """Idempotent: every page calls it, so each also runs on its own."""
+_ROUTER_CHECKED = threading.Event()  # per server process: the flag only starts out wrong
+
+
+def _leave_legacy_pages_mode() -> None:
+    """Make a fresh server's first direct page link (``/experiments``) go through the router.
+
+    Streamlit treats an app with a ``pages/`` folder as a legacy multipage app until some
+    run calls ``st.navigation``; a first request for ``/experiments`` would run that page
+    bare (no sidebar, no wide layout). Clearing the flag and rerunning routes it properly.
+    Checked once per process (AppTest resets the flag on every run and then runs pages
+    bare on purpose). Internal API, so any change in it is ignored.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:
+        return
+    if _ROUTER_CHECKED.is_set():
+        return
+    _ROUTER_CHECKED.set()
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def init_state(router: bool = False) -> None:
+    """Idempotent: the router and every page call it, so each page also runs on its own."""
+    if not router:
+        _leave_legacy_pages_mode()
     defaults = {
         PROMPT: "",
         LANE_IDS: [],

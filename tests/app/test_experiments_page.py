@@ -17,7 +17,7 @@ def test_tiny_output_length_sweep_shows_charts_and_the_fit():
     click(at, "Run sweep")
     assert not at.exception
     assert any("e2e = " in m.value for m in at.markdown)
-    assert len(at.get("arrow_vega_lite_chart")) == 4
+    assert len(at.get("vega_lite_chart")) == 4
     table = at.dataframe[0].value
     assert list(table["tokens_out"]) == [4, 12]
 
@@ -40,7 +40,7 @@ def test_bad_sweep_settings_get_messages():
     at.multiselect(key="sweep_output_lengths").set_value([9000])
     click(at, "Run sweep")
     assert "above the context" in at.warning[0].value
-    assert not at.get("arrow_vega_lite_chart")
+    assert not at.get("vega_lite_chart")
 
 
 def test_stop_keeps_the_finished_rows():

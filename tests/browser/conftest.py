@@ -5,6 +5,7 @@ There is no skip: without Chromium these tests fail, as they must in CI.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -49,10 +50,11 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 60) -> 
     raise TimeoutError(f"{url} did not become healthy in {timeout_s} s")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> Iterator[str]:
+@contextlib.contextmanager
+def streamlit_server(data_dir: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on a free loopback port; yields its URL once healthy."""
     port = free_port()
-    env = {**os.environ, "INFERENCE_LENS_DATA": str(tmp_path_factory.mktemp("data"))}
+    env = {**os.environ, "INFERENCE_LENS_DATA": str(data_dir)}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -65,6 +67,12 @@ def app_url(tmp_path_factory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    with streamlit_server(tmp_path_factory.mktemp("data")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -66,7 +66,7 @@ def test_experiments_page_after_a_tiny_sweep(app_url, page, output_dir):
     page.get_by_text("Experiments", exact=True).first.wait_for(timeout=60_000)
     page.get_by_text("Model size: bigger models").click()
     for label, value in (("Output tokens (pinned)", 8), ("Repeats per point", 2)):
-        field = page.get_by_label(label)
+        field = page.get_by_role("spinbutton", name=label)
         field.fill(str(value))
         field.press("Enter")
     time.sleep(0.5)
@@ -76,3 +76,13 @@ def test_experiments_page_after_a_tiny_sweep(app_url, page, output_dir):
     charts.first.wait_for(timeout=30_000)
     assert charts.count() == 5
     page.screenshot(path=str(output_dir / "experiments.png"), full_page=True)
+
+
+def test_a_direct_link_to_a_page_on_a_fresh_server_goes_through_the_router(page, tmp_path):
+    from tests.browser.conftest import streamlit_server
+
+    with streamlit_server(tmp_path) as url:
+        page.goto(f"{url}/experiments")
+        page.get_by_text("Experiments", exact=True).first.wait_for(timeout=60_000)
+        page.get_by_text("Machine price ($/hour)").wait_for(timeout=30_000)  # the router's sidebar
+        assert page.get_by_role("link", name="Compare").count() >= 1
