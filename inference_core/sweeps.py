@@ -184,6 +184,8 @@ class Sweep:
         self.stop_event = threading.Event()
         self.events: queue.Queue[SweepProgress | None] = queue.Queue()
         self.wall_s = 0.0
+        self.counted_wall_s = 0.0
+        """Wall time of the counted runs alone (warm-ups excluded)."""
         self._thread = threading.Thread(target=self._run_safely, name="sweep", daemon=True)
 
     def start(self) -> Sweep:
@@ -218,6 +220,7 @@ class Sweep:
                 run_started = time.perf_counter()
                 result = self._run_one(point)
                 counted_s.append(time.perf_counter() - run_started)
+                self.counted_wall_s += counted_s[-1]
                 if result.stopped:
                     return self.rows
                 self.results.append(result)
