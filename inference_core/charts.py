@@ -50,6 +50,7 @@ def lane_bars(frame: pd.DataFrame, metric: str, *, width: int | str = "container
         x=alt.X(f"{metric}:Q"),
         y=alt.Y("lane:N", sort=None),
         text=alt.Text(f"{metric}:Q", format=fmt),
+        tooltip=[alt.Tooltip("lane:N"), alt.Tooltip(f"{metric}:Q", title=axis_title(metric), format=fmt)],
     )
     return bars + labels
 
@@ -125,7 +126,9 @@ def sweep_chart(
     ]
     base = alt.Chart(data)
     layers = [
-        base.mark_rule(strokeWidth=2, opacity=0.6).encode(x=x_enc, y=f"{y}_low:Q", y2=f"{y}_high:Q", color=color),
+        base.mark_rule(strokeWidth=2, opacity=0.6).encode(
+            x=x_enc, y=f"{y}_low:Q", y2=f"{y}_high:Q", color=color, tooltip=tooltip
+        ),
         base.mark_line(
             point=alt.OverlayMarkDef(size=70, filled=True), opacity=0.35 if fits is not None else 0.9
         ).encode(x=x_enc, y=alt.Y(f"{y}:Q", title=axis_title(y)), color=color, tooltip=tooltip),
@@ -138,7 +141,11 @@ def sweep_chart(
             )
         )  # fmt: skip
     if labels:
-        layers.append(base.mark_text(align="center", dy=-12, fontSize=11).encode(x=x_enc, y=f"{y}:Q", text="name:N"))
+        layers.append(
+            base.mark_text(align="center", dy=-12, fontSize=11).encode(
+                x=x_enc, y=f"{y}:Q", text="name:N", tooltip=tooltip
+            )
+        )
     return alt.layer(*layers, title=axis_title(y)).properties(width=width, height=240)
 
 
@@ -152,7 +159,16 @@ def setting_bars(summary: pd.DataFrame, metric: str, *, width: int | str = "cont
     errors = (
         alt.Chart(data)
         .mark_rule(strokeWidth=2, color="#333")
-        .encode(x=f"{metric}_low:Q", x2=f"{metric}_high:Q", y=alt.Y("lane:N", sort=None))
+        .encode(
+            x=f"{metric}_low:Q",
+            x2=f"{metric}_high:Q",
+            y=alt.Y("lane:N", sort=None),
+            tooltip=[
+                alt.Tooltip("lane:N", title="setting"),
+                alt.Tooltip(f"{metric}_low:Q", title="min"),
+                alt.Tooltip(f"{metric}_high:Q", title="max"),
+            ],  # fmt: skip
+        )
     )
     return alt.layer(chart, errors)
 

@@ -81,11 +81,13 @@ def results_json(results: Sequence[RunResult], **context: Any) -> str:
     return json.dumps({**context, "results": [r.to_dict() for r in results]}, indent=2, default=str)
 
 
+def with_environment(frame: pd.DataFrame, environment: dict[str, Any]) -> pd.DataFrame:
+    """The frame with the environment it was measured on as ``env_*`` columns."""
+    extra = {f"env_{k}": json.dumps(v) if isinstance(v, dict) else v for k, v in environment.items()}
+    return frame.assign(**extra) if not frame.empty else frame
+
+
 def results_csv(results: Sequence[RunResult]) -> str:
     """The results table with the environment flattened into columns."""
     frame = results_frame(results)
-    if results:
-        env = results[0].environment
-        for key, value in env.items():
-            frame[f"env_{key}"] = json.dumps(value) if isinstance(value, dict) else value
-    return frame.to_csv(index=False)
+    return with_environment(frame, results[0].environment if results else {}).to_csv(index=False)

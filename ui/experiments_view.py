@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from inference_core.charts import experiment_charts
+from inference_core.report import with_environment
 from inference_core.sweeps import Sweep, SweepProgress, fit_output_length, noisy_points, summarize_rows
 from ui.text import escape_markdown
 
@@ -77,8 +78,8 @@ def render_sweep(experiment: str, records: list[dict[str, Any]], environment: di
     with st.expander("Every run (one row per counted run)"):
         st.dataframe(rows.drop(columns=["text"]), hide_index=True, width="stretch")
     left, right = st.columns(2)
-    left.download_button("Download CSV", rows.drop(columns=["text"]).to_csv(index=False), "inference-lens-sweep.csv",
-                         "text/csv")  # fmt: skip
+    csv = with_environment(rows.drop(columns=["text"]), environment).to_csv(index=False)
+    left.download_button("Download CSV", csv, "inference-lens-sweep.csv", "text/csv")
     payload = {"experiment": experiment, "environment": environment, "rows": records}
     right.download_button(
         "Download JSON", json.dumps(payload, indent=2, default=str), "inference-lens-sweep.json", "application/json"
