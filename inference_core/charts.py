@@ -167,7 +167,7 @@ def setting_bars(summary: pd.DataFrame, metric: str, *, width: int | str = "cont
                 alt.Tooltip("lane:N", title="setting"),
                 alt.Tooltip(f"{metric}_low:Q", title="min"),
                 alt.Tooltip(f"{metric}_high:Q", title="max"),
-            ],  # fmt: skip
+            ],
         )
     )
     return alt.layer(chart, errors)
