@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from inference_core.report import UNITS
+from inference_core.report import UNITS, short_name
 
 PALETTE = "tableau10"
 TITLES = {
@@ -91,7 +91,7 @@ def compare_charts(frame: pd.DataFrame) -> dict[str, alt.Chart]:
 
 
 def _series(summary: pd.DataFrame) -> pd.Series:
-    return summary["model_name"].str.split(" \\(").str[0] + " · " + summary["setting"]
+    return summary["model_name"].map(short_name) + " · " + summary["setting"]
 
 
 def sweep_chart(
@@ -109,7 +109,7 @@ def sweep_chart(
     ``fits`` (columns series, x, y) adds a dashed fitted line per series; ``labels``
     writes the model name next to each point (for the model-size experiment).
     """
-    data = summary.assign(series=_series(summary), name=summary["model_name"].str.split(" \\(").str[0])
+    data = summary.assign(series=_series(summary), name=summary["model_name"].map(short_name))
     data = data.dropna(subset=[x, y])
     x_scale = alt.Scale(type="log", padding=60) if log_x else alt.Scale(zero=False)
     x_enc = alt.X(f"{x}:Q", title=axis_title(x) if x in UNITS else AXIS_EXTRA.get(x, x), scale=x_scale)
@@ -214,3 +214,76 @@ def experiment_charts(experiment: str, rows: pd.DataFrame) -> dict[str, alt.Char
         return {m: sweep_chart(summary, "params_m", m, log_x=True, labels=True) for m in metrics}
     metrics = ("decode_tok_per_s", "ttft_s", "weights_mb", "peak_rss_mb")
     return {m: setting_bars(summary, m) for m in metrics}
+
+
+KIND_COLORS = alt.Scale(domain=["self-hosted", "API"], range=["#4c78a8", "#e45756"])
+
+
+def price_vs_params(self_hosted: pd.DataFrame, apis: pd.DataFrame, *, width: int | str = "container") -> alt.LayerChart:
+    """$ per 1M output tokens: measured models by size (points), APIs as dashed reference lines."""
+    points = self_hosted.dropna(subset=["usd_per_1m_out", "params_m"])
+    y = alt.Y("usd_per_1m_out:Q", title="$ per 1M output tokens (log scale)", scale=alt.Scale(type="log"))
+    tooltip = [alt.Tooltip("option:N"), alt.Tooltip("usd_per_1m_out:Q", title="$ per 1M out", format="$.3f")]
+    dots = (
+        alt.Chart(points)
+        .mark_point(filled=True, size=110, color="#4c78a8")
+        .encode(
+            x=alt.X("params_m:Q", title="Parameters (millions, log scale)", scale=alt.Scale(type="log", padding=50)),
+            y=y,
+            tooltip=[*tooltip, alt.Tooltip("decode_tok_per_s:Q", title="decode tok/s", format=".1f")],
+        )
+    )
+    names = dots.mark_text(dy=-12, fontSize=11).encode(text="option:N")
+    rules = alt.Chart(apis).mark_rule(strokeDash=[5, 4], color="#e45756", opacity=0.7).encode(y=y, tooltip=tooltip)
+    api_names = (
+        alt.Chart(apis)
+        .mark_text(align="right", dx=-2, dy=-6, fontSize=10, color="#e45756")
+        .encode(y=y, x=alt.value(alt.expr("width")), text="option:N", tooltip=tooltip)
+    )
+    return alt.layer(rules, api_names, dots, names, title="Price per 1M output tokens: self-hosted vs APIs").properties(
+        width=width, height=300
+    )
+
+
+def answer_cost_chart(curve: pd.DataFrame, *, width: int | str = "container") -> alt.Chart:
+    """The cost of one answer as it grows, one line per option (APIs dashed)."""
+    return (
+        alt.Chart(curve, title="Cost of one answer as it grows")
+        .mark_line(point=alt.OverlayMarkDef(size=30))
+        .encode(
+            x=alt.X("tokens_out:Q", title="Output tokens"),
+            y=alt.Y("usd_answer:Q", title="$ per answer (log scale)", scale=alt.Scale(type="log")),
+            color=alt.Color(
+                "option:N",
+                title=None,
+                scale=alt.Scale(scheme=PALETTE),
+                legend=alt.Legend(orient="right", labelLimit=260),
+            ),
+            strokeDash=alt.StrokeDash(
+                "kind:N", title=None, scale=alt.Scale(domain=["self-hosted", "API"], range=[[1, 0], [5, 4]])
+            ),
+            tooltip=[
+                alt.Tooltip("option:N"),
+                alt.Tooltip("tokens_out:Q", title="output tokens"),
+                alt.Tooltip("usd_answer:Q", title="$ per answer", format="$.6f"),
+            ],
+        )
+        .properties(width=width, height=300)
+    )
+
+
+def monthly_chart(monthly: pd.DataFrame, *, width: int | str = "container") -> alt.LayerChart:
+    """A month of traffic per option, cheapest first."""
+    base = alt.Chart(monthly, title="Monthly cost of this traffic ($)").encode(
+        y=alt.Y("option:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("usd_per_month:Q", title=None, scale=alt.Scale(domain=[0, _headroom(monthly["usd_per_month"])])),
+        tooltip=[
+            alt.Tooltip("option:N"),
+            alt.Tooltip("usd_per_month:Q", title="$ per month", format="$,.2f"),
+            alt.Tooltip("machines:Q", title="machines"),
+            alt.Tooltip("busy_share:Q", title="machine busy", format=".0%"),
+        ],
+    )
+    bars = base.mark_bar(cornerRadiusEnd=3).encode(color=alt.Color("kind:N", title=None, scale=KIND_COLORS))
+    labels = base.mark_text(align="left", dx=4, fontSize=11).encode(text=alt.Text("usd_per_month:Q", format="$,.0f"))
+    return alt.layer(bars, labels).properties(width=width, height=alt.Step(26))

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from inference_core.metrics import METRIC_FORMULAS
-from inference_core.types import RunResult
+from inference_core.types import RunResult, Settings
 
 # Column -> unit shown in table headers and axis titles.
 UNITS: dict[str, str] = {
@@ -34,10 +34,20 @@ UNITS: dict[str, str] = {
 METRIC_COLUMNS = tuple(UNITS)
 
 
+def short_name(model_name: str) -> str:
+    """``SmolLM2 135M Instruct (Q4_1 GGUF)`` -> ``SmolLM2 135M Instruct``."""
+    return model_name.split(" (")[0]
+
+
+def weights_label(settings: Settings) -> str:
+    """The loaded weight format: the dtype, or the quantization when there is one."""
+    return settings.dtype if settings.quantize == "none" else settings.quantize
+
+
 def settings_label(result: RunResult, with_length: bool = True) -> str:
     """Weights, sampling and (optionally) the output cap, e.g. ``int8 · greedy · max 64``."""
     s = result.settings
-    parts = [s.dtype if s.quantize == "none" else f"{s.quantize}"]
+    parts = [weights_label(s)]
     parts.append("greedy" if s.greedy else f"T={s.temperature:g} seed={s.seed}")
     if with_length:
         parts.append(f"max {s.max_new_tokens}")
@@ -46,9 +56,7 @@ def settings_label(result: RunResult, with_length: bool = True) -> str:
 
 def lane_label(index: int, result: RunResult) -> str:
     """Short and unique: number, model name without its packaging note, weight format."""
-    name = result.model_name.split(" (")[0]
-    weights = result.settings.dtype if result.settings.quantize == "none" else result.settings.quantize
-    return f"{index + 1}. {name} · {weights}"
+    return f"{index + 1}. {short_name(result.model_name)} · {weights_label(result.settings)}"
 
 
 def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:

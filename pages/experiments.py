@@ -72,6 +72,7 @@ def collect_sweep() -> bool:
     if job is None:
         return False
     st.session_state[state.SWEEP_ROWS] = list(job.rows)
+    st.session_state[state.SWEEP_RESULTS] = list(job.results)
     st.session_state[state.SWEEP_EXPERIMENT] = job.plan.experiment
     st.session_state[state.SWEEP_ENVIRONMENT] = collect_environment()
     return True

@@ -26,6 +26,8 @@ SWEEP_JOB = "sweep_job"
 SWEEP_ROWS = "sweep_rows"
 SWEEP_EXPERIMENT = "sweep_experiment"
 SWEEP_ENVIRONMENT = "sweep_environment"
+SWEEP_RESULTS = "sweep_results"
+COST_RESULTS = "cost_results"
 HOURLY_USD = "hourly_usd"
 UTILIZATION_PCT = "utilization_pct"
 CUSTOM_MODELS = "custom_models"
@@ -162,6 +164,8 @@ def init_state(router: bool = False) -> None:
         SWEEP_ROWS: [],
         SWEEP_EXPERIMENT: "",
         SWEEP_ENVIRONMENT: {},
+        SWEEP_RESULTS: [],
+        COST_RESULTS: [],
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)

@@ -1,0 +1,115 @@
+"""Cost tables: measured throughput and price tables -> what answers and months cost.
+
+Self-hosted rows come from measured runs (this machine's speed at a chosen $/hour);
+API rows come from the dated price table. Both land in the same tidy frames so they
+can share one axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from inference_core import pricing
+from inference_core.pricing import ApiPrice, Traffic
+from inference_core.report import short_name, weights_label
+from inference_core.types import RunResult
+
+THROUGHPUT_COLUMNS = ("option", "params_m", "prefill_tok_per_s", "decode_tok_per_s", "runs")
+
+
+def measured_throughput(results: Iterable[RunResult]) -> pd.DataFrame:
+    """Median prefill and decode speed per model and weight format, from finished runs."""
+    rows = [
+        {
+            "option": f"{short_name(r.model_name)} · {weights_label(r.settings)}",
+            "params_m": r.params_m,
+            "prefill_tok_per_s": r.prefill_tok_per_s,
+            "decode_tok_per_s": r.decode_tok_per_s,
+        }
+        for r in results
+        if r.ok and r.decode_tok_per_s and r.prefill_tok_per_s
+    ]
+    if not rows:
+        return pd.DataFrame(columns=list(THROUGHPUT_COLUMNS))
+    frame = pd.DataFrame(rows)
+    grouped = frame.groupby("option", sort=False)
+    summary = grouped.median(numeric_only=True)
+    summary["runs"] = grouped.size()
+    return summary.reset_index()[list(THROUGHPUT_COLUMNS)]
+
+
+def self_hosted_prices(throughput: pd.DataFrame, hourly_usd: float, utilization: float) -> pd.DataFrame:
+    """$ per 1M input and output tokens for each measured option at this rate."""
+    frame = throughput.copy()
+    frame["usd_per_1m_in"] = [pricing.usd_per_1m_tokens(v, hourly_usd, utilization) for v in frame["prefill_tok_per_s"]]
+    frame["usd_per_1m_out"] = [pricing.usd_per_1m_tokens(v, hourly_usd, utilization) for v in frame["decode_tok_per_s"]]
+    frame["kind"] = "self-hosted"
+    return frame
+
+
+def api_frame(apis: Sequence[ApiPrice]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"option": f"{p.model} (API)", "usd_per_1m_in": p.usd_per_1m_in, "usd_per_1m_out": p.usd_per_1m_out,
+             "kind": "API", "source": p.source, "date": p.date}
+            for p in apis
+        ]
+    )  # fmt: skip
+
+
+def answer_cost_curve(prices: pd.DataFrame, tokens_in: int, lengths: Sequence[int]) -> pd.DataFrame:
+    """Cost of one answer as it grows: one row per option and output length."""
+    records = []
+    for _, row in prices.iterrows():
+        for n in lengths:
+            cost = pricing.answer_usd(tokens_in, n, row["usd_per_1m_in"], row["usd_per_1m_out"])
+            if cost is not None:
+                records.append({"option": row["option"], "kind": row["kind"], "tokens_out": n, "usd_answer": cost})
+    return pd.DataFrame(records)
+
+
+def monthly_costs(
+    traffic: Traffic,
+    throughput: pd.DataFrame,
+    apis: Sequence[ApiPrice],
+    hourly_usd: float,
+    utilization: float,
+) -> pd.DataFrame:
+    """A month of this traffic: whole machines for each measured option, per-token for each API."""
+    requests = traffic.requests_per_month
+    records = []
+    for _, row in throughput.iterrows():
+        month = pricing.self_hosted_monthly(
+            traffic, hourly_usd, row["prefill_tok_per_s"], row["decode_tok_per_s"], utilization
+        )
+        records.append({"option": row["option"], "kind": "self-hosted", "usd_per_month": month.usd,
+                        "machines": month.machines, "busy_share": month.busy_share})  # fmt: skip
+    for price in apis:
+        usd = pricing.api_monthly_usd(traffic, price)
+        records.append({"option": f"{price.model} (API)", "kind": "API", "usd_per_month": usd,
+                        "machines": None, "busy_share": None})  # fmt: skip
+    frame = pd.DataFrame(records)
+    frame["usd_per_request"] = frame["usd_per_month"] / requests if requests else None
+    return frame.sort_values("usd_per_month", kind="stable").reset_index(drop=True)
+
+
+def break_evens(
+    traffic: Traffic,
+    throughput: pd.DataFrame,
+    apis: Sequence[ApiPrice],
+    hourly_usd: float,
+    utilization: float,
+) -> pd.DataFrame:
+    """For each measured option and API: the monthly requests above which self-hosting is cheaper."""
+    records = []
+    for _, row in throughput.iterrows():
+        for price in apis:
+            result = pricing.break_even(
+                traffic, price, hourly_usd, row["prefill_tok_per_s"], row["decode_tok_per_s"], utilization
+            )
+            records.append({"self-hosted": row["option"], "API": price.model,
+                            "break_even_requests_per_month": result.requests_per_month,
+                            "verdict": result.reason})  # fmt: skip
+    return pd.DataFrame(records)
