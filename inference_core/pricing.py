@@ -36,7 +36,7 @@ class HardwareRate:
     date: str
 
     def __post_init__(self) -> None:
-        _check_price("usd_per_hour", self.usd_per_hour)
+        _check_hourly(self.usd_per_hour, "usd_per_hour")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,14 @@ def _check_price(name: str, value: Any) -> float:
     if value < 0 or math.isinf(value):
         raise PriceError(f"{name} must be a non-negative finite number, got {value}")
     return float(value)
+
+
+def _check_hourly(value: Any, name: str = "hourly_usd") -> float:
+    """Machine time always costs something: a local model is never free."""
+    hourly = _check_price(name, value)
+    if hourly == 0:
+        raise PriceError(f"{name} must be above zero: machine time costs money even when it is yours")
+    return hourly
 
 
 def check_utilization(utilization: float) -> float:
@@ -109,7 +117,7 @@ def default_hourly_usd() -> float:
 
 def usd_per_1m_tokens(tok_per_s: float | None, hourly_usd: float, utilization: float = 1.0) -> float | None:
     """Self-hosted price of 1M tokens at a measured throughput; None without a throughput."""
-    hourly = _check_price("hourly_usd", hourly_usd)
+    hourly = _check_hourly(hourly_usd)
     util = check_utilization(utilization)
     if tok_per_s is None or tok_per_s <= 0 or math.isnan(tok_per_s):
         return None
@@ -191,7 +199,7 @@ def self_hosted_monthly(
     utilization: float = 1.0,
 ) -> SelfHostedMonth:
     """Whole machines rented around the clock, each busy at most ``utilization`` of the time."""
-    hourly = _check_price("hourly_usd", hourly_usd)
+    hourly = _check_hourly(hourly_usd)
     util = check_utilization(utilization)
     busy_hours = traffic.requests_per_month * seconds_per_request(traffic, prefill_tok_per_s, decode_tok_per_s) / 3600
     machines = max(1, math.ceil(busy_hours / (HOURS_PER_MONTH * util) - 1e-9))
@@ -219,7 +227,7 @@ def break_even(
 ) -> BreakEven:
     """Where one rented machine costs the same as the API for the same requests."""
     util = check_utilization(utilization)
-    machine_month = _check_price("hourly_usd", hourly_usd) * HOURS_PER_MONTH
+    machine_month = _check_hourly(hourly_usd) * HOURS_PER_MONTH
     api_per_request = (
         answer_usd(traffic.tokens_in, traffic.tokens_out, price.usd_per_1m_in, price.usd_per_1m_out) or 0.0
     )

@@ -14,7 +14,7 @@ def render_sidebar() -> None:
         st.caption("What running a language model costs: latency, memory and price.")
         st.number_input(
             "Machine price ($/hour)",
-            min_value=0.0,
+            min_value=0.001,
             max_value=1000.0,
             step=0.01,
             format="%.4f",

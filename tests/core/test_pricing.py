@@ -24,6 +24,7 @@ def test_self_hosted_price_per_million_tokens():
     ("kwargs", "message"),
     [
         ({"hourly_usd": -1}, "non-negative"),
+        ({"hourly_usd": 0}, "above zero"),
         ({"hourly_usd": "cheap"}, "must be a number"),
         ({"hourly_usd": math.nan}, "must be a number"),
         ({"utilization": 0}, "utilization"),
