@@ -16,5 +16,6 @@ st.navigation(
         st.Page("pages/compare.py", title="Compare", icon=":material/compare:", default=True),
         st.Page("pages/experiments.py", title="Experiments", icon=":material/science:"),
         st.Page("pages/cost.py", title="Cost", icon=":material/payments:"),
+        st.Page("pages/history.py", title="History", icon=":material/history:"),
     ]
 ).run()

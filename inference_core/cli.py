@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--model", action="append", default=[], metavar="REF[:key=value,...]")
     comp.add_argument("--mode", choices=MODES, default="sequential")
     comp.add_argument("--json", action="store_true", help="print one JSON object per lane")
+    comp.add_argument("--save", action="store_true", help="save the run to the history ($INFERENCE_LENS_DATA)")
     _settings_args(comp)
 
     sweep = commands.add_parser("sweep", help="measure a curve: output length, input length, model size, settings")
@@ -112,8 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--repeats", type=int, default=3)
     sweep.add_argument("--out", help="CSV file for the rows (default: standard output)")
+    sweep.add_argument("--save", action="store_true", help="save every counted run to the history")
     _settings_args(sweep)
     sweep.set_defaults(max_new_tokens=32)
+
+    export = commands.add_parser("export", help="write saved runs to a JSON bundle")
+    export.add_argument("--out", required=True, help="bundle file to write")
+    export.add_argument("--run", action="append", default=None, metavar="RUN_ID", help="only these runs")
+
+    load = commands.add_parser("import", help="add the runs of a JSON bundle to the history")
+    load.add_argument("bundle", help="bundle file to read")
     return parser
 
 
@@ -161,6 +171,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         elif event.state == "error":
             print(f"\n== lane {event.lane}: {lanes[event.lane].ref}: error: {event.detail}")
 
+    recorder = _recorder(args, "compare", args.prompt, {"mode": args.mode, "lanes": args.model})
     results = compare(
         args.prompt,
         lanes,
@@ -168,7 +179,9 @@ def _run_compare(args: argparse.Namespace) -> int:
         mode=args.mode,
         on_event=on_event,
         finalize=default_pricer(),
+        on_result=recorder,
     )
+    _report_saved(recorder)
     if args.json:
         for result in results:
             print(json.dumps(result.to_dict()))
@@ -177,6 +190,50 @@ def _run_compare(args: argparse.Namespace) -> int:
         for lane, result in zip(lanes, results, strict=True):
             print(f"{lane.ref}: {_format_summary(result)}")
     return 0 if any(r.ok for r in results) else 1
+
+
+def _recorder(args: argparse.Namespace, kind: str, prompt: str, meta: dict[str, Any]) -> Any:
+    """A RunRecorder when ``--save`` was given, else None."""
+    if not args.save:
+        return None
+    from inference_core.store import RunRecorder, RunStore
+
+    return RunRecorder(RunStore(), kind, prompt, meta=meta)
+
+
+def _report_saved(recorder: Any) -> None:
+    if recorder is None:
+        return
+    for error in recorder.errors:
+        print(f"warning: {error}", file=sys.stderr)
+    print(f"saved as run {recorder.run_id} in {recorder.store.path}", file=sys.stderr)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from inference_core.store import RunStore
+
+    bundle = RunStore().export_bundle(args.run)
+    with open(args.out, "w", encoding="utf-8") as out:
+        json.dump(bundle, out, indent=1, default=str)
+    print(f"{len(bundle['runs'])} run(s) written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from inference_core.store import MAX_BUNDLE_BYTES, BundleError, RunStore
+
+    try:
+        if os.path.getsize(args.bundle) > MAX_BUNDLE_BYTES:
+            raise BundleError(f"the file is over {MAX_BUNDLE_BYTES // 2**20} MB")
+        with open(args.bundle, "rb") as bundle:
+            raw = bundle.read()
+        imported, present = RunStore().import_bundle(raw)
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.bundle}: {exc.strerror}") from None
+    except BundleError as exc:
+        raise UsageError(f"{args.bundle}: nothing imported: {exc}") from None
+    print(f"imported {imported} run(s); {present} already present")
+    return 0
 
 
 def _parse_lengths(text: str | None) -> list[int] | None:
@@ -211,8 +268,11 @@ def _run_sweep(args: argparse.Namespace) -> int:
         eta = f", about {p.eta_s:.0f} s left" if p.eta_s else ""
         print(f"[{p.done}/{p.total}] {p.current}{eta}", file=sys.stderr, flush=True)
 
-    sweep = Sweep(plan, BackendContext(), finalize=default_pricer())
+    meta = {"experiment": args.experiment, "models": args.model, "repeats": args.repeats}
+    recorder = _recorder(args, "sweep", f"{args.experiment} sweep", meta)
+    sweep = Sweep(plan, BackendContext(), finalize=default_pricer(), on_row=recorder)
     sweep.run(progress)
+    _report_saved(recorder)
     frame = sweep.frame().drop(columns=["text"])
     if args.out:
         frame.to_csv(args.out, index=False)
@@ -236,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "models": lambda a: _print_models(a.json) or 0,
         "compare": _run_compare,
         "sweep": _run_sweep,
+        "export": _run_export,
+        "import": _run_import,
     }
     try:
         return handlers[args.command](args)

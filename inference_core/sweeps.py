@@ -141,12 +141,12 @@ def plan_sweep(
     return SweepPlan(experiment, "setting", tuple(points), repeats)
 
 
-def result_row(result: RunResult, plan: SweepPlan, point: SweepPoint, repeat: int) -> dict[str, Any]:
+def result_row(result: RunResult, experiment: str, variable: str, value: Any, repeat: int) -> dict[str, Any]:
     """One tidy row: experiment, variable, repeat, identity, and every metric."""
     row: dict[str, Any] = {
-        "experiment": plan.experiment,
-        "variable": plan.variable,
-        "value": point.value,
+        "experiment": experiment,
+        "variable": variable,
+        "value": value,
         "repeat": repeat,
         "model": result.model,
         "model_name": result.model_name,
@@ -174,8 +174,16 @@ class SweepProgress:
 class Sweep:
     """Runs a plan on a background thread; ``events`` receives SweepProgress, then None."""
 
-    def __init__(self, plan: SweepPlan, context: BackendContext, finalize: Finalize | None = None) -> None:
+    def __init__(
+        self,
+        plan: SweepPlan,
+        context: BackendContext,
+        finalize: Finalize | None = None,
+        on_row: Callable[[int, RunResult, dict[str, Any]], None] | None = None,
+    ) -> None:
+        """``on_row(index, result, row)`` sees every counted run as it finishes (saving)."""
         self.plan = plan
+        self.on_row = on_row
         self.context = context
         self.finalize = finalize
         self.rows: list[dict[str, Any]] = []
@@ -224,7 +232,11 @@ class Sweep:
                 if result.stopped:
                     return self.rows
                 self.results.append(result)
-                self.rows.append(result_row(result, self.plan, point, repeat))
+                row = result_row(result, self.plan.experiment, self.plan.variable, point.value, repeat)
+                self.rows.append(row)
+                if self.on_row is not None:
+                    extra = {k: row[k] for k in ("experiment", "variable", "value", "repeat")}
+                    self.on_row(len(self.rows) - 1, result, extra)
                 done += 1
         self.wall_s = time.perf_counter() - started
         if on_progress:

@@ -169,6 +169,8 @@ class RunResult:
     load_s: float | None = None
     params_m: float | None = None
     token_times_s: tuple[float, ...] = ()
+    token_texts: tuple[str, ...] = ()
+    """The text each token added, in order (what a replay re-streams)."""
     request_epoch_s: float | None = None
     """Wall-clock time (Unix seconds) of the request start that token_times_s count from."""
     usd_per_1m_in: float | None = None
@@ -183,6 +185,7 @@ class RunResult:
         data = dataclasses.asdict(self)
         data["itl_s"] = list(self.itl_s)
         data["token_times_s"] = list(self.token_times_s)
+        data["token_texts"] = list(self.token_texts)
         data["notes"] = list(self.notes)
         return data
 
@@ -191,6 +194,6 @@ class RunResult:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["settings"] = Settings(**values.get("settings", {}))
-        for name in ("itl_s", "token_times_s", "notes"):
+        for name in ("itl_s", "token_times_s", "token_texts", "notes"):
             values[name] = tuple(values.get(name) or ())
         return cls(**values)

@@ -7,11 +7,12 @@ import streamlit as st
 from inference_core.pricing import default_pricer
 from inference_core.prompts import EXAMPLES
 from inference_core.runner import MODE_HELP, Comparison, Lane
+from inference_core.store import RunRecorder
 from inference_core.types import DTYPES
 from ui import state
 from ui.compare_view import render_results, stream
 from ui.jobs import collect
-from ui.resources import backend_context, catalog
+from ui.resources import backend_context, catalog, run_store
 
 state.init_state()
 specs = catalog()
@@ -124,12 +125,22 @@ if run_clicked:
         for message in bad:
             st.error(message)
     else:
+        hourly, utilization_pct = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT]
+        recorder = RunRecorder(
+            run_store(),
+            "compare",
+            prompt,
+            meta={"mode": st.session_state[state.MODE], "lanes": [lane.link_value() for lane in lanes],
+                  "hourly_usd": hourly, "utilization_pct": utilization_pct},
+        )  # fmt: skip
+        st.session_state[state.SAVE_ERRORS] = recorder.errors
         job = Comparison(
             prompt,
             [Lane(lane.ref, lane.settings) for lane in lanes],
             context=backend_context(),
             mode=st.session_state[state.MODE],
-            finalize=default_pricer(st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100),
+            finalize=default_pricer(hourly, utilization_pct / 100),
+            on_result=recorder,
         )
         st.session_state[state.JOB] = job.start()
         titles = [f"{n}. {names.get(lane.ref, lane.ref)}" for n, lane in enumerate(lanes, start=1)]
@@ -144,6 +155,8 @@ if run_clicked:
             st.rerun()
 elif interrupted:
     st.info("Stopped. Every lane kept what it had generated.", icon=":material/stop_circle:")
+for message in st.session_state[state.SAVE_ERRORS]:
+    st.warning(f"Not saved to the history: {message}")
 
 if not run_clicked and st.session_state[state.RESULTS]:
     render_results(

@@ -7,6 +7,7 @@ import streamlit as st
 from inference_core.catalog import DEFAULT_MODELS
 from inference_core.environment import collect_environment
 from inference_core.pricing import default_pricer
+from inference_core.store import RunRecorder
 from inference_core.sweeps import (
     DEFAULT_INPUT_LENGTHS,
     DEFAULT_OUTPUT_LENGTHS,
@@ -20,7 +21,7 @@ from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import render_sweep, track
 from ui.jobs import collect
-from ui.resources import backend_context, catalog
+from ui.resources import backend_context, catalog, run_store
 
 state.init_state()
 specs = catalog()
@@ -99,7 +100,13 @@ if run_clicked:
         for note in plan.notes:
             st.info(note)
         hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
-        job = Sweep(plan, backend_context(), finalize=default_pricer(hourly, utilization))
+        recorder = RunRecorder(
+            run_store(), "sweep", f"{experiment} sweep", title=EXPERIMENTS[experiment],
+            meta={"experiment": experiment, "models": list(models), "repeats": int(repeats),
+                  "hourly_usd": hourly, "utilization_pct": utilization * 100},
+        )  # fmt: skip
+        st.session_state[state.SAVE_ERRORS] = recorder.errors
+        job = Sweep(plan, backend_context(), finalize=default_pricer(hourly, utilization), on_row=recorder)
         st.session_state[state.SWEEP_JOB] = job.start()
         try:
             track(job)
@@ -112,6 +119,8 @@ if run_clicked:
             st.rerun()
 elif interrupted:
     st.info("Stopped. The finished points are kept below.", icon=":material/stop_circle:")
+for message in st.session_state[state.SAVE_ERRORS]:
+    st.warning(f"Not saved to the history: {message}")
 
 if not run_clicked and st.session_state[state.SWEEP_ROWS]:
     render_sweep(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 # Nothing may download at test time; hub code paths are exercised on local folders.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("INFERENCE_LENS_CACHE", str(Path.home() / ".cache" / "inference-lens"))
+# Saved runs go to a throw-away history, never the user's.
+os.environ["INFERENCE_LENS_DATA"] = tempfile.mkdtemp(prefix="inference-lens-test-data-")
 
 SMOLLM2 = "smollm2-135m-instruct"
 GEMMA3 = "gemma3-270m"

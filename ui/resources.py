@@ -10,12 +10,19 @@ import streamlit as st
 
 from inference_core.backends import BackendContext
 from inference_core.catalog import builtin_models
+from inference_core.store import RunStore
 from inference_core.types import ModelSpec
 
 
 @st.cache_resource(show_spinner=False)
+def run_store() -> RunStore:
+    """The run history (``$INFERENCE_LENS_DATA``); one per server, connections per call."""
+    return RunStore()
+
+
+@st.cache_resource(show_spinner=False)
 def backend_context() -> BackendContext:
-    return BackendContext()
+    return BackendContext(store_path=run_store().path)
 
 
 @st.cache_data(ttl=300, show_spinner=False)

@@ -22,12 +22,14 @@ MODE = "mode"
 RESULTS = "compare_results"
 RESULTS_PROMPT = "compare_results_prompt"
 JOB = "compare_job"
+REPLAY_JOB = "replay_job"
 SWEEP_JOB = "sweep_job"
 SWEEP_ROWS = "sweep_rows"
 SWEEP_EXPERIMENT = "sweep_experiment"
 SWEEP_ENVIRONMENT = "sweep_environment"
 SWEEP_RESULTS = "sweep_results"
 COST_RESULTS = "cost_results"
+SAVE_ERRORS = "save_errors"
 HOURLY_USD = "hourly_usd"
 UTILIZATION_PCT = "utilization_pct"
 CUSTOM_MODELS = "custom_models"
@@ -166,6 +168,7 @@ def init_state(router: bool = False) -> None:
         SWEEP_ENVIRONMENT: {},
         SWEEP_RESULTS: [],
         COST_RESULTS: [],
+        SAVE_ERRORS: [],
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)

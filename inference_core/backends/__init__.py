@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from threading import Event
 from typing import Protocol
 
@@ -19,9 +20,11 @@ EventSink = Callable[[TokenEvent | StatusEvent], None]
 
 @dataclass
 class BackendContext:
-    """What backends may need from their host: the shared model pool."""
+    """What backends may need from their host: the shared model pool, the run history."""
 
     pool: ModelPool = field(default_factory=ModelPool)
+    store_path: Path | None = None
+    """The run history database replays read from (None: the default data folder)."""
 
 
 class Backend(Protocol):
@@ -63,4 +66,4 @@ def create_backend(name: str, context: BackendContext) -> Backend:
 
 
 def _import_builtin_backends() -> None:
-    from inference_core.backends import transformers_backend  # noqa: F401
+    from inference_core.backends import replay, transformers_backend  # noqa: F401

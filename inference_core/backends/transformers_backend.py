@@ -174,12 +174,14 @@ class TransformersBackend:
             input_ids = torch.tensor([ids], device=device)
             assembler = _TextAssembler(loaded.tokenizer)
             times: list[float] = []
+            pieces: list[str] = []
 
             def on_token(token_id: int, stamp: float) -> None:
                 if not times:
                     on_event(StatusEvent(lane, "decoding"))
                 times.append(stamp - requested)
                 delta = assembler.add(token_id)
+                pieces.append(delta)
                 on_event(TokenEvent(lane, len(times) - 1, token_id, delta, stamp, stamp - requested))
 
             if not settings.greedy:
@@ -213,6 +215,7 @@ class TransformersBackend:
             text=loaded.tokenizer.decode(assembler.ids, skip_special_tokens=True),
             tokens_in=len(ids),
             token_times_s=times,
+            token_texts=tuple(pieces),
             stopped=stopped,
             peak_rss_mb=rss.peak_mb,
             rss_delta_mb=rss.delta_mb,

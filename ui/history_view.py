@@ -1,0 +1,81 @@
+"""The History page's views: one run, several runs together, and a replay."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from inference_core.charts import compare_charts
+from inference_core.report import results_frame
+from inference_core.runner import Comparison, Lane
+from inference_core.store import StoredRun
+from inference_core.sweeps import result_row
+from ui import state
+from ui.compare_view import render_results, stream
+from ui.experiments_view import render_sweep
+from ui.resources import backend_context
+from ui.text import escape_markdown
+
+SPEEDS = {"1x": "recorded speed", "2x": "twice as fast", "instant": "all at once"}
+
+
+def _when(run: StoredRun) -> str:
+    return run.created_at[:19].replace("T", " ")
+
+
+def render_run(run: StoredRun, utilization_pct: float) -> None:
+    st.subheader(f"{run.kind.capitalize()} of {_when(run)} UTC")
+    with st.expander("Prompt and settings"):
+        st.markdown(escape_markdown(run.prompt))
+        st.json(run.meta, expanded=False)
+    if not run.results:
+        st.info("This run saved no lane (it was stopped or failed before any finished).")
+        return
+    if run.kind == "sweep":
+        rows = [
+            result_row(r, e.get("experiment", "?"), e.get("variable", "?"), e.get("value"), e.get("repeat", 0))
+            for r, e in zip(run.results, run.extras, strict=True)
+        ]
+        render_sweep(run.meta.get("experiment", rows[0]["experiment"]), rows, run.results[0].environment)
+    else:
+        render_results(run.results, run.prompt, utilization_pct)
+
+
+def replay(run: StoredRun) -> None:
+    """Re-stream a saved comparison at its recorded token times, in the Compare layout."""
+    if run.kind != "compare" or not any(r.ok for r in run.results):
+        return
+    st.subheader("Replay")
+    st.caption("Streams the saved answers at their recorded token times: a demo without the model or the hardware.")
+    speed = st.radio("Speed", list(SPEEDS), format_func=lambda s: f"{s} ({SPEEDS[s]})", horizontal=True,
+                     key="history_replay_speed")  # fmt: skip
+    if not st.button("Replay", icon=":material/replay:"):
+        return
+    lanes = [Lane(f"replay:{run.id}/{index}@{speed}") for index in range(len(run.results))]
+    job = Comparison(run.prompt, lanes, context=backend_context(), mode="race")
+    st.session_state[state.REPLAY_JOB] = job.start()
+    titles = [f"Replay · {index + 1}. {r.model_name}" for index, r in enumerate(run.results)]
+    try:
+        stream(job, titles)
+    finally:
+        job.stop()
+    st.caption(f"Replayed at {speed}; the figures shown are the recorded ones.")
+
+
+def render_together(runs: list[StoredRun]) -> None:
+    """Several runs' lanes side by side in the same charts; each lane labelled with its run's time."""
+    st.subheader(f"{len(runs)} runs together")
+    combined = [
+        dataclasses.replace(result, model_name=f"{_when(run)[11:]} {result.model_name}")
+        for run in runs
+        for result in run.results
+    ]
+    frame = results_frame(combined)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    charts = compare_charts(frame)
+    names = list(charts)
+    for start in range(0, len(names), 2):
+        for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
+            with column:
+                st.altair_chart(charts[name], width="stretch")
