@@ -118,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_args(sweep)
     sweep.set_defaults(max_new_tokens=32)
 
+    guess = commands.add_parser("estimate", help="will a model fit? memory needed against memory free")
+    guess.add_argument("ref", help="catalog key, hf:ORG/NAME, local:/dir (a config.json is enough) or gguf:/file")
+    guess.add_argument("--dtype", default="float32")
+    guess.add_argument("--quantize", default="none")
+    guess.add_argument("--context", type=int, default=2048, help="tokens of KV cache to plan for")
+    guess.add_argument("--json", action="store_true")
+
     export = commands.add_parser("export", help="write saved runs to a JSON bundle")
     export.add_argument("--out", required=True, help="bundle file to write")
     export.add_argument("--run", action="append", default=None, metavar="RUN_ID", help="only these runs")
@@ -236,6 +243,24 @@ def _run_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_estimate(args: argparse.Namespace) -> int:
+    from inference_core.estimate import estimate
+
+    ref = f"local:{args.ref}" if os.path.isdir(args.ref) else args.ref
+    try:
+        settings = Settings(dtype=args.dtype, quantize=args.quantize)
+        if args.context < 0:
+            raise ValueError(f"--context must be at least 0, got {args.context}")
+        found = estimate(resolve_reference(ref), settings, context=args.context)
+    except (ValueError, OSError) as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    if args.json:
+        print(json.dumps(found.to_dict()))
+    else:
+        print(found.summary())
+    return 0 if found.verdict != "does-not-fit" else 3
+
+
 def _parse_lengths(text: str | None) -> list[int] | None:
     if not text:
         return None
@@ -296,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "models": lambda a: _print_models(a.json) or 0,
         "compare": _run_compare,
         "sweep": _run_sweep,
+        "estimate": _run_estimate,
         "export": _run_export,
         "import": _run_import,
     }

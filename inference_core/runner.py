@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -79,6 +80,11 @@ def _unstarted(lane: Lane, models: list[ModelSpec] | None) -> RunResult:
                          model=lane.ref, model_name=lane.ref, stopped=True)  # fmt: skip
 
 
+def _unload(ref: str, context: BackendContext, models: list[ModelSpec] | None) -> None:
+    with contextlib.suppress(ModelReferenceError):  # a lane that never resolved loaded nothing
+        context.pool.unload(resolve_reference(ref, models).key)
+
+
 def compare(
     prompt: str,
     lanes: Sequence[Lane],
@@ -90,11 +96,14 @@ def compare(
     models: list[ModelSpec] | None = None,
     finalize: Finalize | None = None,
     on_result: Callable[[int, RunResult], None] | None = None,
+    unload_after: bool = False,
 ) -> list[RunResult]:
     """Run every lane on the prompt; results come back in lane order.
 
     ``finalize`` post-processes each result (pricing); ``on_result`` sees each lane as it
-    finishes (saving), so a crash loses at most the lanes in flight.
+    finishes (saving), so a crash loses at most the lanes in flight. ``unload_after``
+    (sequential mode) unloads each model once no later lane needs it, so a comparison
+    larger than memory still completes.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -117,6 +126,8 @@ def compare(
     if mode == "sequential":
         for index in range(len(lanes)):
             work(index)
+            if unload_after and all(lane.ref != lanes[index].ref for lane in lanes[index + 1 :]):
+                _unload(lanes[index].ref, context, models)
     else:
         threads = [threading.Thread(target=work, args=(i,), name=f"lane-{i}", daemon=True) for i in range(len(lanes))]
         for thread in threads:

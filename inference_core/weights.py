@@ -151,9 +151,13 @@ def load_model(spec: ModelSpec, settings: Settings, progress: Progress = _no_pro
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # progress goes through ``progress`` instead
+    from inference_core.estimate import admit
+
     if settings.device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("device=cuda was asked for but no CUDA GPU is available")
     started = time.perf_counter()
+    progress("checking that it fits in memory", 0.0)
+    admit(spec, settings)
     folder, kwargs = _weights_folder(spec, progress)
     progress(f"loading weights ({settings.dtype})", 0.92)
     tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **kwargs)

@@ -72,6 +72,8 @@ def measured_result(
 
 def plain_error(exc: BaseException) -> str:
     """One line a user can act on, without a traceback."""
+    if getattr(exc, "for_user", False):
+        return str(exc)
     if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
         return "out of memory: choose a smaller model, bfloat16 or int8, or the sequential mode"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -1,0 +1,170 @@
+"""Will it fit? Memory estimates before loading, and admission control.
+
+Weights are counted on an empty (meta-device) model built from the config with
+``accelerate.init_empty_weights``, so nothing is allocated and nothing is downloaded
+beyond the config. KV cache uses the same formula as the measurements; a runtime
+overhead covers the tokenizer, buffers and allocator slack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from inference_core.memory import DTYPE_BYTES, MB, kv_cache_bytes
+from inference_core.types import ModelSpec, Settings
+
+OVERHEAD_MB = 64.0
+OVERHEAD_SHARE = 0.05  # of the weights: allocator slack, buffers
+FITS_SHARE = 0.70  # of available memory
+TIGHT_SHARE = 0.90
+
+
+class AdmissionError(RuntimeError):
+    """A model refused before loading because it would not fit; the message has the numbers."""
+
+    for_user = True
+
+
+@dataclass(frozen=True)
+class Estimate:
+    model: str
+    dtype: str
+    quantize: str
+    context: int
+    params_m: float
+    weights_mb: float
+    load_peak_mb: float
+    """Highest weight memory while loading (int8 loads float32 first, then quantizes)."""
+    kv_cache_mb: float
+    overhead_mb: float
+    total_mb: float
+    available_mb: float
+    verdict: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        peak = ""
+        if self.load_peak_mb > self.weights_mb + self.kv_cache_mb:
+            peak = f" (loading peaks at {self.load_peak_mb:,.0f} MB: float32 first, then int8)"
+        return (
+            f"{self.model} ({self.dtype}{', int8' if self.quantize == 'int8' else ''}, context {self.context}): "
+            f"weights {self.weights_mb:,.0f} MB + KV cache {self.kv_cache_mb:,.0f} MB + overhead "
+            f"{self.overhead_mb:,.0f} MB{peak} -> {self.total_mb:,.0f} MB needed; {self.available_mb:,.0f} MB "
+            f"available: {self.verdict}"
+        )
+
+
+def available_memory_mb() -> float:
+    """Free memory, capped by a cgroup limit when there is one (containers, Streamlit Cloud)."""
+    available = psutil.virtual_memory().available / MB
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+        if limit != "max":
+            available = min(available, (int(limit) - used) / MB)
+    except (OSError, ValueError):
+        pass
+    return max(available, 0.0)
+
+
+def _config_cache(spec: ModelSpec) -> Path:
+    from inference_core.weights import cache_root
+
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in spec.key)
+    return cache_root() / "configs" / f"{safe}.json"
+
+
+def load_config(spec: ModelSpec) -> Any:
+    """A spec's transformers config without loading weights (GGUF headers are read once, then cached)."""
+    from transformers import AutoConfig
+
+    from inference_core.weights import converted_dir, is_converted, locate_gguf
+
+    if spec.source in ("packaged", "gguf"):
+        if is_converted(spec):
+            return AutoConfig.from_pretrained(converted_dir(spec))
+        cached = _config_cache(spec)
+        if cached.is_file():
+            data = json.loads(cached.read_text())
+            return AutoConfig.for_model(data.pop("model_type"), **data)
+        gguf = locate_gguf(spec)
+        config = AutoConfig.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(config.to_json_string())
+        return config
+    if spec.source == "local":
+        return AutoConfig.from_pretrained(spec.location, trust_remote_code=False)
+    if spec.source == "hub":
+        return AutoConfig.from_pretrained(spec.location, revision=spec.revision, trust_remote_code=False)
+    raise ValueError(f"{spec.name} runs elsewhere ({spec.source}): no local memory to estimate")
+
+
+def count_parameters(config: Any) -> tuple[int, int]:
+    """(all parameters, parameters inside Linear layers) of an empty model built from the config."""
+    import torch
+    from accelerate import init_empty_weights
+    from transformers import AutoModelForCausalLM
+
+    with init_empty_weights():
+        model = AutoModelForCausalLM.from_config(config)
+    total = sum(p.numel() for p in model.parameters())
+    linear = sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear))
+    output, embedding = model.get_output_embeddings(), model.get_input_embeddings()
+    tied = getattr(config.get_text_config(), "tie_word_embeddings", False)
+    if tied and output is not None and output.weight is not embedding.weight:
+        total -= output.weight.numel()  # tied on load: one matrix
+    return total, linear
+
+
+def verdict(total_mb: float, available_mb: float) -> str:
+    if total_mb <= FITS_SHARE * available_mb:
+        return "fits"
+    if total_mb <= TIGHT_SHARE * available_mb:
+        return "tight"
+    return "does-not-fit"
+
+
+def estimate(spec: ModelSpec, settings: Settings, context: int = 2048, available_mb: float | None = None) -> Estimate:
+    """Memory a model needs at this dtype / quantization and context, against what is free."""
+    config = load_config(spec)
+    total, linear = count_parameters(config)
+    float_mb = total * DTYPE_BYTES[settings.dtype] / MB
+    if settings.quantize == "int8":
+        # Linear weights become int8 (an untied copy for a tied output layer); the rest stays float32.
+        weights_mb = (linear * 1 + (total - linear) * 4) / MB
+        text = config.get_text_config()
+        if getattr(text, "tie_word_embeddings", False):
+            weights_mb += text.vocab_size * text.hidden_size * 4 / MB  # the float32 input embeddings
+        load_peak = float_mb + weights_mb
+    else:
+        weights_mb = load_peak = float_mb
+    kv_mb = kv_cache_bytes(config, context, settings.dtype) / MB
+    overhead = OVERHEAD_MB + OVERHEAD_SHARE * weights_mb
+    total_mb = max(load_peak, weights_mb + kv_mb) + overhead
+    free = available_memory_mb() if available_mb is None else available_mb
+    return Estimate(
+        model=spec.key, dtype=settings.dtype, quantize=settings.quantize, context=context, params_m=total / 1e6,
+        weights_mb=weights_mb, load_peak_mb=load_peak, kv_cache_mb=kv_mb, overhead_mb=overhead,
+        total_mb=total_mb, available_mb=free, verdict=verdict(total_mb, free),
+    )  # fmt: skip
+
+
+def admit(spec: ModelSpec, settings: Settings) -> Estimate | None:
+    """Refuse a load that would not fit (AdmissionError with the numbers); None when unknown."""
+    if os.environ.get("INFERENCE_LENS_NO_ADMISSION") == "1":
+        return None
+    try:
+        found = estimate(spec, settings, context=min(spec.context_length, 2048))
+    except (OSError, ValueError):  # config unreadable: loading itself will say why
+        return None
+    if found.verdict == "does-not-fit":
+        raise AdmissionError(f"not loaded, it would not fit: {found.summary()}")
+    return found
