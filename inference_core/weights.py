@@ -133,19 +133,28 @@ class LoadedModel:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _weights_folder(spec: ModelSpec, progress: Progress) -> tuple[str, dict[str, Any]]:
+def _weights_folder(spec: ModelSpec, progress: Progress, cancel: threading.Event | None) -> tuple[str, dict[str, Any]]:
     """Where from_pretrained reads a spec's weights, and the keyword arguments for it."""
+    from inference_core.catalog import hub_cached
+    from inference_core.hub import download
+
     if spec.source in ("packaged", "gguf"):
         return str(convert_gguf(spec, progress)), {}
     if spec.source == "local":
         return spec.location, {}
     if spec.source == "hub":
-        return spec.location, {"revision": spec.revision, "use_safetensors": True}
+        if hub_cached(spec.location, spec.revision):  # already in the Hugging Face cache
+            return spec.location, {"revision": spec.revision, "use_safetensors": True, "local_files_only": True}
+        return str(download(spec, progress, cancel)), {"use_safetensors": True}
     raise ValueError(f"{spec.key}: source {spec.source!r} is not loaded with transformers")
 
 
-def load_model(spec: ModelSpec, settings: Settings, progress: Progress = _no_progress) -> LoadedModel:
-    """Load a model for the given dtype / quantization / device. Raises on failure."""
+def load_model(
+    spec: ModelSpec, settings: Settings, progress: Progress = _no_progress, cancel: threading.Event | None = None
+) -> LoadedModel:
+    """Load a model for the given dtype / quantization / device. Raises on failure.
+
+    ``cancel`` stops a hub download (nothing half-written is kept)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -158,7 +167,7 @@ def load_model(spec: ModelSpec, settings: Settings, progress: Progress = _no_pro
     started = time.perf_counter()
     progress("checking that it fits in memory", 0.0)
     admit(spec, settings)
-    folder, kwargs = _weights_folder(spec, progress)
+    folder, kwargs = _weights_folder(spec, progress, cancel)
     progress(f"loading weights ({settings.dtype})", 0.92)
     tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **kwargs)
     model = AutoModelForCausalLM.from_pretrained(
@@ -206,14 +215,20 @@ class ModelPool:
         self._key_locks: dict[tuple[str, tuple[str, str, str]], threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, spec: ModelSpec, settings: Settings, progress: Progress = _no_progress) -> LoadedModel:
+    def get(
+        self,
+        spec: ModelSpec,
+        settings: Settings,
+        progress: Progress = _no_progress,
+        cancel: threading.Event | None = None,
+    ) -> LoadedModel:
         key = (spec.key, settings.load_key)
         with self._guard:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
             loaded = self._models.get(key)
             if loaded is None:
-                loaded = self._loader(spec, settings, progress)
+                loaded = self._loader(spec, settings, progress, cancel)
                 with self._guard:
                     self._models[key] = loaded
             return loaded

@@ -12,7 +12,7 @@ from inference_core.types import DTYPES
 from ui import state
 from ui.compare_view import render_results, stream
 from ui.jobs import collect
-from ui.resources import backend_context, catalog, run_store
+from ui.resources import catalog, run_store, session_context
 
 state.init_state()
 specs = catalog()
@@ -94,6 +94,13 @@ st.radio(
     help="On a small machine lanes running at once share its few cores and its memory bandwidth, "
     "so each looks slower than it is: one at a time is the fair default.",
 )
+st.toggle(
+    "Unload each model after its lane",
+    key=state.UNLOAD_AFTER,
+    disabled=st.session_state[state.MODE] != "sequential",
+    help="For small machines: load a lane's model, run it, unload it before the next lane, so a comparison "
+    "larger than memory still completes (each lane then pays its load time).",
+)
 state.save_link(lanes)
 
 run_col, stop_col, _ = st.columns([1, 1, 4])
@@ -137,10 +144,11 @@ if run_clicked:
         job = Comparison(
             prompt,
             [Lane(lane.ref, lane.settings) for lane in lanes],
-            context=backend_context(),
+            context=session_context(),
             mode=st.session_state[state.MODE],
             finalize=default_pricer(hourly, utilization_pct / 100),
             on_result=recorder,
+            unload_after=st.session_state[state.UNLOAD_AFTER],
         )
         st.session_state[state.JOB] = job.start()
         titles = [f"{n}. {names.get(lane.ref, lane.ref)}" for n, lane in enumerate(lanes, start=1)]

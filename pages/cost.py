@@ -14,7 +14,7 @@ from inference_core.runner import Lane, compare
 from inference_core.types import Settings
 from ui import state
 from ui.cost_view import edited_tables, token_counts
-from ui.resources import backend_context, catalog
+from ui.resources import catalog, session_context
 
 MEASURE_SETTINGS = Settings(max_new_tokens=48, min_new_tokens=48)
 
@@ -50,7 +50,7 @@ if st.button("Measure", icon=":material/speed:", help=f"One run each, {MEASURE_S
     else:
         with st.spinner("Measuring (one run per model, one at a time)..."):
             measured = compare(EXAMPLES["Request for a long answer"], [Lane(m, MEASURE_SETTINGS) for m in models],
-                               context=backend_context())  # fmt: skip
+                               context=session_context())  # fmt: skip
         for failed in (r for r in measured if not r.ok):
             st.error(f"{failed.model_name}: {failed.error}")
         st.session_state[state.COST_RESULTS] = [*st.session_state[state.COST_RESULTS], *measured]

@@ -21,7 +21,7 @@ from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import render_sweep, track
 from ui.jobs import collect
-from ui.resources import backend_context, catalog, run_store
+from ui.resources import catalog, run_store, session_context
 
 state.init_state()
 specs = catalog()
@@ -106,7 +106,7 @@ if run_clicked:
                   "hourly_usd": hourly, "utilization_pct": utilization * 100},
         )  # fmt: skip
         st.session_state[state.SAVE_ERRORS] = recorder.errors
-        job = Sweep(plan, backend_context(), finalize=default_pricer(hourly, utilization), on_row=recorder)
+        job = Sweep(plan, session_context(), finalize=default_pricer(hourly, utilization), on_row=recorder)
         st.session_state[state.SWEEP_JOB] = job.start()
         try:
             track(job)

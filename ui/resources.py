@@ -6,12 +6,16 @@ pool loads a cold model once however many sessions ask for it.
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 from inference_core.backends import BackendContext
 from inference_core.catalog import builtin_models
+from inference_core.endpoints import Endpoint, EndpointError, KeyRing, allow_private_default, operator_endpoints
 from inference_core.store import RunStore
 from inference_core.types import ModelSpec
+from ui import state
 
 
 @st.cache_resource(show_spinner=False)
@@ -28,3 +32,32 @@ def backend_context() -> BackendContext:
 @st.cache_data(ttl=300, show_spinner=False)
 def catalog() -> list[ModelSpec]:
     return builtin_models()
+
+
+def _secrets() -> dict:
+    """Streamlit secrets as a plain dict; empty when the app has none."""
+    try:
+        return dict(st.secrets)
+    except Exception:  # no secrets.toml: nothing configured by an operator
+        return {}
+
+
+def operator_endpoint_list() -> list[Endpoint]:
+    try:
+        return operator_endpoints(_secrets())
+    except (EndpointError, KeyError, TypeError) as exc:
+        st.error(f"The operator's endpoint configuration is invalid: {exc}")
+        return []
+
+
+def session_context() -> BackendContext:
+    """The shared context with this session's keys: operator keys for operator URLs, the user's for theirs.
+
+    Built per run and never cached, so no session's key reaches another session.
+    """
+    session = st.session_state.get(state.ENDPOINTS, [])
+    return dataclasses.replace(
+        backend_context(),
+        keys=KeyRing([*operator_endpoint_list(), *session]),
+        allow_private_endpoints=allow_private_default(_secrets()),
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from inference_core.catalog import DEFAULT_MODELS, format_lane, lane_settings, split_lane
+from inference_core.catalog_file import load_user_catalog
 from inference_core.pricing import default_hourly_usd
 from inference_core.types import Settings
 
@@ -30,6 +31,8 @@ SWEEP_ENVIRONMENT = "sweep_environment"
 SWEEP_RESULTS = "sweep_results"
 COST_RESULTS = "cost_results"
 SAVE_ERRORS = "save_errors"
+ENDPOINTS = "endpoints"
+UNLOAD_AFTER = "unload_after"
 HOURLY_USD = "hourly_usd"
 UTILIZATION_PCT = "utilization_pct"
 CUSTOM_MODELS = "custom_models"
@@ -169,9 +172,16 @@ def init_state(router: bool = False) -> None:
         SWEEP_RESULTS: [],
         COST_RESULTS: [],
         SAVE_ERRORS: [],
+        ENDPOINTS: [],
+        UNLOAD_AFTER: False,
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
+    if "_user_catalog_loaded" not in st.session_state:
+        st.session_state["_user_catalog_loaded"] = True
+        for ref in load_user_catalog():
+            if ref not in st.session_state[CUSTOM_MODELS]:
+                st.session_state[CUSTOM_MODELS].append(ref)
     if not st.session_state.get(_LINK_LOADED):
         st.session_state[_LINK_LOADED] = True
         _load_link()

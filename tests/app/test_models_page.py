@@ -1,0 +1,55 @@
+"""The Models page under AppTest, and an endpoint lane next to a local lane on Compare."""
+
+from __future__ import annotations
+
+from tests.app.helpers import click, page
+
+
+def test_models_page_lists_the_embedded_models_with_estimates():
+    at = page("models")
+    at.run(timeout=120)
+    assert not at.exception
+    catalog = at.dataframe[0].value
+    assert {"smollm2-135m-instruct", "gemma3-270m"} <= set(catalog["reference"])
+    estimates = at.dataframe[1].value
+    assert set(estimates["weights"]) == {"float32", "bfloat16", "int8"}
+    assert (estimates["weights_mb"] > 100).all() and set(estimates["verdict"]) <= {"fits", "tight", "does-not-fit"}
+
+
+def test_a_malformed_reference_gets_a_message():
+    at = page("models")
+    at.run(timeout=120)
+    [reference] = [t for t in at.text_input if t.label == "Reference"]
+    reference.set_value("hf:not a repo")
+    click(at, "Add", timeout=60)
+    assert any("hf:ORG/NAME" in e.value for e in at.error)
+
+
+def test_a_private_endpoint_is_refused_when_the_operator_setting_is_off(monkeypatch):
+    monkeypatch.setenv("INFERENCE_LENS_ALLOW_PRIVATE_ENDPOINTS", "0")
+    at = page("models")
+    at.run(timeout=120)
+    fields = {t.label: t for t in at.text_input}
+    fields["Name"].set_value("metadata")
+    fields["Base URL"].set_value("http://169.254.169.254/latest")
+    fields["Model"].set_value("m")
+    fields["API key (optional)"].set_value("sk-canary-in-page")
+    click(at, "Add endpoint", timeout=60)
+    assert any("link-local" in e.value for e in at.error)
+    shown = [e.value for kind in (at.markdown, at.error, at.success, at.caption, at.warning, at.info) for e in kind]
+    assert all("sk-canary-in-page" not in text for text in shown)
+    assert "sk-canary-in-page" not in str(at.query_params)
+
+
+def test_compare_runs_a_local_lane_next_to_an_endpoint_lane(served_smollm2, monkeypatch):
+    monkeypatch.setenv("INFERENCE_LENS_ALLOW_PRIVATE_ENDPOINTS", "1")
+    at = page("compare")
+    at.query_params["prompt"] = "What is the capital of France?"
+    at.query_params["lane"] = ["smollm2-135m-instruct:max_new_tokens=8", f"{served_smollm2}:max_new_tokens=8"]
+    at.run()
+    click(at, "Run")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["status"]) == ["done", "done"]
+    assert list(table["backend"]) == ["transformers", "openai"]
+    assert table["tokens_out"].iloc[0] == table["tokens_out"].iloc[1]
