@@ -17,6 +17,7 @@ METRIC_FORMULAS: dict[str, str] = {
     "tokens_in": "prompt tokens after the chat template (token ids)",
     "tokens_out": "generated token ids (EOS included when produced)",
     "ttft_s": "request start -> first generated token (queue + prefill)",
+    "server_ttft_s": "TTFT as the server reports it (endpoints that report timings); the gap is network + queue",
     "tpot_s": "(e2e_s - ttft_s) / (tokens_out - 1)",
     "itl_p50_s": "median of the gaps between consecutive tokens",
     "itl_p95_s": "95th percentile of the gaps between consecutive tokens",

@@ -16,6 +16,7 @@ UNITS: dict[str, str] = {
     "tokens_in": "tokens",
     "tokens_out": "tokens",
     "ttft_s": "s",
+    "server_ttft_s": "s",
     "tpot_s": "s",
     "itl_p50_s": "s",
     "itl_p95_s": "s",
@@ -72,6 +73,7 @@ def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
             "backend": result.backend,
             "status": "stopped" if result.stopped else ("done" if result.ok else "error"),
             "error": result.error,
+            "token_count_source": result.token_count_source,
         }
         row.update({name: getattr(result, name) for name in METRIC_COLUMNS})
         rows.append(row)

@@ -33,10 +33,7 @@ def render_run(run: StoredRun, utilization_pct: float) -> None:
         st.info("This run saved no lane (it was stopped or failed before any finished).")
         return
     if run.kind == "sweep":
-        rows = [
-            result_row(r, e.get("experiment", "?"), e.get("variable", "?"), e.get("value"), e.get("repeat", 0))
-            for r, e in zip(run.results, run.extras, strict=True)
-        ]
+        rows = _sweep_rows(run)
         render_sweep(run.meta.get("experiment", rows[0]["experiment"]), rows, run.results[0].environment)
     else:
         render_results(run.results, run.prompt, utilization_pct)
@@ -63,9 +60,25 @@ def replay(run: StoredRun) -> None:
     st.caption(f"Replayed at {speed}; the figures shown are the recorded ones.")
 
 
+def _sweep_rows(run: StoredRun, series: str = "") -> list[dict]:
+    """A saved sweep back as tidy rows; ``series`` prefixes the setting so each run is its own line."""
+    rows = [
+        result_row(r, e.get("experiment", "?"), e.get("variable", "?"), e.get("value"), e.get("repeat", 0))
+        for r, e in zip(run.results, run.extras, strict=True)
+    ]
+    for row in rows:
+        row["setting"] = f"{series}{row['setting']}"
+    return rows
+
+
 def render_together(runs: list[StoredRun]) -> None:
-    """Several runs' lanes side by side in the same charts; each lane labelled with its run's time."""
+    """Several runs in the same charts: sweeps of one experiment as series, otherwise lane bars."""
     st.subheader(f"{len(runs)} runs together")
+    experiments = {run.meta.get("experiment") for run in runs if run.kind == "sweep"}
+    if all(run.kind == "sweep" for run in runs) and len(experiments) == 1:
+        rows = [row for run in runs for row in _sweep_rows(run, f"{_when(run)[11:]} · ")]
+        render_sweep(experiments.pop(), rows, runs[0].results[0].environment if runs[0].results else {})
+        return
     combined = [
         dataclasses.replace(result, model_name=f"{_when(run)[11:]} {result.model_name}")
         for run in runs

@@ -120,3 +120,21 @@ def test_offline_hub_model_gets_its_own_message(monkeypatch):
 
     [result] = compare("Hi", [Lane(spec.key)], context=BackendContext(), models=[spec])
     assert not result.ok and "offline" in result.error
+
+
+def test_hub_failures_each_get_their_own_message():
+    import httpx
+    from huggingface_hub import errors
+
+    from inference_core.hub import hub_error
+
+    spec = resolve_reference("hf:org/model@v2")
+    response = httpx.Response(401, request=httpx.Request("GET", "https://huggingface.co/org/model"))
+    cases = {
+        "gated": errors.GatedRepoError("gated", response=response),
+        "not found on the hub, or it is private": errors.RepositoryNotFoundError("missing", response=response),
+        "no revision 'v2'": errors.RevisionNotFoundError("revision", response=response),
+        "offline": errors.OfflineModeIsEnabled("offline"),
+    }
+    for expected, exc in cases.items():
+        assert expected in str(hub_error(exc, spec))
