@@ -287,3 +287,43 @@ def monthly_chart(monthly: pd.DataFrame, *, width: int | str = "container") -> a
     bars = base.mark_bar(cornerRadiusEnd=3).encode(color=alt.Color("kind:N", title=None, scale=KIND_COLORS))
     labels = base.mark_text(align="left", dx=4, fontSize=11).encode(text=alt.Text("usd_per_month:Q", format="$,.0f"))
     return alt.layer(bars, labels).properties(width=width, height=alt.Step(26))
+
+
+def estimate_chart(estimates: pd.DataFrame, *, width: int | str = "container") -> alt.LayerChart:
+    """Memory needed per model and weight format, stacked by part, against what is free."""
+    parts = {"weights_mb": "weights", "kv_cache_mb": "KV cache", "overhead_mb": "runtime + tokenizer"}
+    data = estimates.assign(option=estimates["model"].map(short_name) + " · " + estimates["weights"])
+    long = data.melt(id_vars=["option", "total_mb", "verdict"], value_vars=list(parts), var_name="part",
+                     value_name="mb")  # fmt: skip
+    long["stack"] = long["part"].map({name: i for i, name in enumerate(parts)})  # weights first
+    long["part"] = long["part"].map(parts)
+    bars = (
+        alt.Chart(long, title="Memory needed (MB) against what is free")
+        .mark_bar()
+        .encode(
+            y=alt.Y("option:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("sum(mb):Q", title=None),
+            color=alt.Color(
+                "part:N",
+                title=None,
+                sort=list(parts.values()),
+                scale=alt.Scale(range=["#4c78a8", "#f58518", "#bab0ac"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            order=alt.Order("stack:Q"),
+            tooltip=[
+                "option:N",
+                "part:N",
+                alt.Tooltip("mb:Q", title="MB", format=",.0f"),
+                alt.Tooltip("total_mb:Q", title="total MB", format=",.0f"),
+                "verdict:N",
+            ],
+        )
+    )
+    free = float(estimates["available_mb"].min())
+    layers = [bars]
+    if free * 0.7 <= 3 * float(estimates["total_mb"].max()):  # draw the limit only when it is in view
+        limit = pd.DataFrame({"mb": [free * 0.7], "label": [f"70% of free memory ({free * 0.7:,.0f} MB)"]})
+        rule = alt.Chart(limit).mark_rule(color="#e45756", strokeDash=[5, 4]).encode(x="mb:Q", tooltip=["label:N"])
+        layers.append(rule)
+    return alt.layer(*layers).properties(width=width, height=alt.Step(22))

@@ -9,6 +9,7 @@ import streamlit as st
 
 from inference_core.catalog import ModelReferenceError, resolve_reference
 from inference_core.catalog_file import remember
+from inference_core.charts import estimate_chart
 from inference_core.endpoints import Endpoint, EndpointError, Secret, allow_private_default, check_base_url
 from inference_core.estimate import available_memory_mb, estimate
 from inference_core.memory import rss_mb
@@ -55,8 +56,10 @@ for key in chosen:
         rows.append({"model": spec.name, "weights": "int8" if settings.quantize == "int8" else settings.dtype,
                      **{k: v for k, v in found.to_dict().items() if k.endswith("_mb") or k == "verdict"}})  # fmt: skip
 if rows:
+    estimates = pd.DataFrame(rows)
+    st.altair_chart(estimate_chart(estimates), width="stretch")
     megabytes = {c: st.column_config.NumberColumn(format="%.0f") for c in rows[0] if c.endswith("_mb")}
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=megabytes)
+    st.dataframe(estimates, hide_index=True, width="stretch", column_config=megabytes)
     st.caption(
         "Weights from an empty (meta-device) model built from the config; KV cache = 2 x layers x kv_heads x "
         "head_dim x bytes x context; overhead = 100 MB + 1.3 KB per vocabulary entry (the tokenizer). Fits: at "
