@@ -11,7 +11,7 @@ from inference_core.store import RunRecorder
 from inference_core.types import DTYPES
 from ui import state
 from ui.compare_view import render_results, stream
-from ui.jobs import collect
+from ui.jobs import collect, report_save_errors, watch
 from ui.resources import catalog, run_store, session_context
 
 state.init_state()
@@ -150,12 +150,8 @@ if run_clicked:
             on_result=recorder,
             unload_after=st.session_state[state.UNLOAD_AFTER],
         )
-        st.session_state[state.JOB] = job.start()
         titles = [f"{n}. {names.get(lane.ref, lane.ref)}" for n, lane in enumerate(lanes, start=1)]
-        try:
-            stream(job, titles)
-        finally:  # a click interrupts the script here: stop generating at once
-            job.stop()
+        watch(state.JOB, job, lambda running: stream(running, titles))
         collect_job()
         if job.error:
             st.error(f"The comparison failed: {job.error}")
@@ -163,8 +159,7 @@ if run_clicked:
             st.rerun()
 elif interrupted:
     st.info("Stopped. Every lane kept what it had generated.", icon=":material/stop_circle:")
-for message in st.session_state[state.SAVE_ERRORS]:
-    st.warning(f"Not saved to the history: {message}")
+report_save_errors(st.session_state[state.SAVE_ERRORS])
 
 if not run_clicked and st.session_state[state.RESULTS]:
     render_results(

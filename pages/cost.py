@@ -14,14 +14,12 @@ from inference_core.runner import Lane, compare
 from inference_core.types import Settings
 from ui import state
 from ui.cost_view import edited_tables, token_counts
-from ui.resources import catalog, session_context
+from ui.resources import model_choices, session_context
 
 MEASURE_SETTINGS = Settings(max_new_tokens=48, min_new_tokens=48)
 
 state.init_state()
-specs = catalog()
-names = {spec.key: spec.name for spec in specs}
-choices = list(dict.fromkeys([s.key for s in specs if s.available] + st.session_state[state.CUSTOM_MODELS]))
+names, choices = model_choices()
 
 st.title("Cost")
 st.caption(

@@ -20,13 +20,11 @@ from inference_core.sweeps import (
 from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import render_sweep, track
-from ui.jobs import collect
-from ui.resources import catalog, run_store, session_context
+from ui.jobs import collect, report_save_errors, watch
+from ui.resources import model_choices, run_store, session_context
 
 state.init_state()
-specs = catalog()
-names = {spec.key: spec.name for spec in specs}
-choices = list(dict.fromkeys([s.key for s in specs if s.available] + st.session_state[state.CUSTOM_MODELS]))
+names, choices = model_choices()
 
 st.title("Experiments")
 st.caption(
@@ -107,11 +105,7 @@ if run_clicked:
         )  # fmt: skip
         st.session_state[state.SAVE_ERRORS] = recorder.errors
         job = Sweep(plan, session_context(), finalize=default_pricer(hourly, utilization), on_row=recorder)
-        st.session_state[state.SWEEP_JOB] = job.start()
-        try:
-            track(job)
-        finally:  # a click interrupts the script here: stop after the current run
-            job.stop()
+        watch(state.SWEEP_JOB, job, track)
         collect_sweep()
         if job.error:
             st.error(f"The sweep failed: {job.error}")
@@ -119,8 +113,7 @@ if run_clicked:
             st.rerun()
 elif interrupted:
     st.info("Stopped. The finished points are kept below.", icon=":material/stop_circle:")
-for message in st.session_state[state.SAVE_ERRORS]:
-    st.warning(f"Not saved to the history: {message}")
+report_save_errors(st.session_state[state.SAVE_ERRORS])
 
 if not run_clicked and st.session_state[state.SWEEP_ROWS]:
     render_sweep(

@@ -14,6 +14,7 @@ from inference_core.sweeps import result_row
 from ui import state
 from ui.compare_view import render_results, stream
 from ui.experiments_view import render_sweep
+from ui.jobs import watch
 from ui.resources import backend_context
 from ui.text import escape_markdown
 
@@ -51,12 +52,8 @@ def replay(run: StoredRun) -> None:
         return
     lanes = [Lane(f"replay:{run.id}/{index}@{speed}") for index in range(len(run.results))]
     job = Comparison(run.prompt, lanes, context=backend_context(), mode="race")
-    st.session_state[state.REPLAY_JOB] = job.start()
     titles = [f"Replay · {index + 1}. {r.model_name}" for index, r in enumerate(run.results)]
-    try:
-        stream(job, titles)
-    finally:
-        job.stop()
+    watch(state.REPLAY_JOB, job, lambda running: stream(running, titles))
     st.caption(f"Replayed at {speed}; the figures shown are the recorded ones.")
 
 

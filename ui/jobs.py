@@ -7,15 +7,35 @@ page can keep everything it produced.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import streamlit as st
 
 
 class Job(Protocol):
+    def start(self) -> Any: ...
+
     def stop(self) -> None: ...
 
     def join(self, timeout: float | None = None) -> bool: ...
+
+
+def watch(key: str, job: Job, view: Callable[[Any], object]) -> None:
+    """Start ``job``, keep it under ``key`` for the next run to collect, and show it with ``view``.
+
+    A click interrupts ``view``; the job is then told to stop at once.
+    """
+    st.session_state[key] = job.start()
+    try:
+        view(job)
+    finally:
+        job.stop()
+
+
+def report_save_errors(errors: list[str]) -> None:
+    for message in errors:
+        st.warning(f"Not saved to the history: {message}")
 
 
 def collect(key: str, wait_s: float = 3.0) -> Job | None:

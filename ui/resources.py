@@ -34,6 +34,15 @@ def catalog() -> list[ModelSpec]:
     return builtin_models()
 
 
+def model_choices() -> tuple[dict[str, str], list[str]]:
+    """Display names by reference, and the references a picker offers: available catalog
+    models, then the ones this session added."""
+    specs = catalog()
+    names = {spec.key: spec.name for spec in specs}
+    choices = [spec.key for spec in specs if spec.available] + st.session_state[state.CUSTOM_MODELS]
+    return names, list(dict.fromkeys(choices))
+
+
 def _secrets() -> dict:
     """Streamlit secrets as a plain dict; empty when the app has none."""
     try:
