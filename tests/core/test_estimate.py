@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -138,3 +139,41 @@ def test_hub_failures_each_get_their_own_message():
     }
     for expected, exc in cases.items():
         assert expected in str(hub_error(exc, spec))
+
+
+def test_a_cancelled_or_failed_download_leaves_nothing_behind(tmp_path, monkeypatch):
+    """The hub library's transfer is replaced by one that writes part of a file and reports progress;
+    everything around it (staging, progress, cancel, clean-up) is the real code."""
+    import threading
+
+    import huggingface_hub
+
+    from inference_core import hub
+
+    monkeypatch.setenv("INFERENCE_LENS_CACHE", str(tmp_path))
+    spec = resolve_reference("hf:org/model")
+    cancel = threading.Event()
+    messages: list[str] = []
+
+    def partial_transfer(repo_id, *, local_dir, tqdm_class, **kwargs):
+        (Path(local_dir) / "model.safetensors").write_bytes(b"x" * 1000)
+        bar = tqdm_class(total=4000, unit="B", desc="model.safetensors")
+        bar.update(1000)
+        cancel.set()
+        bar.update(1000)  # the user pressed Stop
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", partial_transfer)
+    with pytest.raises(hub.DownloadCancelled):
+        hub.download(spec, lambda msg, frac: messages.append(msg), cancel)
+    assert any(m.startswith("downloading model.safetensors: ") and "MB/s" in m for m in messages)
+    assert not hub.is_downloaded(spec)
+    assert list((tmp_path / "hub").iterdir()) == []  # no staging folder, no half-written model
+
+    def failing_transfer(repo_id, *, local_dir, tqdm_class, **kwargs):
+        (Path(local_dir) / "model.safetensors").write_bytes(b"x")
+        raise OSError("connection reset by peer")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", failing_transfer)
+    with pytest.raises(hub.HubError, match="downloading org/model failed"):
+        hub.download(spec, lambda msg, frac: None)
+    assert list((tmp_path / "hub").iterdir()) == []
