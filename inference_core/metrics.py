@@ -81,6 +81,10 @@ def timing_metrics(token_times_s: Sequence[float], tokens_in: int) -> TimingMetr
     )
 
 
+NOISY_CV = 0.10
+"""Coefficient of variation above which a point gets a warning."""
+
+
 @dataclass(frozen=True)
 class Summary:
     """Median and spread of repeated measurements of one quantity."""
@@ -95,8 +99,8 @@ class Summary:
 
     @property
     def noisy(self) -> bool:
-        """True when the coefficient of variation is above 10%."""
-        return self.cv > 0.10
+        """True when the coefficient of variation is above NOISY_CV (10%)."""
+        return self.cv > NOISY_CV
 
 
 def summarize(values: Sequence[float], *, seed: int = 0, resamples: int = 1000) -> Summary | None:

@@ -19,7 +19,7 @@ import pandas as pd
 from inference_core.backends import BackendContext
 from inference_core.backends.results import plain_error
 from inference_core.catalog import resolve_reference
-from inference_core.metrics import summarize
+from inference_core.metrics import NOISY_CV, summarize
 from inference_core.prompts import EXAMPLES, document_prompt
 from inference_core.report import METRIC_COLUMNS, settings_label
 from inference_core.runner import Finalize, Lane, run_lane
@@ -302,7 +302,7 @@ def noisy_points(summary: pd.DataFrame, metrics: Sequence[str] = ("e2e_s", "deco
     for _, row in summary.iterrows():
         for metric in metrics:
             cv = row.get(f"{metric}_cv")
-            if cv is not None and pd.notna(cv) and cv > 0.10 and row["runs"] > 1:
+            if cv is not None and pd.notna(cv) and cv > NOISY_CV and row["runs"] > 1:
                 found.append(f"{row['model_name']} · {row['setting']} · {row['value']}: {metric} varies {cv:.0%}")
     return found
 

@@ -74,11 +74,6 @@ def register_backend(name: str) -> Callable[[type], type]:
     return decorate
 
 
-def backend_names() -> list[str]:
-    _import_builtin_backends()
-    return sorted(_REGISTRY)
-
-
 def create_backend(name: str, context: BackendContext) -> Backend:
     _import_builtin_backends()
     if name not in _REGISTRY:
