@@ -11,7 +11,7 @@ from inference_core.store import RunRecorder
 from inference_core.types import DTYPES
 from ui import state
 from ui.compare_view import render_results, stream
-from ui.jobs import collect, report_save_errors, watch
+from ui.jobs import collect, finish, report_save_errors, watch
 from ui.resources import catalog, run_store, session_context
 
 state.init_state()
@@ -153,10 +153,7 @@ if run_clicked:
         titles = [f"{n}. {names.get(lane.ref, lane.ref)}" for n, lane in enumerate(lanes, start=1)]
         watch(state.JOB, job, lambda running: stream(running, titles))
         collect_job()
-        if job.error:
-            st.error(f"The comparison failed: {job.error}")
-        else:
-            st.rerun()
+        finish(job, "comparison")
 elif interrupted:
     st.info("Stopped. Every lane kept what it had generated.", icon=":material/stop_circle:")
 report_save_errors(st.session_state[state.SAVE_ERRORS])

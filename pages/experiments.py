@@ -20,7 +20,7 @@ from inference_core.sweeps import (
 from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import render_sweep, track
-from ui.jobs import collect, report_save_errors, watch
+from ui.jobs import collect, finish, report_save_errors, watch
 from ui.resources import model_choices, run_store, session_context
 
 state.init_state()
@@ -107,10 +107,7 @@ if run_clicked:
         job = Sweep(plan, session_context(), finalize=default_pricer(hourly, utilization), on_row=recorder)
         watch(state.SWEEP_JOB, job, track)
         collect_sweep()
-        if job.error:
-            st.error(f"The sweep failed: {job.error}")
-        else:
-            st.rerun()
+        finish(job, "sweep")
 elif interrupted:
     st.info("Stopped. The finished points are kept below.", icon=":material/stop_circle:")
 report_save_errors(st.session_state[state.SAVE_ERRORS])

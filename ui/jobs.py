@@ -33,6 +33,14 @@ def watch(key: str, job: Job, view: Callable[[Any], object]) -> None:
         job.stop()
 
 
+def finish(job: Any, what: str) -> None:
+    """After a watched job ended by itself: show why it failed, or rerun to draw its results."""
+    if job.error:
+        st.error(f"The {what} failed: {job.error}")
+    else:
+        st.rerun()
+
+
 def report_save_errors(errors: list[str]) -> None:
     for message in errors:
         st.warning(f"Not saved to the history: {message}")

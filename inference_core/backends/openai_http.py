@@ -65,6 +65,19 @@ class _Stream:
     done: bool = False
 
 
+@dataclasses.dataclass(frozen=True)
+class _Call:
+    """One attempt at one lane's request."""
+
+    lane: int
+    spec: ModelSpec
+    request: GenerationRequest
+    base_url: str
+    pin: bool
+    on_event: EventSink
+    requested: float
+
+
 def _sse_data(lines: Iterator[str]) -> Iterator[str]:
     """The ``data`` payloads of an SSE stream; multi-line data joined, comments skipped."""
     buffer: list[str] = []
@@ -152,7 +165,8 @@ class OpenAIHttpBackend:
             on_event(StatusEvent(lane, "prefill", f"sending to {base_url}"))
             requested = time.perf_counter()
             try:
-                stream = self._stream(lane, spec, request, base_url, pin, on_event, stop, requested, deadline)
+                call = _Call(lane, spec, request, base_url, pin, on_event, requested)
+                stream = self._stream(call, stop, deadline)
                 break
             except StreamFault as fault:
                 if pin and ("Unexpected fields" in str(fault) or "min_tokens" in str(fault)):
@@ -175,18 +189,7 @@ class OpenAIHttpBackend:
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
         return self._result(spec, request, stream, stopped, notes, started_at, requested)
 
-    def _stream(
-        self,
-        lane: int,
-        spec: ModelSpec,
-        request: GenerationRequest,
-        base_url: str,
-        pin: bool,
-        on_event: EventSink,
-        stop: Event,
-        requested: float,
-        deadline: float,
-    ) -> _Stream:
+    def _stream(self, call: _Call, stop: Event, deadline: float) -> _Stream:
         """Run the request on a worker thread; Stop and the total deadline end the wait at once."""
         result = _Stream()
         finished = threading.Event()
@@ -194,13 +197,13 @@ class OpenAIHttpBackend:
 
         def work() -> None:
             try:
-                self._request(lane, spec, request, base_url, pin, on_event, requested, result, holder)
+                self._request(call, result, holder)
             except BaseException as exc:  # handed to the lane thread below
                 holder["error"] = exc
             finally:
                 finished.set()
 
-        threading.Thread(target=work, name=f"http-lane-{lane}", daemon=True).start()
+        threading.Thread(target=work, name=f"http-lane-{call.lane}", daemon=True).start()
         while not finished.wait(0.02):
             if stop.is_set():
                 _abort(holder)
@@ -210,45 +213,34 @@ class OpenAIHttpBackend:
                 raise StreamFault(f"gave up after the total deadline of {self._context.http.deadline_s:g} s: the "
                                   "server kept the request open without finishing it")  # fmt: skip
         if "error" in holder:
-            raise _as_fault(holder["error"], base_url, self._context.http, result)
+            raise _as_fault(holder["error"], call.base_url, self._context.http, result)
         if not result.done and result.finish_reason is None and not stop.is_set():
             raise StreamFault(f"the stream ended early: no finish_reason and no [DONE] after {len(result.pieces)} "
                               "chunks", retry=not result.pieces)  # fmt: skip
         return result
 
-    def _request(
-        self,
-        lane: int,
-        spec: ModelSpec,
-        request: GenerationRequest,
-        base_url: str,
-        pin: bool,
-        on_event: EventSink,
-        requested: float,
-        result: _Stream,
-        holder: dict[str, Any],
-    ) -> None:
+    def _request(self, call: _Call, result: _Stream, holder: dict[str, Any]) -> None:
         limits = self._context.http
         timeout = httpx.Timeout(limits.read_s, connect=limits.connect_s)
         headers = {"Accept": "text/event-stream"}
-        key = self._context.keys.key_for(base_url)
+        key = self._context.keys.key_for(call.base_url)
         if key:
             headers["Authorization"] = f"Bearer {key.reveal()}"
-        payload = self._payload(spec, request, pin)
+        payload = self._payload(call.spec, call.request, call.pin)
+        url = f"{call.base_url}/chat/completions"
         with (
             httpx.Client(timeout=timeout, follow_redirects=False) as client,
-            client.stream("POST", f"{base_url}/chat/completions", json=payload, headers=headers) as response,
+            client.stream("POST", url, json=payload, headers=headers) as response,
         ):
             holder["response"] = response
             if response.status_code != 200:
                 raise _http_fault(response)
             if "html" in response.headers.get("content-type", ""):
                 raise StreamFault("the server answered with an HTML page, not an event stream")
-            self._read(lane, response, result, on_event, requested)
+            self._read(call, response, result)
 
-    def _read(
-        self, lane: int, response: httpx.Response, result: _Stream, on_event: EventSink, requested: float
-    ) -> None:
+    def _read(self, call: _Call, response: httpx.Response, result: _Stream) -> None:
+        lane, on_event, requested = call.lane, call.on_event, call.requested
         for data in _sse_data(response.iter_lines()):
             if data.strip() == "[DONE]":
                 result.done = True

@@ -14,14 +14,19 @@ def set_max_tokens(page, value: int) -> None:
     time.sleep(0.5)
 
 
-def test_run_streams_both_columns_and_shows_results(app_url, page, output_dir):
-    page.goto(app_url)
+def start_run(page, url: str, prompt_text: str, max_tokens: int) -> None:
+    """Open Compare, set every lane's max tokens, type the prompt and press Run."""
+    page.goto(url)
     page.get_by_text("Compare models").wait_for(timeout=60_000)
-    set_max_tokens(page, 12)
+    set_max_tokens(page, max_tokens)
     prompt = page.get_by_label("Prompt")
-    prompt.fill("Why do longer answers take longer?")
+    prompt.fill(prompt_text)
     prompt.press("Control+Enter")
     app_button(page, "Run").click()
+
+
+def test_run_streams_both_columns_and_shows_results(app_url, page, output_dir):
+    start_run(page, app_url, "Why do longer answers take longer?", 12)
     page.get_by_text("Results", exact=True).wait_for(timeout=240_000)
     panes = page.locator('[data-testid="stColumn"]').filter(has_text="tokens · TTFT")
     assert panes.count() == 2
@@ -33,13 +38,7 @@ def test_run_streams_both_columns_and_shows_results(app_url, page, output_dir):
 
 
 def test_stop_ends_every_lane_quickly_and_keeps_the_text(app_url, page, output_dir):
-    page.goto(app_url)
-    page.get_by_text("Compare models").wait_for(timeout=60_000)
-    set_max_tokens(page, 400)
-    prompt = page.get_by_label("Prompt")
-    prompt.fill("Write a long story about a lighthouse keeper.")
-    prompt.press("Control+Enter")
-    app_button(page, "Run").click()
+    start_run(page, app_url, "Write a long story about a lighthouse keeper.", 400)
     page.get_by_text("decoding").first.wait_for(timeout=120_000)
     time.sleep(1.0)
     stopped_at = time.perf_counter()
