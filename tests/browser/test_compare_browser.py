@@ -8,6 +8,7 @@ from tests.browser.helpers import app_button
 
 
 def set_max_tokens(page, value: int) -> None:
+    page.get_by_label("Max new tokens").first.wait_for(timeout=30_000)
     for field in page.get_by_label("Max new tokens").all():
         field.fill(str(value))
         field.press("Enter")
@@ -47,6 +48,7 @@ def test_stop_ends_every_lane_quickly_and_keeps_the_text(app_url, page, output_d
     assert time.perf_counter() - stopped_at < 5  # page round trip included; the engine's own bound is 1 s
     kept = page.locator('[data-testid="stColumn"]').filter(has_text="Stopped: kept")
     assert "tokens · TTFT" in kept.first.inner_text()
+    assert "max 400" in kept.first.inner_text()  # it was stopped, not finished
     page.screenshot(path=str(output_dir / "stopped.png"), full_page=True)
 
 
