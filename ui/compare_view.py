@@ -168,7 +168,8 @@ def render_results(results: list[RunResult], prompt: str, utilization_pct: float
     st.dataframe(frame, column_config=_column_config(), hide_index=True, width="stretch")
     st.caption(
         "Hover a column header for its formula. TTFT includes queueing and prefill; "
-        "ITL/TPOT exclude the first token (vLLM's conventions). Token counts come from token ids."
+        "ITL/TPOT exclude the first token (vLLM's conventions). Token counts come from token ids. Peak memory is "
+        "the whole process's RSS, so every model loaded so far counts; weights_mb and kv_cache_mb are each lane's own."
     )
     charts = compare_charts(frame)
     names = list(charts)
