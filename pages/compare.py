@@ -12,12 +12,10 @@ from inference_core.types import DTYPES
 from ui import state
 from ui.compare_view import render_results, stream
 from ui.jobs import collect, finish, report_save_errors, watch
-from ui.resources import catalog, run_store, session_context
+from ui.resources import catalog, model_choices, run_store, session_context
 
 state.init_state()
-specs = catalog()
-names = {spec.key: spec.name for spec in specs}
-available = [spec.key for spec in specs if spec.available]
+names, choices = model_choices()
 
 st.title("Compare models")
 st.caption(
@@ -41,7 +39,7 @@ st.subheader("Lanes")
 st.caption("Each lane is a model with its settings; add the same model twice to compare settings.")
 for number, lane_id in enumerate(st.session_state[state.LANE_IDS], start=1):
     key = lambda field, lane_id=lane_id: state.lane_key(lane_id, field)  # noqa: E731
-    options = list(dict.fromkeys([*available, *st.session_state[state.CUSTOM_MODELS], st.session_state[key("model")]]))
+    options = list(dict.fromkeys([*choices, st.session_state[key("model")]]))
     cols = st.columns([0.25, 3, 1.3, 1, 1.2, 1.1, 0.9, 0.5], vertical_alignment="bottom")
     cols[0].markdown(f"**{number}**")
     cols[1].selectbox(
@@ -50,7 +48,8 @@ for number, lane_id in enumerate(st.session_state[state.LANE_IDS], start=1):
         key=key("model"),
         format_func=lambda ref: names.get(ref, ref),
         accept_new_options=True,
-        help="A catalog model, or type a reference: hf:ORG/NAME[@rev], local:/dir, gguf:/file.gguf",
+        help="A catalog model, or type a reference: hf:ORG/NAME[@rev], local:/dir, gguf:/file.gguf, "
+        "openai:MODEL@https://host/v1 (endpoints and their keys: Models page), replay:RUN_ID/LANE",
     )
     cols[2].selectbox("dtype", [d for d in DTYPES if d != "float16"], key=key("dtype"))
     cols[3].toggle("int8", key=key("int8"), help="Dynamic int8 quantization of Linear layers (CPU, float32)")
@@ -74,11 +73,11 @@ add_col.button(
     disabled=len(lanes) >= state.MAX_LANES,
     on_click=state.add_lane,
     args=(
-        lanes[-1].ref if lanes else available[0],
+        lanes[-1].ref if lanes else choices[0],
         lanes[-1].settings if lanes and lanes[-1].settings else state.DEFAULT_SETTINGS,
     ),
 )
-unavailable = [spec for spec in specs if not spec.available]
+unavailable = [spec for spec in catalog() if not spec.available]
 if unavailable:
     with info_col.expander(f"{len(unavailable)} catalog models are not available on this machine"):
         for spec in unavailable:
