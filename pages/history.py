@@ -55,10 +55,10 @@ selected = st.multiselect(
 selected = [run_id for run_id in selected if run_id in labels]
 
 actions = st.columns([1.2, 1.2, 3])
-bundle = json.dumps(store.export_bundle(selected or list(labels)), indent=1, default=str)
+exported_ids = list(selected or labels)
 actions[0].download_button(
     f"Export {'selected' if selected else 'all shown'}",
-    bundle,
+    lambda: json.dumps(store.export_bundle(exported_ids), indent=1, default=str),  # built on click only
     "inference-lens-runs.json",
     "application/json",
     icon=":material/download:",
