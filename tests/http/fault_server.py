@@ -69,6 +69,12 @@ class FaultHandler(BaseHTTPRequestHandler):
             self._stream_headers()
             self.wfile.write(HAPPY)
             return
+        if fault == "timings":  # llama.cpp's server reports its own timings in the last chunk
+            self._stream_headers()
+            last = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                    "timings": {"prompt_ms": 42.5, "predicted_ms": 80.0}}  # fmt: skip
+            self.wfile.write(chunk("Hello") + chunk(" there") + f"data: {json.dumps(last)}\n\n".encode())
+            return
         if fault == "split":  # valid events cut at awkward places across writes
             self._stream_headers()
             for start in range(0, len(HAPPY), 7):

@@ -142,3 +142,9 @@ def test_a_canary_key_goes_only_to_its_endpoint_and_appears_nowhere(context, fau
     assert canary not in json.dumps(store.export_bundle())
     for file in tmp_path.glob("runs.sqlite3*"):
         assert canary.encode() not in file.read_bytes()
+
+
+def test_server_reported_ttft_is_kept_beside_the_client_ttft(context, fault_server):
+    [result] = compare("Hi", [Lane(f"openai:m@{fault_server.url('timings')}", GREEDY)], context=http_context(context))
+    assert result.ok and result.server_ttft_s == pytest.approx(0.0425)
+    assert result.ttft_s > 0 and "without [DONE]" in " ".join(result.notes)
