@@ -73,15 +73,24 @@ def download(spec: ModelSpec, progress: Any, cancel: threading.Event | None = No
     started = time.perf_counter()
 
     class Progress(hub_tqdm):  # huggingface_hub reports bytes through a tqdm class
+        """Counts bytes itself: a disabled bar (no terminal, CI) keeps no state of its own."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.label = kwargs.get("desc") or spec.location
+            self.expected = kwargs.get("total") or 0
+            self.counts_bytes = kwargs.get("unit") == "B"
+            self.done = 0
+            super().__init__(*args, **kwargs)
+
         def update(self, n: float | None = 1) -> bool | None:
             if cancel.is_set():
                 raise DownloadCancelled()
-            shown = super().update(n)
-            if self.total and self.unit == "B":
-                speed = self.n / max(time.perf_counter() - started, 1e-6) / 1e6
-                progress(f"downloading {self.desc or spec.location}: {self.n / 1e6:,.0f} of {self.total / 1e6:,.0f} MB "
-                         f"at {speed:.1f} MB/s", min(self.n / self.total, 1.0) * 0.9)  # fmt: skip
-            return shown
+            self.done += n or 0
+            if self.counts_bytes and self.expected:
+                speed = self.done / max(time.perf_counter() - started, 1e-6) / 1e6
+                progress(f"downloading {self.label}: {self.done / 1e6:,.0f} of {self.expected / 1e6:,.0f} MB "
+                         f"at {speed:.1f} MB/s", min(self.done / self.expected, 1.0) * 0.9)  # fmt: skip
+            return super().update(n)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
