@@ -35,19 +35,22 @@ def _headroom(values: pd.Series) -> float:
     return top * 1.2 if top > 0 else 1.0
 
 
-def lane_bars(frame: pd.DataFrame, metric: str, *, width: int | str = "container") -> alt.Chart:
-    """One horizontal bar per lane, value printed at the bar's end; unit in the title."""
-    data = frame.dropna(subset=[metric])[["lane", "model", metric]]
+def lane_bars(
+    frame: pd.DataFrame, metric: str, *, width: int | str = "container", label_at: str | None = None
+) -> alt.Chart:
+    """One horizontal bar per lane, value printed at the bar's end (or at ``label_at``); unit in the title."""
+    label_x = label_at or metric
+    data = frame.dropna(subset=[metric])[list(dict.fromkeys(["lane", "model", metric, label_x]))]
     fmt = FORMATS.get(UNITS.get(metric, ""), ".3g")
     base = alt.Chart(data, title=axis_title(metric), width=width, height=alt.Step(28))
     bars = base.mark_bar(cornerRadiusEnd=3).encode(
-        x=alt.X(f"{metric}:Q", title=None, scale=alt.Scale(domain=[0, _headroom(data[metric])], nice=False)),
+        x=alt.X(f"{metric}:Q", title=None, scale=alt.Scale(domain=[0, _headroom(data[label_x])], nice=False)),
         y=alt.Y("lane:N", title=None, sort=None, axis=alt.Axis(labelLimit=240)),
         color=alt.Color("lane:N", legend=None, scale=alt.Scale(scheme=PALETTE)),
         tooltip=[alt.Tooltip("lane:N"), alt.Tooltip(f"{metric}:Q", title=axis_title(metric), format=fmt)],
     )
     labels = base.mark_text(align="left", dx=4, fontSize=11).encode(
-        x=alt.X(f"{metric}:Q"),
+        x=alt.X(f"{label_x}:Q"),
         y=alt.Y("lane:N", sort=None),
         text=alt.Text(f"{metric}:Q", format=fmt),
         tooltip=[alt.Tooltip("lane:N"), alt.Tooltip(f"{metric}:Q", title=axis_title(metric), format=fmt)],
@@ -155,7 +158,7 @@ AXIS_EXTRA = {"params_m": "Parameters (millions, log scale)", "value": "Value"}
 def setting_bars(summary: pd.DataFrame, metric: str, *, width: int | str = "container") -> alt.LayerChart:
     """The settings experiment: one bar per setting with its min-max range."""
     data = summary.assign(lane=summary["setting"]).dropna(subset=[metric])
-    chart = lane_bars(data.assign(model=data["model_name"]), metric, width=width)
+    chart = lane_bars(data.assign(model=data["model_name"]), metric, width=width, label_at=f"{metric}_high")
     errors = (
         alt.Chart(data)
         .mark_rule(strokeWidth=2, color="#333")
