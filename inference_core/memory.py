@@ -16,10 +16,6 @@ def rss_mb() -> float:
     return psutil.Process().memory_info().rss / MB
 
 
-def available_mb() -> float:
-    return psutil.virtual_memory().available / MB
-
-
 class PeakRssSampler:
     """Samples this process's RSS every ``interval_s`` on a daemon thread.
 

@@ -40,8 +40,6 @@ class LiveLane:
     first_token_s: float | None = None
     last_token_s: float | None = None
     dirty: bool = True
-    lag_s: list[float] = field(default_factory=list)
-    pending_stamps: list[float] = field(default_factory=list)
 
     def apply(self, event: TokenEvent | StatusEvent) -> None:
         self.dirty = True
@@ -52,7 +50,6 @@ class LiveLane:
             return
         self.tokens += 1
         self.pieces.append(event.text)
-        self.pending_stamps.append(event.t_s)
         if self.first_token_s is None:
             self.first_token_s = event.elapsed_s
         self.last_token_s = event.elapsed_s
@@ -92,9 +89,6 @@ class LaneColumn:
             self.status.markdown(label)
         self.figures.caption(lane.figures())
         self.text.markdown(escape_markdown("".join(lane.pieces)) or " ")
-        now = time.perf_counter()
-        lane.lag_s.extend(now - stamp for stamp in lane.pending_stamps)
-        lane.pending_stamps.clear()
         lane.dirty = False
 
 
