@@ -20,6 +20,7 @@ TITLES = {
     "kv_cache_mb": "KV cache",
     "usd_per_1m_out": "Price per 1M output tokens",
     "usd_answer": "Price of this answer",
+    "aggregate_tok_per_s": "All requests together",
 }
 FORMATS = {"s": ".2f", "tok/s": ".1f", "MB": ",.0f", "tokens": "d", "$": "$.4f"}
 
@@ -152,7 +153,7 @@ def sweep_chart(
     return alt.layer(*layers, title=axis_title(y)).properties(width=width, height=240)
 
 
-AXIS_EXTRA = {"params_m": "Parameters (millions, log scale)", "value": "Value"}
+AXIS_EXTRA = {"params_m": "Parameters (millions, log scale)", "concurrency": "Concurrent requests"}
 
 
 def setting_bars(summary: pd.DataFrame, metric: str, *, width: int | str = "container") -> alt.LayerChart:
@@ -212,6 +213,10 @@ def experiment_charts(experiment: str, rows: pd.DataFrame) -> dict[str, alt.Char
             "kv_cache_mb": sweep_chart(summary, "tokens_in", "kv_cache_mb"),
             "e2e_s": sweep_chart(summary, "tokens_in", "e2e_s"),
         }
+    if experiment == "traffic":
+        summary = summary.assign(concurrency=summary["value"].astype(float))
+        metrics = ("ttft_s", "e2e_s", "decode_tok_per_s", "aggregate_tok_per_s")
+        return {m: sweep_chart(summary, "concurrency", m) for m in metrics}
     if experiment == "model-size":
         metrics = ("decode_tok_per_s", "ttft_s", "e2e_s", "weights_mb", "peak_rss_mb")
         return {m: sweep_chart(summary, "params_m", m, log_x=True, labels=True) for m in metrics}

@@ -17,6 +17,7 @@ from inference_core.catalog import (
     split_lane,
 )
 from inference_core.runner import MODES, Lane
+from inference_core.sweeps import EXPERIMENTS
 from inference_core.types import RunResult, Settings, StatusEvent, TokenEvent
 
 SUMMARY_FIELDS = (
@@ -99,12 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--save", action="store_true", help="save the run to the history ($INFERENCE_LENS_DATA)")
     _settings_args(comp)
 
-    sweep = commands.add_parser("sweep", help="measure a curve: output length, input length, model size, settings")
-    sweep.add_argument(
-        "--experiment", required=True, choices=["output-length", "input-length", "model-size", "settings"]
-    )
+    sweep = commands.add_parser("sweep", help="measure a curve: output or input length, model size, settings, traffic")
+    sweep.add_argument("--experiment", required=True, choices=list(EXPERIMENTS))
     sweep.add_argument("--model", action="append", default=[], metavar="REF")
-    sweep.add_argument("--lengths", help="comma-separated token counts, e.g. 16,64,256")
+    sweep.add_argument("--lengths", help="comma-separated token counts (16,64,256) or, for traffic, requests (1,2,4)")
     sweep.add_argument(
         "--setting",
         action="append",

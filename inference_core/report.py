@@ -31,8 +31,10 @@ UNITS: dict[str, str] = {
     "usd_per_1m_in": "$",
     "usd_per_1m_out": "$",
     "usd_answer": "$",
+    "aggregate_tok_per_s": "tok/s",
 }
-METRIC_COLUMNS = tuple(UNITS)
+SWEEP_ONLY = ("aggregate_tok_per_s",)  # the traffic experiment's whole batch, not one lane's figure
+METRIC_COLUMNS = tuple(column for column in UNITS if column not in SWEEP_ONLY)
 
 
 def short_name(model_name: str) -> str:

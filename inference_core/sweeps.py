@@ -22,7 +22,7 @@ from inference_core.catalog import resolve_reference
 from inference_core.metrics import NOISY_CV, summarize
 from inference_core.prompts import EXAMPLES, document_prompt
 from inference_core.report import METRIC_COLUMNS, settings_label
-from inference_core.runner import Finalize, Lane, run_lane
+from inference_core.runner import Finalize, Lane, compare, run_lane
 from inference_core.types import ModelSpec, RunResult, Settings
 
 EXPERIMENTS = {
@@ -30,9 +30,12 @@ EXPERIMENTS = {
     "input-length": "Input length: a longer prompt takes longer to read (prefill) before the first token",
     "model-size": "Model size: bigger models are slower per token and need more memory",
     "settings": "Settings: float32, bfloat16 and int8 weights of one model, side by side",
+    "traffic": "Traffic: concurrent requests compete for the model, so each waits longer for its first token",
 }
 DEFAULT_OUTPUT_LENGTHS = (16, 32, 64, 128, 256)
 DEFAULT_INPUT_LENGTHS = (64, 256, 1024, 2048)
+DEFAULT_CONCURRENCY = (1, 2, 4)
+MAX_CONCURRENCY = 8
 DEFAULT_SETTINGS_VARIANTS = ("dtype=float32", "dtype=bfloat16", "quantize=int8")
 FIXED_PROMPT = EXAMPLES["Request for a long answer"]
 WORDS_PER_TOKEN = 0.75  # English text, roughly; the measured tokens_in is what gets charted
@@ -48,7 +51,9 @@ class SweepPoint:
     lane: Lane
     prompt: str
     value: float | str
-    """The swept variable's planned value (output tokens, target input tokens, params, setting)."""
+    """The swept variable's planned value (output tokens, target input tokens, params, setting, requests)."""
+    concurrency: int = 1
+    """Copies of the request sent at once (the traffic experiment)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,15 @@ def plan_sweep(
         if not points:
             raise SweepError("every input length is above the chosen models' context")
         return SweepPlan(experiment, "tokens_in", tuple(points), repeats, tuple(notes))
+
+    if experiment == "traffic":
+        levels = sorted(set(lengths or DEFAULT_CONCURRENCY))
+        if not levels or levels[0] < 1 or levels[-1] > MAX_CONCURRENCY:
+            raise SweepError(f"concurrent requests must be between 1 and {MAX_CONCURRENCY}")
+        for spec in specs:
+            for n in levels:
+                points.append(SweepPoint(Lane(spec.key, base), EXAMPLES["Short question"], n, concurrency=n))
+        return SweepPlan(experiment, "concurrency", tuple(points), repeats)
 
     if experiment == "model-size":
         for spec in specs:
@@ -226,22 +240,33 @@ class Sweep:
                     eta = statistics_eta(counted_s, total - done)
                     on_progress(SweepProgress(done, total, label, time.perf_counter() - started, eta))
                 run_started = time.perf_counter()
-                result = self._run_one(point)
+                batch = self._run_point(point)
                 counted_s.append(time.perf_counter() - run_started)
                 self.counted_wall_s += counted_s[-1]
-                if result.stopped:
+                if any(result.stopped for result in batch):
                     return self.rows
-                self.results.append(result)
-                row = result_row(result, self.plan.experiment, self.plan.variable, point.value, repeat)
-                self.rows.append(row)
-                if self.on_row is not None:
-                    extra = {k: row[k] for k in ("experiment", "variable", "value", "repeat")}
-                    self.on_row(len(self.rows) - 1, result, extra)
+                aggregate = _aggregate_tok_per_s(batch)
+                for result in batch:
+                    self.results.append(result)
+                    row = result_row(result, self.plan.experiment, self.plan.variable, point.value, repeat)
+                    row["aggregate_tok_per_s"] = aggregate
+                    self.rows.append(row)
+                    if self.on_row is not None:
+                        extra = {k: row[k] for k in ("experiment", "variable", "value", "repeat")}
+                        self.on_row(len(self.rows) - 1, result, extra)
                 done += 1
         self.wall_s = time.perf_counter() - started
         if on_progress:
             on_progress(SweepProgress(done, total, "done", self.wall_s, 0.0))
         return self.rows
+
+    def _run_point(self, point: SweepPoint) -> list[RunResult]:
+        """One counted step: a single request, or ``concurrency`` copies sent at once."""
+        if point.concurrency == 1:
+            return [self._run_one(point)]
+        lanes = [point.lane] * point.concurrency
+        results = compare(point.prompt, lanes, context=self.context, mode="race", stop=self.stop_event)
+        return [self.finalize(r) if self.finalize else r for r in results]
 
     def _run_one(self, point: SweepPoint, warmup: bool = False) -> RunResult:
         lane = point.lane
@@ -262,6 +287,12 @@ class Sweep:
         return pd.DataFrame(self.rows)
 
 
+def _aggregate_tok_per_s(batch: Sequence[RunResult]) -> float | None:
+    """Tokens the whole batch generated per second of its longest request."""
+    longest = max((r.e2e_s or 0.0 for r in batch if r.ok), default=0.0)
+    return sum(r.tokens_out for r in batch if r.ok) / longest if longest > 0 else None
+
+
 def statistics_eta(durations_s: Sequence[float], remaining: int) -> float | None:
     """Remaining runs times the median run so far; None before the first run."""
     if not durations_s:
@@ -272,7 +303,7 @@ def statistics_eta(durations_s: Sequence[float], remaining: int) -> float | None
 
 SUMMARY_METRICS = ("ttft_s", "e2e_s", "tpot_s", "decode_tok_per_s", "prefill_tok_per_s", "peak_rss_mb",
                    "rss_delta_mb", "weights_mb", "kv_cache_mb", "tokens_in", "tokens_out", "usd_per_1m_out",
-                   "usd_answer")  # fmt: skip
+                   "usd_answer", "aggregate_tok_per_s")  # fmt: skip
 
 
 def summarize_rows(rows: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> pd.DataFrame:

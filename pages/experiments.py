@@ -9,10 +9,12 @@ from inference_core.environment import collect_environment
 from inference_core.pricing import default_pricer
 from inference_core.store import RunRecorder
 from inference_core.sweeps import (
+    DEFAULT_CONCURRENCY,
     DEFAULT_INPUT_LENGTHS,
     DEFAULT_OUTPUT_LENGTHS,
     DEFAULT_SETTINGS_VARIANTS,
     EXPERIMENTS,
+    MAX_CONCURRENCY,
     Sweep,
     SweepError,
     plan_sweep,
@@ -52,6 +54,11 @@ if experiment == "output-length":
     )  # fmt: skip
     output_tokens = 32
 else:
+    if experiment == "traffic":
+        lengths = left.multiselect(
+            "Concurrent requests", list(range(1, MAX_CONCURRENCY + 1)), default=list(DEFAULT_CONCURRENCY),
+            key="sweep_concurrency", help="Copies of the same short question sent at once to each model",
+        )  # fmt: skip
     if experiment == "input-length":
         lengths = left.multiselect(
             "Input lengths (about, tokens)", [32, 64, 128, 256, 512, 1024, 2048, 4096],

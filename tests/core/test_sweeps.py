@@ -137,3 +137,23 @@ def test_estimate_chart_stacks_the_parts_and_shows_the_limit():
     frame = pd.DataFrame([{**row, "total_mb": 650.0, "available_mb": 1000.0, "verdict": "fits"}])
     spec = str(estimate_chart(frame).to_dict())
     assert "weights" in spec and "KV cache" in spec and "70% of free memory (700 MB)" in spec
+
+
+def test_traffic_sweep_shows_requests_queueing_for_one_model(context):
+    plan = plan_sweep("traffic", ["smollm2-135m-instruct"], base=Settings(max_new_tokens=4), lengths=[1, 3], repeats=1)
+    rows = pd.DataFrame(Sweep(plan, context).run())
+    assert list(rows["value"]) == [1, 3, 3, 3]
+    batch = rows[rows["value"] == 3]
+    # One model object generates one request at a time: the last waits for the two before it.
+    assert batch["ttft_s"].max() > batch["ttft_s"].min() + batch["e2e_s"].min() * 0.9
+    assert batch["aggregate_tok_per_s"].nunique() == 1
+    charts = experiment_charts("traffic", rows)
+    assert set(charts) == {"ttft_s", "e2e_s", "decode_tok_per_s", "aggregate_tok_per_s"}
+    assert "Concurrent requests" in str(charts["ttft_s"].to_dict())
+
+
+def test_traffic_levels_are_bounded():
+    with pytest.raises(SweepError, match="between 1 and 8"):
+        plan_sweep("traffic", ["smollm2-135m-instruct"], lengths=[0, 2])
+    with pytest.raises(SweepError, match="between 1 and 8"):
+        plan_sweep("traffic", ["smollm2-135m-instruct"], lengths=[64])
