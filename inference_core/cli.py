@@ -1,4 +1,4 @@
-"""``python -m inference_core``: the same engine as the app, headless."""
+"""python -m inference_core: the same engine as the app, headless (compare, sweep, estimate, history)."""
 
 from __future__ import annotations
 
