@@ -260,26 +260,17 @@ def _run_estimate(args: argparse.Namespace) -> int:
     return 0 if found.verdict != "does-not-fit" else 3
 
 
-def _parse_lengths(text: str | None) -> list[int] | None:
-    if not text:
-        return None
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise UsageError(f"--lengths must be comma-separated whole numbers, got {text!r}") from None
-
-
 def _run_sweep(args: argparse.Namespace) -> int:
     from inference_core.backends import BackendContext
     from inference_core.pricing import default_pricer
-    from inference_core.sweeps import DEFAULT_SETTINGS_VARIANTS, Sweep, fit_output_length, plan_sweep
+    from inference_core.sweeps import DEFAULT_SETTINGS_VARIANTS, Sweep, fit_output_length, parse_lengths, plan_sweep
 
     try:
         plan = plan_sweep(
             args.experiment,
             args.model,
             base=base_settings(args),
-            lengths=_parse_lengths(args.lengths),
+            lengths=parse_lengths(args.lengths.split(",")) if args.lengths else None,
             variants=args.setting or DEFAULT_SETTINGS_VARIANTS,
             repeats=args.repeats,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +67,20 @@ class SweepPlan:
     @property
     def total_runs(self) -> int:
         return len(self.points) * self.repeats
+
+
+def parse_lengths(values: Iterable[Any]) -> list[int]:
+    """Typed lengths or request counts as whole numbers; SweepError names the bad one."""
+    parsed = []
+    for value in values:
+        text = str(value).strip()
+        if not text:
+            continue
+        try:
+            parsed.append(int(text))
+        except ValueError:
+            raise SweepError(f"lengths must be whole numbers, got {text!r}") from None
+    return parsed
 
 
 def _resolve(refs: Sequence[str]) -> list[ModelSpec]:

@@ -17,6 +17,7 @@ from inference_core.sweeps import (
     MAX_CONCURRENCY,
     Sweep,
     SweepError,
+    parse_lengths,
     plan_sweep,
 )
 from inference_core.types import Settings
@@ -95,7 +96,7 @@ if run_clicked:
             experiment,
             models,
             base=Settings(max_new_tokens=int(output_tokens)),
-            lengths=[int(n) for n in lengths] if lengths else None,
+            lengths=parse_lengths(lengths) if lengths else None,
             variants=variants,
             repeats=int(repeats),
         )

@@ -157,3 +157,11 @@ def test_traffic_levels_are_bounded():
         plan_sweep("traffic", ["smollm2-135m-instruct"], lengths=[0, 2])
     with pytest.raises(SweepError, match="between 1 and 8"):
         plan_sweep("traffic", ["smollm2-135m-instruct"], lengths=[64])
+
+
+def test_typed_lengths_must_be_whole_numbers():
+    from inference_core.sweeps import parse_lengths
+
+    assert parse_lengths(["16", 64, " 128 ", ""]) == [16, 64, 128]
+    with pytest.raises(SweepError, match="whole numbers, got 'many'"):
+        parse_lengths(["16", "many"])
