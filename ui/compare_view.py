@@ -12,6 +12,7 @@ from inference_core.charts import compare_charts
 from inference_core.report import UNITS, metric_help, results_csv, results_frame, results_json, settings_label
 from inference_core.runner import Comparison
 from inference_core.types import RunResult, StatusEvent, TokenEvent
+from ui.layout import chart_grid
 from ui.text import escape_markdown
 
 STATE_ICONS = {
@@ -145,7 +146,8 @@ def render_answers(results: list[RunResult], utilization_pct: float) -> None:
                 st.caption(price)
 
 
-def _column_config() -> dict:
+def metric_column_config() -> dict:
+    """Units as number formats and each metric's formula as the header's help."""
     config = {}
     for column, unit in UNITS.items():
         fmt = "$%.6f" if unit == "$" else ("%d" if unit == "tokens" else "%.3f")
@@ -159,18 +161,13 @@ def render_results(results: list[RunResult], prompt: str, utilization_pct: float
     render_answers(results, utilization_pct)
     frame = results_frame(results)
     st.subheader("Results")
-    st.dataframe(frame, column_config=_column_config(), hide_index=True, width="stretch")
+    st.dataframe(frame, column_config=metric_column_config(), hide_index=True, width="stretch")
     st.caption(
         "Hover a column header for its formula. TTFT includes queueing and prefill; "
         "ITL/TPOT exclude the first token (vLLM's conventions). Token counts come from token ids. Peak memory is "
         "the whole process's RSS, so every model loaded so far counts; weights_mb and kv_cache_mb are each lane's own."
     )
-    charts = compare_charts(frame)
-    names = list(charts)
-    for start in range(0, len(names), 2):
-        for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
-            with column:
-                st.altair_chart(charts[name], width="stretch")
+    chart_grid(compare_charts(frame))
     environment = results[0].environment if results else {}
     left, right = st.columns(2)
     left.download_button("Download CSV", results_csv(results), "inference-lens-compare.csv", "text/csv")

@@ -12,6 +12,7 @@ import streamlit as st
 from inference_core.charts import experiment_charts
 from inference_core.report import with_environment
 from inference_core.sweeps import Sweep, SweepProgress, fit_output_length, noisy_points, summarize_rows
+from ui.layout import chart_grid
 from ui.text import escape_markdown
 
 CHART_HEIGHT_PX = 340  # Streamlit sizes layered charts by this, not by the spec's height
@@ -33,14 +34,6 @@ def track(job: Sweep) -> None:
         if event is None:
             return
         bar.progress(event.done / max(event.total, 1), text=escape_markdown(_progress_text(event)))
-
-
-def _chart_grid(charts: dict[str, Any]) -> None:
-    names = list(charts)
-    for start in range(0, len(names), 2):
-        for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
-            with column:
-                st.altair_chart(charts[name], width="stretch", height=CHART_HEIGHT_PX)
 
 
 def _settings_answers(rows: pd.DataFrame) -> None:
@@ -79,7 +72,7 @@ def render_sweep(experiment: str, records: list[dict[str, Any]], environment: di
                 f"**{escape_markdown(fit.model_name)} · {escape_markdown(fit.setting)}**: "
                 f"e2e = {fit.ttft_s:.2f} s + (n - 1) × {fit.tpot_s * 1000:.1f} ms per token (least-squares fit)"
             )
-    _chart_grid(experiment_charts(experiment, rows))
+    chart_grid(experiment_charts(experiment, rows), height=CHART_HEIGHT_PX)
     if experiment == "settings" and rows["ok"].any():
         _settings_answers(rows)
     with st.expander("Every run (one row per counted run)"):

@@ -12,9 +12,10 @@ from inference_core.runner import Comparison, Lane
 from inference_core.store import StoredRun
 from inference_core.sweeps import result_row
 from ui import state
-from ui.compare_view import render_results, stream
+from ui.compare_view import metric_column_config, render_results, stream
 from ui.experiments_view import render_sweep
 from ui.jobs import watch
+from ui.layout import chart_grid
 from ui.resources import backend_context
 from ui.text import escape_markdown
 
@@ -82,10 +83,5 @@ def render_together(runs: list[StoredRun]) -> None:
         for result in run.results
     ]
     frame = results_frame(combined)
-    st.dataframe(frame, hide_index=True, width="stretch")
-    charts = compare_charts(frame)
-    names = list(charts)
-    for start in range(0, len(names), 2):
-        for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
-            with column:
-                st.altair_chart(charts[name], width="stretch")
+    st.dataframe(frame, column_config=metric_column_config(), hide_index=True, width="stretch")
+    chart_grid(compare_charts(frame))
