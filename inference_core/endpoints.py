@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ALLOW_PRIVATE_ENV = "INFERENCE_LENS_ALLOW_PRIVATE_ENDPOINTS"
+# Credentials a server may echo back: "Bearer <token>", OpenAI/Anthropic-style "sk-..." keys.
+_TOKEN_SHAPES = re.compile(r"(Bearer\s+|\bsk-)[A-Za-z0-9._~+/=-]{4,}", re.IGNORECASE)
 ENDPOINTS_ENV = "INFERENCE_LENS_ENDPOINTS"
 
 
@@ -48,8 +51,9 @@ class Secret:
 
 def allow_private_default(secrets: Mapping[str, Any] | None = None) -> bool:
     """The operator setting, from Streamlit secrets or the environment."""
-    value = (secrets or {}).get(ALLOW_PRIVATE_ENV, os.environ.get(ALLOW_PRIVATE_ENV, ""))
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
+    from inference_core.operator import operator_settings
+
+    return operator_settings(secrets).allow_private_endpoints
 
 
 def normalize_base_url(url: str) -> str:
@@ -59,27 +63,65 @@ def normalize_base_url(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, IPv4-compatible or NAT64), if any."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _blocked(address: str) -> str | None:
+    """Why an address is not a public one (None when it is globally routable)."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.sixtofour is not None or ip.teredo is not None:
+            return "tunnelled (6to4 or Teredo)"
+        if ip.is_site_local:
+            return "site-local"
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            ip = embedded
     for label, test in (
         ("loopback", ip.is_loopback), ("link-local (cloud metadata lives here)", ip.is_link_local),
         ("unspecified", ip.is_unspecified), ("multicast", ip.is_multicast), ("reserved", ip.is_reserved),
-        ("private", ip.is_private),
+        ("private", ip.is_private), ("non-public", not ip.is_global),
     ):  # fmt: skip
         if test:
             return label
     return None
 
 
-def check_base_url(url: str, *, allow_private: bool, resolve: Callable[..., Any] = socket.getaddrinfo) -> str:
-    """The normalized URL if it may be used, else EndpointError.
+@dataclass(frozen=True)
+class CheckedUrl:
+    """An endpoint URL that passed the checks, and the address that was checked.
+
+    ``address`` is where to connect (the host is never resolved again, so a resolver
+    cannot answer a public address to the check and a private one to the connection);
+    None when private endpoints are allowed and ordinary resolution is fine.
+    """
+
+    base_url: str
+    host: str
+    address: str | None = None
+
+
+def check_base_url(url: str, *, allow_private: bool, resolve: Callable[..., Any] | None = None) -> CheckedUrl:
+    """The normalized URL and the address to use, else EndpointError.
 
     Only http and https; no credentials in the URL; every address the host resolves to
-    must be public unless the operator allows private endpoints.
+    must be globally routable unless the operator allows private endpoints.
     """
     parts = urlsplit(url.strip())
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise EndpointError(f"invalid endpoint URL {url!r}: {exc}") from None
     if parts.scheme not in ("http", "https"):
         raise EndpointError(f"only http and https endpoints are allowed, got {parts.scheme or 'no scheme'!r}")
     if not parts.hostname:
@@ -87,11 +129,13 @@ def check_base_url(url: str, *, allow_private: bool, resolve: Callable[..., Any]
     if parts.username or parts.password:
         raise EndpointError("put API keys in the key field, not in the URL")
     if allow_private:
-        return normalize_base_url(url)
+        return CheckedUrl(normalize_base_url(url), parts.hostname)
     try:
-        infos = resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
+        infos = (resolve or socket.getaddrinfo)(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise EndpointError(f"cannot resolve {parts.hostname}: {exc}") from None
+    if not infos:
+        raise EndpointError(f"cannot resolve {parts.hostname}: no address")
     for info in infos:
         reason = _blocked(info[4][0])
         if reason:
@@ -99,7 +143,7 @@ def check_base_url(url: str, *, allow_private: bool, resolve: Callable[..., Any]
                 f"{parts.hostname} resolves to a {reason} address ({info[4][0]}); private endpoints are off here "
                 f"(an operator can allow them with {ALLOW_PRIVATE_ENV}=1)"
             )
-    return normalize_base_url(url)
+    return CheckedUrl(normalize_base_url(url), parts.hostname, infos[0][4][0])
 
 
 @dataclass(frozen=True)
@@ -152,6 +196,14 @@ class KeyRing:
 
     def key_for(self, base_url: str) -> Secret | None:
         return self._keys.get(normalize_base_url(base_url))
+
+    def redact(self, text: str) -> str:
+        """Text with every key of this ring, and anything shaped like a bearer token, replaced by ***."""
+        for secret in self._keys.values():
+            value = secret.reveal()
+            if len(value) >= 4:
+                text = text.replace(value, "***")
+        return _TOKEN_SHAPES.sub(lambda match: f"{match.group(1)}***", text)
 
     def __repr__(self) -> str:
         return f"KeyRing({len(self._keys)} key(s))"

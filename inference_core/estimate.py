@@ -1,9 +1,12 @@
 """Will it fit? Memory estimates before loading, and admission control.
 
-Weights are counted on an empty (meta-device) model built from the config with
-``accelerate.init_empty_weights``, so nothing is allocated and nothing is downloaded
-beyond the config. KV cache uses the same formula as the measurements; a runtime
-overhead covers the tokenizer, buffers and allocator slack.
+Weights are counted on an empty model built from the config on the meta device, so
+nothing is allocated and nothing is downloaded beyond the config. The meta device is a
+thread-local ``torch.device`` context (never a process-wide patch such as
+``accelerate.init_empty_weights``, which corrupted a real load on another thread), and the
+build holds the process's build lock. A config's sizes are bounded before anything is
+built, so a crafted config cannot burn a shared server. KV cache uses the same formula as
+the measurements; a runtime overhead covers the tokenizer, buffers and allocator slack.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 import psutil
 
+from inference_core.construction import BUILD_LOCK
 from inference_core.memory import DTYPE_BYTES, MB, kv_cache_bytes
 from inference_core.types import ModelSpec, Settings
 
@@ -26,6 +30,20 @@ OVERHEAD_MB = 100.0
 TOKENIZER_KB_PER_VOCAB_ENTRY = 1.3
 FITS_SHARE = 0.70  # of available memory
 TIGHT_SHARE = 0.90
+MAX_CONFIG_BYTES = 1_000_000
+# Far above any published decoder (Llama 3.1 405B: 126 layers, hidden 16384, 128k vocabulary).
+CONFIG_LIMITS = {
+    "num_hidden_layers": 512,
+    "hidden_size": 65_536,
+    "intermediate_size": 262_144,
+    "vocab_size": 4_000_000,
+    "num_attention_heads": 1024,
+    "num_key_value_heads": 1024,
+    "num_local_experts": 1024,
+    "num_experts": 1024,
+    "head_dim": 4096,
+}
+MAX_LAYERS_TIMES_EXPERTS = 65_536
 
 
 class AdmissionError(RuntimeError):
@@ -79,13 +97,41 @@ def available_memory_mb() -> float:
 
 
 def _config_cache(spec: ModelSpec) -> Path:
-    from inference_core.weights import cache_root
+    from inference_core.weights import cache_name, cache_root
 
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in spec.key)
-    return cache_root() / "configs" / f"{safe}.json"
+    return cache_root() / "configs" / f"{cache_name(spec)}.json"
 
 
 def load_config(spec: ModelSpec) -> Any:
+    """A spec's config, bounded (ValueError when it is unreadable, malformed or absurdly large)."""
+    try:
+        config = _read_config(spec)
+    except (OSError, ValueError):
+        raise
+    except Exception as exc:  # a config.json that is a list, a mistyped field...
+        raise ValueError(
+            f"{spec.name}: config.json is not a valid model config ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:160] if str(exc) else ''})"
+        ) from None
+    check_config_bounds(config, spec.name)
+    return config
+
+
+def check_config_bounds(config: Any, name: str) -> None:
+    """Refuse a config whose sizes no real model has, before anything is built from it."""
+    text = config.get_text_config()
+    for field, limit in CONFIG_LIMITS.items():
+        value = getattr(text, field, None)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= limit:
+            raise ValueError(f"{name}: config field {field} = {str(value)[:40]} is outside 0..{limit:,}")
+    experts = max(getattr(text, "num_local_experts", 0) or 0, getattr(text, "num_experts", 0) or 0, 1)
+    if (getattr(text, "num_hidden_layers", 0) or 0) * experts > MAX_LAYERS_TIMES_EXPERTS:
+        raise ValueError(f"{name}: {text.num_hidden_layers} layers x {experts} experts is too many to estimate")
+
+
+def _read_config(spec: ModelSpec) -> Any:
     """A spec's transformers config without loading weights (GGUF headers are read once, then cached)."""
     from transformers import AutoConfig
 
@@ -104,6 +150,11 @@ def load_config(spec: ModelSpec) -> Any:
         cached.write_text(config.to_json_string())
         return config
     if spec.source == "local":
+        path = Path(spec.location) / "config.json"
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ValueError(f"{path} is over {MAX_CONFIG_BYTES // 1000} kB: not a model config")
+        if not isinstance(json.loads(path.read_text(encoding="utf-8")), dict):
+            raise ValueError(f"{path} is not a JSON object: not a model config")
         return AutoConfig.from_pretrained(spec.location, trust_remote_code=False)
     if spec.source == "hub":
         return AutoConfig.from_pretrained(spec.location, revision=spec.revision, trust_remote_code=False)
@@ -113,10 +164,9 @@ def load_config(spec: ModelSpec) -> Any:
 def count_parameters(config: Any) -> tuple[int, int]:
     """(all parameters, parameters inside Linear layers) of an empty model built from the config."""
     import torch
-    from accelerate import init_empty_weights
     from transformers import AutoModelForCausalLM
 
-    with init_empty_weights():
+    with BUILD_LOCK, torch.device("meta"):  # thread-local: another thread's real load is untouched
         model = AutoModelForCausalLM.from_config(config)
     total = sum(p.numel() for p in model.parameters())
     linear = sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Linear))
@@ -167,8 +217,10 @@ def admit(spec: ModelSpec, settings: Settings) -> Estimate | None:
         return None
     try:
         found = estimate(spec, settings, context=min(spec.context_length, 2048))
-    except (OSError, ValueError):  # config unreadable: loading itself will say why
+    except OSError:  # config not reachable yet (a hub download will say why)
         return None
+    except ValueError as exc:  # malformed or absurd config: never build it
+        raise AdmissionError(f"not loaded: {exc}") from None
     if found.verdict == "does-not-fit":
         raise AdmissionError(f"not loaded, it would not fit: {found.summary()}")
     return found

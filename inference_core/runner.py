@@ -67,7 +67,20 @@ def run_lane(
         message = str(exc) if isinstance(exc, ValueError) else plain_error(exc)
         on_event(StatusEvent(index, "error", message))
         return failed_result(spec, lane.settings, lane.settings.engine, message, model=lane.ref, model_name=lane.ref)
-    return backend.run(index, spec, request, on_event, stop)
+    if spec.source == "replay":  # re-streams a recording: uses no generation slot
+        return backend.run(index, spec, request, on_event, stop)
+    gate = context.gate
+    if not gate.acquire(stop, lambda position: on_event(StatusEvent(index, "waiting", _queue_text(position)))):
+        on_event(StatusEvent(index, "stopped", "stopped while queued"))
+        return failed_result(spec, lane.settings, backend.name, "stopped while queued", stopped=True)
+    try:
+        return backend.run(index, spec, request, on_event, stop)
+    finally:
+        gate.release()
+
+
+def _queue_text(position: int) -> str:
+    return "next in the queue" if position == 1 else f"in the queue: position {position}"
 
 
 def _unstarted(lane: Lane, models: list[ModelSpec] | None) -> RunResult:
@@ -112,13 +125,18 @@ def compare(
 
     def work(index: int) -> None:
         lane = lanes[index]
-        if stop.is_set():
-            on_event(StatusEvent(index, "stopped", "stopped before it started"))
-            result = _unstarted(lane, models)
-        else:
-            result = run_lane(index, lane, prompt, context, on_event, stop, models)
-        if finalize is not None:
-            result = finalize(result)
+        try:
+            if stop.is_set():
+                on_event(StatusEvent(index, "stopped", "stopped before it started"))
+                result = _unstarted(lane, models)
+            else:
+                result = run_lane(index, lane, prompt, context, on_event, stop, models)
+            if finalize is not None:
+                result = finalize(result)
+        except Exception as exc:  # a bad lane fails alone: never a missing result
+            result = failed_result(None, lane.settings, lane.settings.engine, plain_error(exc),
+                                   model=lane.ref, model_name=lane.ref)  # fmt: skip
+            on_event(StatusEvent(index, "error", result.error))
         results[index] = result
         if on_result is not None:
             on_result(index, result)
@@ -134,7 +152,7 @@ def compare(
             thread.start()
         for thread in threads:
             thread.join()
-    return [r for r in results if r is not None]
+    return [r for r in results if r is not None]  # every lane has one: work() never leaves a gap
 
 
 class Comparison:

@@ -20,13 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inference_core.bundle import (
+    BUNDLE_FORMAT,
+    BUNDLE_VERSION,
+    RUN_KINDS,
+    BundleError,
+    parse_bundle,
+    result_from_record,
+)
 from inference_core.types import RunResult
 
+__all__ = ["BUNDLE_FORMAT", "BundleError", "RunRecorder", "RunStore", "StoreError"]
+
 SCHEMA_VERSION = 1
-BUNDLE_FORMAT = "inference-lens-bundle"
-BUNDLE_VERSION = 1
-MAX_BUNDLE_BYTES = 20 * 1024 * 1024
-RUN_KINDS = ("compare", "sweep")
 
 # Each migration takes the database from version N to N + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -56,13 +62,6 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 _CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
-_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
-_FREE_TEXT = {"prompt", "text", "token_texts", "title", "error"}
-"""Fields that hold user or model text: stored as is and always rendered escaped."""
-
-
-class BundleError(ValueError):
-    """A bundle that cannot be imported; the message is for the user."""
 
 
 def data_root() -> Path:
@@ -108,15 +107,24 @@ class StoredRun:
     """Per-lane extras (a sweep row's experiment, value and repeat)."""
 
 
+class StoreError(RuntimeError):
+    """The history cannot be opened or asked for a run it does not have; the message is for the user."""
+
+    for_user = True
+
+
 class RunStore:
     """The run history database at ``path`` (created and migrated on first use)."""
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else data_root() / "runs.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            self._migrate(db)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                self._migrate(db)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"the run history at {self.path} cannot be opened: {exc}") from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -256,7 +264,7 @@ class RunStore:
         for run_id in ids:
             run = self.get_run(run_id)
             if run is None:
-                continue
+                raise StoreError(f"no run {run_id[:40]!r} in the history")
             runs.append({
                 "id": run.id, "kind": run.kind, "created_at": run.created_at, "prompt": run.prompt,
                 "title": run.title, "meta": run.meta,
@@ -275,21 +283,20 @@ class RunStore:
         imported = skipped = 0
         with self._transaction() as db:
             for run in runs:
-                if db.execute("SELECT 1 FROM runs WHERE id = ?", (run["id"],)).fetchone():
+                if db.execute("SELECT 1 FROM runs WHERE id = ?", (run.id,)).fetchone():
                     skipped += 1
                     continue
                 db.execute(
                     "INSERT INTO runs (id, kind, created_at, prompt, title, meta_json) VALUES (?, ?, ?, ?, ?, ?)",
-                    (run["id"], run["kind"], run["created_at"], run["prompt"], run.get("title", ""),
-                     json.dumps(_scrub_tree(run.get("meta", {})))),
-                )  # fmt: skip
-                for lane in run["lanes"]:
-                    result = RunResult.from_dict(lane["result"])
+                    (run.id, run.kind, run.created_at, run.prompt, run.title, json.dumps(_scrub_tree(run.meta))),
+                )
+                for lane in run.lanes:
+                    result = result_from_record(lane.result)
                     db.execute(
                         "INSERT INTO lanes (run_id, lane, model, model_name, ok, text, extra_json, result_json)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (run["id"], lane["lane"], result.model, result.model_name, int(result.ok), result.text,
-                         json.dumps(lane.get("extra", {})), json.dumps(_scrub_tree(result.to_dict()), default=str)),
+                        (run.id, lane.lane, result.model, result.model_name, int(result.ok), result.text,
+                         json.dumps(lane.extra), json.dumps(_scrub_tree(result.to_dict()), default=str)),
                     )  # fmt: skip
                 imported += 1
         return imported, skipped
@@ -306,76 +313,6 @@ def _scrub_tree(value: Any) -> Any:
     return value
 
 
-def _html_field(value: Any, path: str = "") -> str | None:
-    """The path of the first non-free-text string holding HTML, if any."""
-    if isinstance(value, str):
-        return path if _HTML.search(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in _FREE_TEXT:
-                continue
-            found = _html_field(item, f"{path}.{key}" if path else str(key))
-            if found:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _html_field(item, f"{path}[{index}]")
-            if found:
-                return found
-    return None
-
-
-def parse_bundle(raw: bytes | str) -> list[dict[str, Any]]:
-    """The runs of a bundle, fully validated; BundleError says what is wrong."""
-    size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
-    if size > MAX_BUNDLE_BYTES:
-        raise BundleError(f"the file is {size / 2**20:.0f} MB; bundles are at most {MAX_BUNDLE_BYTES // 2**20} MB")
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BundleError(f"not a JSON file ({exc.__class__.__name__}: {str(exc)[:120]})") from None
-    if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
-        raise BundleError("not an Inference Lens bundle (its 'format' field is missing or different)")
-    if data.get("version") != BUNDLE_VERSION:
-        raise BundleError(f"bundle version {data.get('version')!r} is not supported (this app reads {BUNDLE_VERSION})")
-    runs = data.get("runs")
-    if not isinstance(runs, list):
-        raise BundleError("the bundle has no 'runs' list")
-    for number, run in enumerate(runs, start=1):
-        _check_run(number, run)
-    return runs
-
-
-def _check_run(number: int, run: Any) -> None:
-    where = f"run {number}"
-    if not isinstance(run, dict):
-        raise BundleError(f"{where} is not an object")
-    for name, kind in (("id", str), ("kind", str), ("created_at", str), ("prompt", str), ("lanes", list)):
-        if not isinstance(run.get(name), kind):
-            raise BundleError(f"{where}: field '{name}' is missing or not a {kind.__name__}")
-    if not re.fullmatch(r"[0-9a-f]{32}", run["id"]):
-        raise BundleError(f"{where}: id {run['id'][:40]!r} is not a run id")
-    if run["kind"] not in RUN_KINDS:
-        raise BundleError(f"{where}: kind {run['kind'][:40]!r} is not one of {', '.join(RUN_KINDS)}")
-    found = _html_field(run)
-    if found:
-        raise BundleError(f"{where}: field '{found}' contains HTML, which no Inference Lens export has there")
-    for lane_number, lane in enumerate(run["lanes"], start=1):
-        if (
-            not isinstance(lane, dict)
-            or not isinstance(lane.get("lane"), int)
-            or not isinstance(lane.get("result"), dict)
-        ):
-            raise BundleError(f"{where}, lane {lane_number}: needs an integer 'lane' and a 'result' object")
-        missing = {"model", "model_name", "settings", "ok"} - set(lane["result"])
-        if missing:
-            raise BundleError(f"{where}, lane {lane_number}: result is missing {', '.join(sorted(missing))}")
-        try:
-            RunResult.from_dict(lane["result"])
-        except (TypeError, ValueError) as exc:
-            raise BundleError(f"{where}, lane {lane_number}: invalid result ({exc})") from None
-
-
 class RunRecorder:
     """Saves a run's lanes as they finish (an ``on_result`` callback); never raises into the run.
 
@@ -385,11 +322,17 @@ class RunRecorder:
 
     def __init__(self, store: RunStore, kind: str, prompt: str, *, title: str = "", meta: dict[str, Any] | None = None):
         self.store = store
-        self.run_id = store.start_run(kind, prompt, title=title, meta=meta)
         self.errors: list[str] = []
+        self.run_id: str | None = None
+        try:
+            self.run_id = store.start_run(kind, prompt, title=title, meta=meta)
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            self.errors.append(f"the run was not saved: {exc}")
 
     def __call__(self, index: int, result: RunResult, extra: dict[str, Any] | None = None) -> None:
+        if self.run_id is None:
+            return
         try:
             self.store.save_lane(self.run_id, index, result, extra)
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, ValueError) as exc:
             self.errors.append(f"lane {index + 1} was not saved: {exc}")

@@ -42,6 +42,9 @@ WORDS_PER_TOKEN = 0.75  # English text, roughly; the measured tokens_in is what 
 WARMUP_TOKENS = 4
 
 
+MAX_REPEATS = 1000
+
+
 class SweepError(ValueError):
     """A sweep that cannot run as asked; the message is for the user."""
 
@@ -79,8 +82,23 @@ def parse_lengths(values: Iterable[Any]) -> list[int]:
         try:
             parsed.append(int(text))
         except ValueError:
-            raise SweepError(f"lengths must be whole numbers, got {text!r}") from None
+            raise SweepError(f"lengths must be whole numbers, got {text[:40]!r}") from None
+    if not parsed:
+        raise SweepError("give at least one length (whole numbers separated by commas)")
     return parsed
+
+
+def parse_variant(text: str, base: Settings) -> Settings:
+    """A settings-experiment variant ``key=value[,key=value]`` applied to ``base``; SweepError when malformed."""
+    from inference_core.catalog import lane_settings, split_lane
+
+    try:
+        _, overrides = split_lane(f"x:{text.strip()}")
+        if not overrides:
+            raise ValueError("it must look like key=value[,key=value], e.g. dtype=bfloat16")
+        return lane_settings(base, overrides)
+    except ValueError as exc:
+        raise SweepError(f"setting {text[:60]!r}: {exc}") from None
 
 
 def _resolve(refs: Sequence[str]) -> list[ModelSpec]:
@@ -103,12 +121,10 @@ def plan_sweep(
     repeats: int = 3,
 ) -> SweepPlan:
     """Points for an experiment; raises SweepError with a plain message for bad input."""
-    from inference_core.catalog import lane_settings, split_lane
-
     if experiment not in EXPERIMENTS:
         raise SweepError(f"experiment must be one of {', '.join(EXPERIMENTS)}, got {experiment!r}")
-    if repeats < 1:
-        raise SweepError(f"repeats must be at least 1, got {repeats}")
+    if not 1 <= repeats <= MAX_REPEATS:
+        raise SweepError(f"repeats must be between 1 and {MAX_REPEATS}, got {repeats}")
     base = base or Settings(max_new_tokens=32)
     base = base.replace(min_new_tokens=base.max_new_tokens)  # pinned output length
     specs = _resolve(refs)
@@ -163,8 +179,7 @@ def plan_sweep(
     if not variants:
         raise SweepError("choose at least one setting")
     for variant in variants:
-        _, overrides = split_lane(f"x:{variant}")
-        settings = lane_settings(base, overrides)
+        settings = parse_variant(variant, base)
         points.append(SweepPoint(Lane(specs[0].key, settings), FIXED_PROMPT, variant))
     return SweepPlan(experiment, "setting", tuple(points), repeats)
 

@@ -14,7 +14,22 @@ DTYPES = ("float32", "bfloat16", "float16")
 QUANTIZATIONS = ("none", "int8")
 DEVICES = ("cpu", "cuda")
 SOURCES = ("packaged", "hub", "local", "gguf", "endpoint", "replay")
+ENGINES = ("transformers",)
+"""Engines that run a local model; endpoints and replays bring their own."""
+MAX_NEW_TOKENS = 1_000_000
+MAX_THREADS = 1024
+MAX_SEED = 2**63 - 1
 LANE_STATES = ("waiting", "loading", "prefill", "decoding", "done", "stopped", "error")
+
+
+def check_text(text: str, name: str) -> None:
+    """Refuse text that cannot be stored or sent: lone surrogates (invalid UTF-8 input) and NUL."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"{name} is not valid text: invalid UTF-8 at character {exc.start}") from None
+    if "\x00" in text:
+        raise ValueError(f"{name} contains a NUL character at position {text.index(chr(0))}")
 
 
 @dataclass(frozen=True)
@@ -76,10 +91,12 @@ class Settings:
             raise ValueError("quantize=int8 needs dtype=float32 (int8 weights, float32 activations)")
         if self.dtype == "float16" and self.device != "cuda":
             raise ValueError("dtype=float16 needs device=cuda (CPU float16 matmuls are very slow)")
-        if self.threads is not None and self.threads < 1:
-            raise ValueError(f"threads must be at least 1, got {self.threads}")
-        if self.max_new_tokens < 1:
-            raise ValueError(f"max_new_tokens must be at least 1, got {self.max_new_tokens}")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
+            raise ValueError(f"threads must be between 1 and {MAX_THREADS}, got {self.threads}")
+        if not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS:
+            raise ValueError(f"max_new_tokens must be between 1 and {MAX_NEW_TOKENS:,}, got {self.max_new_tokens}")
         if not 0 <= self.min_new_tokens <= self.max_new_tokens:
             raise ValueError(
                 f"min_new_tokens must be between 0 and max_new_tokens ({self.max_new_tokens}), "
@@ -89,8 +106,8 @@ class Settings:
             raise ValueError(f"temperature must be between 0 and 5, got {self.temperature}")
         if not 0 < self.top_p <= 1:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be non-negative, got {self.seed}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be between 0 and 2**63 - 1, got {self.seed}")
 
     @property
     def greedy(self) -> bool:
@@ -114,6 +131,7 @@ class GenerationRequest:
     def __post_init__(self) -> None:
         if not self.prompt or not self.prompt.strip():
             raise ValueError("prompt must not be empty")
+        check_text(self.prompt, "prompt")
 
 
 @dataclass(frozen=True)

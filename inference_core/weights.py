@@ -7,6 +7,7 @@ folder; later loads read those in well under two seconds.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from inference_core.catalog import GEMMA3_PACKAGE, package_dir
+from inference_core.construction import BUILD_LOCK
 from inference_core.memory import tensor_bytes
 from inference_core.types import ModelSpec, Settings
 
@@ -41,9 +43,46 @@ def cache_root() -> Path:
     return Path(xdg) / "inference-lens"
 
 
+def safe_name(text: str) -> str:
+    """A string made safe as one folder name (lossy: pair it with a fingerprint)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:80]
+
+
+def fingerprint(spec: ModelSpec) -> str:
+    """Identifies a GGUF source: the package and its version, or the file's path and content.
+
+    The content part is the size, modification time and the first and last MiB: a file
+    replaced in place gets a new fingerprint without hashing hundreds of MB each time.
+    """
+    digest = hashlib.sha256()
+    if spec.source == "packaged":
+        digest.update(f"{spec.location}=={_package_version(spec.location)}/{spec.gguf_file}".encode())
+    else:
+        path = (Path(spec.location) / spec.gguf_file).resolve()
+        stat = path.stat()
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+        with path.open("rb") as handle:
+            digest.update(handle.read(2**20))
+            handle.seek(max(0, stat.st_size - 2**20))
+            digest.update(handle.read(2**20))
+    return digest.hexdigest()[:16]
+
+
+def _package_version(package: str) -> str:
+    from importlib import metadata
+
+    for dist in metadata.packages_distributions().get(package, []):
+        return metadata.version(dist)
+    return "unknown"
+
+
+def cache_name(spec: ModelSpec) -> str:
+    """The cache entry of a GGUF-sourced spec: readable key plus fingerprint, never shared."""
+    return f"{safe_name(spec.key)}-{fingerprint(spec)}"
+
+
 def converted_dir(spec: ModelSpec) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in spec.key)
-    return cache_root() / "converted" / safe
+    return cache_root() / "converted" / cache_name(spec)
 
 
 def is_converted(spec: ModelSpec) -> bool:
@@ -91,8 +130,9 @@ def convert_gguf(spec: ModelSpec, progress: Progress = _no_progress) -> Path:
     progress("locating GGUF file", 0.0)
     gguf = locate_gguf(spec)
     progress(f"converting {gguf.name} to safetensors (first load only)", 0.1)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    with BUILD_LOCK:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
     _drop_gguf_marker(model)
     progress("writing converted weights", 0.8)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -169,17 +209,19 @@ def load_model(
     admit(spec, settings)
     folder, kwargs = _weights_folder(spec, progress, cancel)
     progress(f"loading weights ({settings.dtype})", 0.92)
-    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **kwargs)
-    model = AutoModelForCausalLM.from_pretrained(
-        folder, dtype=getattr(torch, settings.dtype), trust_remote_code=False, **kwargs
-    )
-    model.eval()
-    _touch_weights(model)
-    if settings.quantize == "int8":
-        progress("quantizing Linear layers to int8", 0.97)
-        with warnings.catch_warnings():  # deprecated in favour of torchao, still the fastest on CPU here
-            warnings.simplefilter("ignore", (DeprecationWarning, UserWarning))
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    with BUILD_LOCK:
+        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, dtype=getattr(torch, settings.dtype), trust_remote_code=False, **kwargs
+        )
+        model.eval()
+        _check_materialized(model, spec)
+        _touch_weights(model)
+        if settings.quantize == "int8":
+            progress("quantizing Linear layers to int8", 0.97)
+            with warnings.catch_warnings():  # deprecated in favour of torchao, still the fastest on CPU here
+                warnings.simplefilter("ignore", (DeprecationWarning, UserWarning))
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     if settings.device == "cuda":
         model = model.to("cuda")
     progress("ready", 1.0)
@@ -191,6 +233,13 @@ def load_model(
         weights_mb=tensor_bytes(model) / 2**20,
         load_s=time.perf_counter() - started,
     )
+
+
+def _check_materialized(model: Any, spec: ModelSpec) -> None:
+    """A model with weights left on the meta device has no data: refuse it (never pooled)."""
+    empty = [name for name, tensor in model.state_dict().items() if getattr(tensor, "is_meta", False)]
+    if empty:
+        raise RuntimeError(f"{spec.name} loaded without data for {len(empty)} tensor(s) (first: {empty[0]})")
 
 
 def _touch_weights(model: Any) -> None:

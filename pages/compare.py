@@ -12,7 +12,8 @@ from inference_core.types import DTYPES
 from ui import state
 from ui.compare_view import render_results, stream
 from ui.jobs import collect, finish, report_save_errors, watch
-from ui.resources import catalog, model_choices, run_store, session_context
+from ui.resources import catalog, model_choices, operator_problems, run_store, session_context
+from ui.text import escape_markdown, notice
 
 state.init_state()
 names, choices = model_choices()
@@ -23,7 +24,7 @@ st.caption(
     "the token is produced, not where it is drawn."
 )
 for message in st.session_state[state.LINK_ERRORS]:
-    st.warning(message)
+    notice("warning", message)
 
 
 def use_example() -> None:
@@ -81,7 +82,7 @@ unavailable = [spec for spec in catalog() if not spec.available]
 if unavailable:
     with info_col.expander(f"{len(unavailable)} catalog models are not available on this machine"):
         for spec in unavailable:
-            st.markdown(f"- {spec.name} ({spec.params_m:,.0f}M parameters): {spec.unavailable_reason}")
+            st.markdown(escape_markdown(f"- {spec.name} ({spec.params_m:,.0f}M parameters): {spec.unavailable_reason}"))
 
 st.radio(
     "Mode",
@@ -125,11 +126,12 @@ def collect_job() -> bool:
 interrupted = collect_job()
 if run_clicked:
     bad = [f"Lane {n}: {lane.error}" for n, lane in enumerate(lanes, start=1) if lane.error]
+    bad += operator_problems(prompt, [(lane.ref, lane.settings.max_new_tokens) for lane in lanes if lane.settings])
     if not prompt.strip():
         st.warning("Type a prompt first (it cannot be empty or only spaces).", icon=":material/edit:")
     elif bad:
         for message in bad:
-            st.error(message)
+            notice("error", message)
     else:
         hourly, utilization_pct = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT]
         recorder = RunRecorder(

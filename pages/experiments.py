@@ -24,7 +24,8 @@ from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import render_sweep, track
 from ui.jobs import collect, finish, report_save_errors, watch
-from ui.resources import model_choices, run_store, session_context
+from ui.resources import model_choices, operator_problems, run_store, session_context
+from ui.text import notice
 
 state.init_state()
 names, choices = model_choices()
@@ -100,11 +101,15 @@ if run_clicked:
             variants=variants,
             repeats=int(repeats),
         )
+        problems = operator_problems("", [(p.lane.ref, p.lane.settings.max_new_tokens) for p in plan.points],
+                                     repeats=int(repeats))  # fmt: skip
+        if problems:
+            raise SweepError("; ".join(dict.fromkeys(problems)))
     except ValueError as exc:
-        st.warning(str(exc), icon=":material/warning:")
+        notice("warning", str(exc), icon=":material/warning:")
     else:
         for note in plan.notes:
-            st.info(note)
+            notice("info", note)
         hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
         recorder = RunRecorder(
             run_store(), "sweep", f"{experiment} sweep", title=EXPERIMENTS[experiment],

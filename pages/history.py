@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
-from inference_core.store import BundleError
+from inference_core.bundle import BundleError, dump_bundle, read_limited
 from ui import state
 from ui.history_view import render_run, render_together, replay
 from ui.jobs import collect
 from ui.resources import run_store
+from ui.text import notice
 
 CONFIRM_DELETE = "history_confirm_delete"
 
@@ -27,11 +26,11 @@ with st.expander("Import a bundle"):
     upload = st.file_uploader("Bundle (.json)", type=["json"], key="history_upload")
     if upload is not None and st.button("Import", icon=":material/upload:"):
         try:
-            imported, present = store.import_bundle(upload.getvalue())
+            imported, present = store.import_bundle(read_limited(upload))
         except BundleError as exc:
-            st.error(f"Nothing was imported: {exc}")
+            notice("error", f"Nothing was imported: {exc}")
         else:
-            st.success(f"Imported {imported} run(s); {present} were already here.")
+            notice("success", f"Imported {imported} run(s); {present} were already here.")
 
 search_col, model_col = st.columns([2, 3])
 text = search_col.text_input("Search prompts and answers", key="history_text")
@@ -58,7 +57,7 @@ actions = st.columns([1.2, 1.2, 3])
 exported_ids = list(selected or labels)
 actions[0].download_button(
     f"Export {'selected' if selected else 'all shown'}",
-    lambda: json.dumps(store.export_bundle(exported_ids), indent=1, default=str),  # built on click only
+    lambda: dump_bundle(store.export_bundle(exported_ids)),  # built on click only
     "inference-lens-runs.json",
     "application/json",
     icon=":material/download:",

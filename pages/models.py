@@ -10,14 +10,15 @@ import streamlit as st
 from inference_core.catalog import ModelReferenceError, resolve_reference
 from inference_core.catalog_file import remember
 from inference_core.charts import estimate_chart
-from inference_core.endpoints import Endpoint, EndpointError, Secret, allow_private_default, check_base_url
+from inference_core.endpoints import Endpoint, EndpointError, Secret, check_base_url
 from inference_core.estimate import available_memory_mb, estimate
 from inference_core.memory import rss_mb
 from inference_core.types import Settings
 from inference_core.weights import clear_converted, is_converted
 from ui import state
 from ui.models_view import catalog_frame
-from ui.resources import backend_context, catalog
+from ui.resources import backend_context, catalog, operator
+from ui.text import escape_markdown, notice
 
 state.init_state()
 pool = backend_context().pool
@@ -27,7 +28,7 @@ for ref in st.session_state[state.CUSTOM_MODELS]:
     try:
         custom.append(resolve_reference(ref, specs))
     except ModelReferenceError as exc:
-        st.warning(f"{ref}: {exc}")
+        notice("warning", f"{ref}: {exc}")
 
 st.title("Models")
 st.caption(
@@ -51,7 +52,7 @@ for key in chosen:
         try:
             found = estimate(spec, settings, context=int(context))
         except (OSError, ValueError) as exc:
-            st.warning(f"{spec.name}: no estimate ({str(exc).splitlines()[0][:160]})")
+            notice("warning", f"{spec.name}: no estimate ({(str(exc).splitlines() or [''])[0][:160]})")
             break
         rows.append({"model": spec.name, "weights": "int8" if settings.quantize == "int8" else settings.dtype,
                      **{k: v for k, v in found.to_dict().items() if k.endswith("_mb") or k == "verdict"}})  # fmt: skip
@@ -75,13 +76,13 @@ with st.form("add_model", clear_on_submit=False):
         try:
             spec = resolve_reference(ref, specs)
         except ModelReferenceError as exc:
-            st.error(str(exc))
+            notice("error", str(exc))
         else:
             if spec.key not in st.session_state[state.CUSTOM_MODELS] and spec not in specs:
                 st.session_state[state.CUSTOM_MODELS].append(spec.key)
             if keep:
                 remember(spec.key)
-            st.success(f"Added {spec.name}: it is now in every page's model pickers.")
+            notice("success", f"Added {spec.name}: it is now in every page's model pickers.")
 
 st.subheader("Add an endpoint")
 st.caption("Any OpenAI-compatible server: vLLM, TGI, Ollama, llama.cpp's server or a hosted API. The key stays in "
@@ -96,24 +97,25 @@ with st.form("add_endpoint", clear_on_submit=True):
         try:
             if not (name.strip() and model.strip()):
                 raise EndpointError("give the endpoint a name and a model")
-            url = check_base_url(base_url, allow_private=allow_private_default())
+            url = check_base_url(base_url, allow_private=operator().allow_private_endpoints).base_url
             endpoint = Endpoint(name.strip(), url, model.strip(), api_key=Secret(key) if key else None)
             resolve_reference(endpoint.ref)
         except (EndpointError, ModelReferenceError) as exc:
-            st.error(str(exc))
+            notice("error", str(exc))
         else:
             st.session_state[state.ENDPOINTS] = [*st.session_state[state.ENDPOINTS], endpoint]
             if endpoint.ref not in st.session_state[state.CUSTOM_MODELS]:
                 st.session_state[state.CUSTOM_MODELS].append(endpoint.ref)
-            st.success(f"Added {endpoint.name} ({endpoint.model}); pick it as a lane on Compare.")
+            notice("success", f"Added {endpoint.name} ({endpoint.model}); pick it as a lane on Compare.")
 for endpoint in st.session_state[state.ENDPOINTS]:
-    st.markdown(f"- **{endpoint.name}**: `{endpoint.model}` at `{endpoint.base_url}`"
-                f"{' (with a key)' if endpoint.api_key else ''}")  # fmt: skip
+    st.markdown(f"- **{escape_markdown(endpoint.name)}**: {escape_markdown(endpoint.model)} at "
+                f"{escape_markdown(endpoint.base_url)}{' (with a key)' if endpoint.api_key else ''}")  # fmt: skip
 
 st.subheader("Loaded models and caches")
 for loaded in pool.loaded():
     col_name, col_button = st.columns([4, 1], vertical_alignment="center")
-    col_name.markdown(f"**{loaded.spec.name}** · {' / '.join(loaded.settings_key)} · {loaded.weights_mb:,.0f} MB")
+    col_name.markdown(f"**{escape_markdown(loaded.spec.name)}** · {' / '.join(loaded.settings_key)} · "
+                      f"{loaded.weights_mb:,.0f} MB")  # fmt: skip
     if col_button.button("Unload", key=f"unload-{loaded.spec.key}-{'-'.join(loaded.settings_key)}"):
         before = rss_mb()
         pool.unload(loaded.spec.key)

@@ -15,6 +15,7 @@ from inference_core.report import short_name
 from inference_core.types import Settings
 from ui import state
 from ui.resources import backend_context
+from ui.text import notice
 
 MACHINE = "cost_machine"
 
@@ -34,7 +35,7 @@ def _editable(title: str, records: list, kind: type, key: str) -> list:
     try:
         return pricing.parse_rows(edited.to_dict("records"), kind)
     except PriceError as exc:
-        st.error(f"{title}: {exc}. Using the shipped table until it is fixed.")
+        notice("error", f"{title}: {exc}. Using the shipped table until it is fixed.")
         return records
 
 
@@ -68,7 +69,7 @@ def token_counts(prompt: str, refs: list[str], self_hosted: pd.DataFrame, apis: 
             spec = resolve_reference(ref)
             loaded = backend_context().pool.get(spec, Settings())
         except Exception as exc:  # one model failing does not hide the others
-            st.error(f"{ref}: {exc}")
+            notice("error", f"{ref}: {exc}")
             continue
         with loaded.lock:  # a tokenizer shared across sessions is not thread-safe
             count = len(prompt_ids(loaded.tokenizer, prompt, spec.chat))

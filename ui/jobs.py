@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 import streamlit as st
 
+from ui.text import notice
+
 
 class Job(Protocol):
     def start(self) -> Any: ...
@@ -36,14 +38,14 @@ def watch(key: str, job: Job, view: Callable[[Any], object]) -> None:
 def finish(job: Any, what: str) -> None:
     """After a watched job ended by itself: show why it failed, or rerun to draw its results."""
     if job.error:
-        st.error(f"The {what} failed: {job.error}")
+        notice("error", f"The {what} failed: {job.error}")
     else:
         st.rerun()
 
 
 def report_save_errors(errors: list[str]) -> None:
     for message in errors:
-        st.warning(f"Not saved to the history: {message}")
+        notice("warning", f"Not saved to the history: {message}")
 
 
 def collect(key: str, wait_s: float = 3.0) -> Job | None:

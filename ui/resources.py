@@ -12,10 +12,18 @@ import streamlit as st
 
 from inference_core.backends import BackendContext
 from inference_core.catalog import builtin_models
-from inference_core.endpoints import Endpoint, EndpointError, KeyRing, allow_private_default, operator_endpoints
+from inference_core.endpoints import Endpoint, EndpointError, KeyRing, operator_endpoints
+from inference_core.operator import (
+    GenerationGate,
+    OperatorError,
+    OperatorSettings,
+    operator_settings,
+    request_problems,
+)
 from inference_core.store import RunStore
 from inference_core.types import ModelSpec
 from ui import state
+from ui.text import notice
 
 
 @st.cache_resource(show_spinner=False)
@@ -26,7 +34,22 @@ def run_store() -> RunStore:
 
 @st.cache_resource(show_spinner=False)
 def backend_context() -> BackendContext:
-    return BackendContext(store_path=run_store().path)
+    """Shared by every session: the model pool and the operator's cap on concurrent generations."""
+    return BackendContext(store_path=run_store().path, gate=GenerationGate(operator().max_concurrent_generations))
+
+
+def operator() -> OperatorSettings:
+    """The deployment's operator settings (environment or ``[inference_lens]`` secrets); defaults when invalid."""
+    try:
+        return operator_settings(_secrets())
+    except OperatorError as exc:
+        notice("error", f"{exc}. Using the defaults until the operator fixes it.")
+        return OperatorSettings()
+
+
+def operator_problems(prompt: str, lanes: list[tuple[str, int]], repeats: int = 1) -> list[str]:
+    """Why a visitor's request goes past this deployment's limits (empty when it does not)."""
+    return request_problems(operator(), prompt, lanes, [spec.key for spec in catalog()], repeats)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -55,7 +78,7 @@ def operator_endpoint_list() -> list[Endpoint]:
     try:
         return operator_endpoints(_secrets())
     except (EndpointError, KeyError, TypeError) as exc:
-        st.error(f"The operator's endpoint configuration is invalid: {exc}")
+        notice("error", f"The operator's endpoint configuration is invalid: {exc}")
         return []
 
 
@@ -68,5 +91,5 @@ def session_context() -> BackendContext:
     return dataclasses.replace(
         backend_context(),
         keys=KeyRing([*operator_endpoint_list(), *session]),
-        allow_private_endpoints=allow_private_default(_secrets()),
+        allow_private_endpoints=operator().allow_private_endpoints,
     )

@@ -116,11 +116,11 @@ def _load_link() -> None:
         st.session_state[MODE] = params["mode"]
     lanes = params.get_all("lane")[:MAX_LANES]
     for text in lanes:
-        ref, overrides = split_lane(text)
         try:
+            ref, overrides = split_lane(text)
             add_lane(ref, lane_settings(DEFAULT_SETTINGS, overrides))
         except ValueError as exc:
-            errors.append(f"lane {text!r} in the link was skipped: {exc}")
+            errors.append(f"lane {text[:200]!r} in the link was skipped: {exc}")
     if not st.session_state[LANE_IDS]:
         for ref in DEFAULT_MODELS:
             add_lane(ref)

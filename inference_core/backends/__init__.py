@@ -13,6 +13,7 @@ from threading import Event
 from typing import Protocol
 
 from inference_core.endpoints import KeyRing
+from inference_core.operator import GenerationGate
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, StatusEvent, TokenEvent
 from inference_core.weights import ModelPool
 
@@ -29,6 +30,16 @@ class HttpLimits:
     deadline_s: float = 300.0
     """Longest a whole request may take, however the server trickles."""
     retries: int = 1
+    max_output_factor: float = 2.0
+    """A stream is cut after this many times the requested tokens (plus 16): an endless server ends."""
+
+    def __post_init__(self) -> None:
+        for name in ("connect_s", "read_s", "deadline_s"):
+            value = getattr(self, name)
+            if not 0 < value <= 86_400:
+                raise ValueError(f"{name} must be between 0 and 86400 seconds, got {value}")
+        if not 0 <= self.retries <= 5:
+            raise ValueError(f"retries must be between 0 and 5, got {self.retries}")
 
 
 @dataclass
@@ -46,6 +57,8 @@ class BackendContext:
     allow_private_endpoints: bool | None = None
     """None: the operator setting from the environment."""
     http: HttpLimits = field(default_factory=HttpLimits)
+    gate: GenerationGate = field(default_factory=GenerationGate)
+    """The operator's cap on concurrent generations, shared by every session (no cap by default)."""
 
 
 class Backend(Protocol):

@@ -25,7 +25,7 @@ import httpx
 
 from inference_core.backends import BackendContext, EventSink, register_backend
 from inference_core.backends.results import failed_result, measured_result, now_iso
-from inference_core.endpoints import EndpointError, allow_private_default, check_base_url
+from inference_core.endpoints import CheckedUrl, EndpointError, allow_private_default, check_base_url
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, StatusEvent, TokenEvent
 
 _TOKENIZER_LOCK = threading.Lock()
@@ -46,11 +46,14 @@ STATUS_MESSAGES = {
 
 
 class StreamFault(Exception):
-    """A failure with a message for the user; ``retry`` when trying once more may help."""
+    """A failure with a message for the user; ``retry`` when trying once more may help.
+
+    ``partial`` is what the stream delivered before the failure (kept in the result)."""
 
     def __init__(self, message: str, retry: bool = False) -> None:
         super().__init__(message)
         self.retry = retry
+        self.partial: _Stream | None = None
 
 
 @dataclasses.dataclass
@@ -72,7 +75,7 @@ class _Call:
     lane: int
     spec: ModelSpec
     request: GenerationRequest
-    base_url: str
+    target: CheckedUrl
     pin: bool
     on_event: EventSink
     requested: float
@@ -148,11 +151,35 @@ class OpenAIHttpBackend:
         on_event: EventSink,
         stop: Event,
     ) -> RunResult:
+        """Stream one answer; every message and text is redacted of the session's keys."""
+        redact = self._context.keys.redact
+
+        def redacted(event: TokenEvent | StatusEvent) -> None:
+            if isinstance(event, TokenEvent):
+                on_event(dataclasses.replace(event, text=redact(event.text)))
+            else:
+                on_event(dataclasses.replace(event, detail=redact(event.detail)))
+
+        result = self._run(lane, spec, request, redacted, stop)
+        return dataclasses.replace(
+            result, error=redact(result.error), text=redact(result.text),
+            token_texts=tuple(redact(piece) for piece in result.token_texts),
+            notes=tuple(redact(note) for note in result.notes),
+        )  # fmt: skip
+
+    def _run(
+        self,
+        lane: int,
+        spec: ModelSpec,
+        request: GenerationRequest,
+        on_event: EventSink,
+        stop: Event,
+    ) -> RunResult:
         started_at = now_iso()
         settings = request.settings
         allow_private = self._context.allow_private_endpoints
         try:
-            base_url = check_base_url(spec.location, allow_private=allow_default(allow_private))
+            target = check_base_url(spec.location, allow_private=allow_default(allow_private))
         except EndpointError as exc:
             on_event(StatusEvent(lane, "error", str(exc)))
             return failed_result(spec, settings, self.name, str(exc), started_at=started_at)
@@ -162,10 +189,10 @@ class OpenAIHttpBackend:
         attempt = 0
         deadline = time.perf_counter() + limits.deadline_s  # for the request, retries included
         while True:
-            on_event(StatusEvent(lane, "prefill", f"sending to {base_url}"))
+            on_event(StatusEvent(lane, "prefill", f"sending to {target.base_url}"))
             requested = time.perf_counter()
             try:
-                call = _Call(lane, spec, request, base_url, pin, on_event, requested)
+                call = _Call(lane, spec, request, target, pin, on_event, requested)
                 stream = self._stream(call, stop, deadline)
                 break
             except StreamFault as fault:
@@ -184,7 +211,11 @@ class OpenAIHttpBackend:
                     stop.wait(0.5)
                     continue
                 on_event(StatusEvent(lane, "error", str(fault)))
-                return failed_result(spec, settings, self.name, str(fault), started_at=started_at)
+                if fault.partial is None or not fault.partial.pieces:
+                    return failed_result(spec, settings, self.name, str(fault), started_at=started_at)
+                kept = self._result(spec, request, fault.partial, False, notes, started_at, requested)
+                return dataclasses.replace(kept, ok=False, error=f"{fault} (kept the {len(kept.token_texts)} "
+                                           "chunks received before it)")  # fmt: skip
         stopped = stop.is_set() and not stream.done
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
         return self._result(spec, request, stream, stopped, notes, started_at, requested)
@@ -210,27 +241,29 @@ class OpenAIHttpBackend:
                 return result
             if time.perf_counter() > deadline:
                 _abort(holder)
-                raise StreamFault(f"gave up after the total deadline of {self._context.http.deadline_s:g} s: the "
-                                  "server kept the request open without finishing it")  # fmt: skip
+                fault = StreamFault(f"gave up after the total deadline of {self._context.http.deadline_s:g} s: the "
+                                    "server kept the request open without finishing it")  # fmt: skip
+                raise _with_partial(fault, result)
         if "error" in holder:
-            raise _as_fault(holder["error"], call.base_url, self._context.http, result)
+            raise _with_partial(_as_fault(holder["error"], call.target.base_url, self._context.http, result), result)
         if not result.done and result.finish_reason is None and not stop.is_set():
-            raise StreamFault(f"the stream ended early: no finish_reason and no [DONE] after {len(result.pieces)} "
-                              "chunks", retry=not result.pieces)  # fmt: skip
+            fault = StreamFault(f"the stream ended early: no finish_reason and no [DONE] after {len(result.pieces)} "
+                                "chunks", retry=not result.pieces)  # fmt: skip
+            raise _with_partial(fault, result)
         return result
 
     def _request(self, call: _Call, result: _Stream, holder: dict[str, Any]) -> None:
         limits = self._context.http
         timeout = httpx.Timeout(limits.read_s, connect=limits.connect_s)
         headers = {"Accept": "text/event-stream"}
-        key = self._context.keys.key_for(call.base_url)
+        key = self._context.keys.key_for(call.target.base_url)
         if key:
             headers["Authorization"] = f"Bearer {key.reveal()}"
         payload = self._payload(call.spec, call.request, call.pin)
-        url = f"{call.base_url}/chat/completions"
+        url, extensions = _pinned(call.target, headers)
         with (
             httpx.Client(timeout=timeout, follow_redirects=False) as client,
-            client.stream("POST", url, json=payload, headers=headers) as response,
+            client.stream("POST", url, json=payload, headers=headers, extensions=extensions) as response,
         ):
             holder["response"] = response
             if response.status_code != 200:
@@ -241,6 +274,7 @@ class OpenAIHttpBackend:
 
     def _read(self, call: _Call, response: httpx.Response, result: _Stream) -> None:
         lane, on_event, requested = call.lane, call.on_event, call.requested
+        cap = int(call.request.settings.max_new_tokens * self._context.http.max_output_factor) + 16
         for data in _sse_data(response.iter_lines()):
             if data.strip() == "[DONE]":
                 result.done = True
@@ -254,17 +288,19 @@ class OpenAIHttpBackend:
             if "error" in event:
                 raise StreamFault(f"the server reported an error mid-stream: {_error_text(event)}")
             stamp = time.perf_counter()
-            result.usage = event.get("usage") or result.usage
-            result.timings = event.get("timings") or result.timings
-            for choice in event.get("choices") or []:
+            result.usage = _mapping(event, "usage", data) or result.usage
+            result.timings = _mapping(event, "timings", data) or result.timings
+            for choice, piece in _choices(event, data):
                 result.finish_reason = choice.get("finish_reason") or result.finish_reason
-                piece = (choice.get("delta") or {}).get("content")
                 if piece:
                     if not result.times:
                         on_event(StatusEvent(lane, "decoding"))
                     result.times.append(stamp - requested)
                     result.pieces.append(piece)
                     on_event(TokenEvent(lane, len(result.times) - 1, -1, piece, stamp, stamp - requested))
+            if len(result.pieces) > cap:
+                raise StreamFault(f"the server kept streaming past {cap} chunks for max_new_tokens="
+                                  f"{call.request.settings.max_new_tokens}: cut off")  # fmt: skip
 
     def _result(
         self,
@@ -318,6 +354,51 @@ class OpenAIHttpBackend:
             tokens_in = len(tokenizer(prompt)["input_ids"])
             return tokens_in, sum(per_chunk), per_chunk, f"re-tokenized with {spec.served_model}'s tokenizer"
         return None, len(stream.pieces), (), "chunks (no usage and no known tokenizer: one token per chunk assumed)"
+
+
+def _malformed(data: str) -> StreamFault:
+    return StreamFault(f"malformed event in the stream: {data[:80]!r}")
+
+
+def _mapping(event: dict[str, Any], name: str, data: str) -> dict[str, Any]:
+    """An optional object field of an event ({} when absent); anything else is malformed."""
+    value = event.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _malformed(data)
+    return value
+
+
+def _choices(event: dict[str, Any], data: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """(choice, content) pairs of a chunk, each checked for the types the API promises."""
+    choices = event.get("choices") or []
+    if not isinstance(choices, list):
+        raise _malformed(data)
+    for choice in choices:
+        if not isinstance(choice, dict):
+            raise _malformed(data)
+        delta = choice.get("delta") or {}
+        content = delta.get("content") if isinstance(delta, dict) else None
+        if not isinstance(delta, dict) or not isinstance(content, str | None):
+            raise _malformed(data)
+        if not isinstance(choice.get("finish_reason"), str | None):
+            raise _malformed(data)
+        yield choice, content or ""
+
+
+def _with_partial(fault: StreamFault, partial: _Stream) -> StreamFault:
+    fault.partial = partial
+    return fault
+
+
+def _pinned(target: CheckedUrl, headers: dict[str, str]) -> tuple[httpx.URL, dict[str, Any]]:
+    """The request URL aimed at the checked address, with the original host in Host and TLS SNI."""
+    url = httpx.URL(f"{target.base_url}/chat/completions")
+    if target.address is None:
+        return url, {}
+    headers["Host"] = url.netloc.decode("ascii")
+    return url.copy_with(host=target.address), {"sni_hostname": target.host}
 
 
 def _abort(holder: dict[str, Any]) -> None:

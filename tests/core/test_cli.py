@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -58,3 +59,102 @@ def test_bad_arguments_exit_non_zero_with_one_line(args, message):
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr
+
+
+REPLAY_ID = "0" * 32
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ("openai:x@http://127.0.0.1:99999/v1", "Port out of range"),
+        ("openai:x@http://[::1/v1", "Invalid IPv6 URL"),
+        ("smollm2-135m-instruct:engine=replay", "engine must be one of"),
+        ("smollm2-135m-instruct:engine=bogus", "engine must be one of"),
+        (f"replay:{REPLAY_ID}/99999999999999999999", "replay reference must look like"),
+        ("smollm2-135m-instruct:dtype=float32,dtype=bfloat16", "given twice"),
+        ("smollm2-135m-instruct:seed=99999999999999999999999", "seed must be between"),
+    ],
+)
+def test_a_lane_the_cli_can_check_is_a_one_line_error_before_anything_runs(model, message):
+    done = cli("compare", "--prompt", "hi", "--model", "smollm2-135m-instruct", "--model", model, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("mode", ["sequential", "race"])
+def test_a_lane_that_fails_while_running_fails_alone_and_json_prints_every_lane(fault_server, mode):
+    bad = f"openai:m@{fault_server.url('wrong-types')}"
+    done = subprocess.run(
+        [sys.executable, "-m", "inference_core", "compare", "--prompt", "Hi", "--max-new-tokens", "4", "--json",
+         "--mode", mode, "--model", bad, "--model", "smollm2-135m-instruct"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "INFERENCE_LENS_ALLOW_PRIVATE_ENDPOINTS": "1"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert not first["ok"] and "malformed event" in first["error"] and first["text"] == "Hi"
+    assert second["ok"] and second["tokens_out"] == 4
+
+
+def test_race_mode_on_two_models_loads_both_for_real():
+    """The report's reproduction: estimating one model must not corrupt another's load."""
+    done = cli("compare", "--prompt", "hi", "--mode", "race", "--model", "smollm2-135m-instruct", "--model",
+               "gemma3-270m", "--max-new-tokens", "8", "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lanes = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [lane["ok"] for lane in lanes] == [True, True], [lane["error"] for lane in lanes]
+
+
+def test_invalid_utf8_in_a_saved_prompt_is_a_message_not_a_traceback():
+    done = subprocess.run([sys.executable, "-m", "inference_core", "compare", "--save", "--prompt", b"caf\xff",
+                           "--model", "smollm2-135m-instruct"], capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and "not valid text" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sweep", "--experiment", "output-length", "--model", "smollm2-135m-instruct", "--out", "/no/such/dir/x.csv"],
+         "does not exist"),
+        (["sweep", "--experiment", "output-length", "--model", "smollm2-135m-instruct", "--lengths", ","],
+         "at least one length"),
+        (["sweep", "--experiment", "settings", "--model", "smollm2-135m-instruct", "--setting", "bogus"],
+         "must look like key=value"),
+        (["sweep", "--experiment", "settings", "--model", "smollm2-135m-instruct", "--setting", "colour=red"],
+         "unknown lane setting"),
+        (["export", "--out", "/no/such/dir/runs.json"], "does not exist"),
+        (["export", "--out", "/tmp/inference-lens-export-test.json", "--run", "bogus"], "no run 'bogus'"),
+        (["import", "/dev/zero"], "over 20 MB"),
+        (["compare", "--prompt", "hi", "--model", "smollm2-135m-instruct", "--deadline", "0"], "deadline_s"),
+    ],
+)
+def test_bad_cli_input_is_one_line_with_exit_status_2(args, message):
+    done = cli(*args, timeout=60)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_history_folder_that_is_a_file_is_a_message(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    done = subprocess.run([sys.executable, "-m", "inference_core", "export", "--out", str(tmp_path / "x.json")],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "INFERENCE_LENS_DATA": str(blocker)})  # fmt: skip
+    assert done.returncode == 2 and "cannot be opened" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ([1, 2, 3], "not a JSON object"),
+        ({"model_type": "llama", "hidden_size": "big"}, "hidden_size"),
+        ({"model_type": "llama", "num_hidden_layers": 200_000, "hidden_size": 64, "intermediate_size": 64,
+          "num_attention_heads": 4, "vocab_size": 100}, "num_hidden_layers = 200000 is outside"),
+    ],
+)
+def test_a_hostile_config_is_refused_before_anything_is_built(tmp_path, config, message):
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    done = cli("estimate", str(tmp_path), timeout=60)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr

@@ -82,7 +82,7 @@ def test_model_size_and_settings_charts(context):
     ("args", "message"),
     [
         (("output-length", []), "at least one model"),
-        (("output-length", ["smollm2-135m-instruct"], {"repeats": 0}), "repeats must be at least 1"),
+        (("output-length", ["smollm2-135m-instruct"], {"repeats": 0}), "repeats must be between 1 and"),
         (("output-length", ["smollm2-135m-instruct"], {"lengths": [9000]}), "above the context"),
         (("settings", ["smollm2-135m-instruct", "gemma3-270m"]), "exactly one"),
         (("speed", ["smollm2-135m-instruct"]), "experiment must be one of"),

@@ -104,6 +104,39 @@ class FaultHandler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(page)
             return
+        if fault == "wrong-types":  # content that is not a string
+            self._stream_headers()
+            self.wfile.write(chunk("Hi") + b'data: {"choices": [{"index": 0, "delta": {"content": 42}}]}\n\n')
+            return
+        if fault == "bad-choices":
+            self._stream_headers()
+            self.wfile.write(chunk("Hi") + b'data: {"choices": "nope"}\n\n')
+            return
+        if fault == "close-mid":  # breaks off after two chunks, no finish_reason, no [DONE]
+            self._stream_headers()
+            self.wfile.write(chunk("Hi") + chunk(" there"))
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault in ("endless", "slow"):  # never finishes: fast chunks, or one every 0.3 s
+            self._stream_headers()
+            pause = 0.3 if fault == "slow" else 0.0
+            while time.monotonic() - started < MAX_HOLD_S and not self.server.closing.is_set():
+                try:
+                    self.wfile.write(chunk("la "))
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(pause)
+            return
+        if fault == "echo-key-401":  # a careless server that quotes the key back
+            self._json(401, {"error": {"message": f"invalid key: {self.headers.get('Authorization')}"}})
+            return
+        if fault == "echo-key-stream":
+            self._stream_headers()
+            error = {"error": {"message": f"rejected {self.headers.get('Authorization')} mid-stream"}}
+            self.wfile.write(chunk("Hi") + f"data: {json.dumps(error)}\n\n".encode())
+            return
         if fault.isdigit():
             self._json(int(fault), {"error": {"message": f"fault {fault}", "type": "test"}})
             return
@@ -113,8 +146,8 @@ class FaultHandler(BaseHTTPRequestHandler):
 class FaultServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), FaultHandler)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__((host, port), FaultHandler)
         self.closing = threading.Event()
 
     @property

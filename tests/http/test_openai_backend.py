@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 
@@ -43,28 +44,38 @@ def test_streams_from_a_real_transformers_server_like_the_local_backend(context,
 
 
 @pytest.mark.parametrize(
-    ("fault", "message"),
+    ("fault", "message", "kept"),
     [
-        ("silent", "sent nothing for 1 s"),
-        ("trickle", "total deadline of 3 s"),
-        ("malformed", "malformed event"),
-        ("error-object", "model overloaded"),
-        ("no-done", "ended early"),
-        ("401", "unauthorized (401)"),
-        ("404", "not found (404)"),
-        ("429", "rate limited (429)"),
-        ("500", "the server failed (500)"),
-        ("html", "HTML page"),
+        ("silent", "sent nothing for 1 s", ""),
+        ("trickle", "total deadline of 3 s", ""),
+        ("malformed", "malformed event", "Hi"),
+        ("error-object", "model overloaded", "Hi"),
+        ("no-done", "ended early", "Hi there"),
+        ("close-mid", "ended early|broke mid-stream", "Hi there"),
+        ("wrong-types", "malformed event", "Hi"),
+        ("bad-choices", "malformed event", "Hi"),
+        ("slow", "total deadline of 3 s", "la la la"),
+        ("endless", "kept streaming past 48 chunks", "la " * 48),
+        (r"401", r"unauthorized \(401\)", ""),
+        ("404", r"not found \(404\)", ""),
+        ("429", r"rate limited \(429\)", ""),
+        ("500", r"the server failed \(500\)", ""),
+        ("html", "HTML page", ""),
     ],
 )
-def test_each_fault_fails_its_lane_alone_within_the_deadline(context, fault_server, fault, message):
+def test_each_fault_fails_its_lane_alone_within_the_deadline_and_keeps_what_arrived(
+    context, fault_server, fault, message, kept
+):
     started = time.perf_counter()
     bad, good = compare(
         "Hi", [Lane(f"openai:m@{fault_server.url(fault)}", GREEDY), Lane(f"openai:m@{fault_server.url('ok')}", GREEDY)],
         context=http_context(context), mode="race",
     )  # fmt: skip
     assert time.perf_counter() - started < LIMITS.deadline_s + 1
-    assert not bad.ok and message in bad.error, bad.error
+    assert not bad.ok and re.search(message, bad.error), bad.error
+    assert bad.text.startswith(kept) and len(bad.token_texts) == len(bad.token_times_s)
+    if kept:
+        assert "kept the" in bad.error and bad.ttft_s is not None
     assert good.ok and good.text == "Hello there"
 
 
@@ -112,7 +123,7 @@ def test_private_and_odd_urls_are_refused_when_the_setting_is_off(url, message):
 
 
 def test_loopback_is_allowed_when_the_operator_allows_it():
-    assert check_base_url("http://127.0.0.1:8000/v1/", allow_private=True) == "http://127.0.0.1:8000/v1"
+    assert check_base_url("http://127.0.0.1:8000/v1/", allow_private=True).base_url == "http://127.0.0.1:8000/v1"
 
 
 def test_a_hostname_resolving_to_a_private_address_is_refused():
