@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -17,3 +18,8 @@ def page(name: str) -> AppTest:
 def click(at: AppTest, label: str, timeout: float = 240) -> AppTest:
     [button] = [b for b in at.button if b.label == label]
     return button.click().run(timeout=timeout)
+
+
+def plain(markdown: str) -> str:
+    """What an escaped message reads as on the page (backslash escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", markdown)

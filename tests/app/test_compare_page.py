@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app.helpers import click, page
+from tests.app.helpers import click, page, plain
 
 SMALL_LANES = ["smollm2-135m-instruct:max_new_tokens=6", "gemma3-270m:max_new_tokens=6"]
 
@@ -96,3 +96,28 @@ def test_lanes_can_be_added_and_removed(app):
     assert len([s for s in app.selectbox if s.label == "Model"]) == 3
     app.button(key="lane0.remove").click().run()
     assert [s.value for s in app.selectbox if s.label == "Model"] == ["gemma3-270m", "gemma3-270m"]
+
+
+INJECTED_LANE = "smollm2-135m-instruct:dtype=![p](//127.0.0.1/pixel.png)[Log in again](//evil.example/login)"
+
+
+def test_a_crafted_lane_in_the_link_is_shown_as_text_not_markdown():
+    at = page("compare")
+    at.query_params["lane"] = [INJECTED_LANE]
+    at.run()
+    [warning] = [w for w in at.warning if "was skipped" in plain(w.value)]
+    assert "![p](//127.0.0.1/pixel.png)[Log in again](//evil.example/login)" in plain(warning.value)
+    assert "](" not in warning.value.replace("\\]\\(", "")  # every bracket and parenthesis escaped
+
+
+def test_an_operator_limit_is_a_message_and_nothing_runs(monkeypatch):
+    monkeypatch.setenv("INFERENCE_LENS_MAX_NEW_TOKENS", "4")
+    monkeypatch.setenv("INFERENCE_LENS_MAX_PROMPT_CHARS", "20")
+    at = page("compare")
+    at.query_params["prompt"] = "A prompt longer than twenty characters."
+    at.query_params["lane"] = ["smollm2-135m-instruct:max_new_tokens=6"]
+    at.run()
+    click(at, "Run", timeout=60)
+    errors = [plain(e.value) for e in at.error]
+    assert any("at most 20" in e for e in errors) and any("6 new tokens" in e for e in errors)
+    assert not at.dataframe

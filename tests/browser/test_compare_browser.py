@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import quote, urlsplit
 
 from tests.browser.helpers import app_button
 
@@ -87,3 +88,27 @@ def test_a_direct_link_to_a_page_on_a_fresh_server_goes_through_the_router(page,
         page.get_by_text("Experiments", exact=True).first.wait_for(timeout=60_000)
         page.get_by_text("Machine price ($/hour)").wait_for(timeout=30_000)  # the router's sidebar
         assert page.get_by_role("link", name="Compare").count() >= 1
+
+
+def test_a_crafted_share_link_renders_no_image_and_no_link(app_url, page):
+    lane = "smollm2-135m-instruct:dtype=![p](//127.0.0.1/pixel.png)[Log in again](//evil.example/login)"
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{app_url}/?lane={quote(lane)}")
+    page.get_by_text("was skipped").first.wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stAlert"] img').count() == 0
+    assert page.locator('a[href*="evil.example"]').count() == 0
+    assert not any(urlsplit(url).path.endswith("pixel.png") for url in requested)  # the page's own URL holds it
+    assert "[Log in again](//evil.example/login)" in page.locator('[data-testid="stAlert"]').first.inner_text()
+
+
+def test_a_hostile_bundle_is_refused_on_the_history_page_with_a_message(app_url, page, tmp_path):
+    bundle = tmp_path / "hostile.json"
+    bundle.write_text('{"format": "inference-lens-bundle", "version": 1, "runs": [{"id": "' + "a" * 32 + '", '
+                      '"kind": "compare", "created_at": "x", "prompt": "p", "meta": "not an object", "lanes": []}]}')
+    page.goto(f"{app_url}/history")
+    page.get_by_text("Import a bundle").click()
+    page.locator('input[type="file"]').set_input_files(str(bundle))
+    app_button(page, "Import").click()
+    page.get_by_text("Nothing was imported").wait_for(timeout=30_000)
+    assert "runs.0.meta" in page.locator('[data-testid="stAlert"]').first.inner_text()
