@@ -83,7 +83,7 @@ def parse_lanes(texts: Sequence[str], base: Settings) -> list[Lane]:
                 raise ModelReferenceError(f"{spec.name} is not available here: {spec.unavailable_reason}")
             lanes.append(Lane(ref, lane_settings(base, overrides)))
         except ValueError as exc:
-            raise UsageError(f"--model {text}: {exc}") from None
+            raise UsageError(f"--model {text!r}: {exc}") from None
     return lanes
 
 
@@ -372,7 +372,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        one_line = str(exc).replace("\r", "\\r").replace("\n", "\\n")  # user input may hold line breaks
+        print(f"error: {one_line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -44,6 +44,8 @@ class OperatorSettings(BaseModel):
     """0: no cap. Otherwise lanes beyond the cap wait in a queue that shows their position."""
     operator_actions: bool = True
     """Unload models, clear caches, add catalog entries for everyone."""
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    """What the engine logs to the server's standard error (INFO: every model load)."""
 
     @field_validator("allowed_references", mode="before")
     @classmethod

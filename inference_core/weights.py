@@ -8,6 +8,7 @@ folder; later loads read those in well under two seconds.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ from inference_core.construction import BUILD_LOCK
 from inference_core.memory import tensor_bytes
 from inference_core.types import ModelSpec, Settings
 
+logger = logging.getLogger(__name__)
 Progress = Callable[[str, float | None], None]
 """progress(stage message, fraction done or None)."""
 
@@ -225,7 +227,7 @@ def load_model(
     if settings.device == "cuda":
         model = model.to("cuda")
     progress("ready", 1.0)
-    return LoadedModel(
+    loaded = LoadedModel(
         spec=spec,
         settings_key=settings.load_key,
         model=model,
@@ -233,6 +235,9 @@ def load_model(
         weights_mb=tensor_bytes(model) / 2**20,
         load_s=time.perf_counter() - started,
     )
+    logger.info("loaded %s (%s) in %.1f s, %.0f MB", spec.key, "/".join(settings.load_key), loaded.load_s,
+                loaded.weights_mb)  # fmt: skip
+    return loaded
 
 
 def _check_materialized(model: Any, spec: ModelSpec) -> None:

@@ -7,6 +7,7 @@ pool loads a cold model once however many sessions ask for it.
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import streamlit as st
 
@@ -35,7 +36,19 @@ def run_store() -> RunStore:
 @st.cache_resource(show_spinner=False)
 def backend_context() -> BackendContext:
     """Shared by every session: the model pool and the operator's cap on concurrent generations."""
-    return BackendContext(store_path=run_store().path, gate=GenerationGate(operator().max_concurrent_generations))
+    settings = operator()
+    _log_to_stderr(settings.log_level)
+    return BackendContext(store_path=run_store().path, gate=GenerationGate(settings.max_concurrent_generations))
+
+
+def _log_to_stderr(level: str) -> None:
+    """The engine's log lines (model loads at INFO) on the server's standard error, once per process."""
+    engine = logging.getLogger("inference_core")
+    engine.setLevel(level)
+    if not engine.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        engine.addHandler(handler)
 
 
 def operator() -> OperatorSettings:

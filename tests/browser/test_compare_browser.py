@@ -104,8 +104,10 @@ def test_a_crafted_share_link_renders_no_image_and_no_link(app_url, page):
 
 def test_a_hostile_bundle_is_refused_on_the_history_page_with_a_message(app_url, page, tmp_path):
     bundle = tmp_path / "hostile.json"
-    bundle.write_text('{"format": "inference-lens-bundle", "version": 1, "runs": [{"id": "' + "a" * 32 + '", '
-                      '"kind": "compare", "created_at": "x", "prompt": "p", "meta": "not an object", "lanes": []}]}')
+    bundle.write_text(
+        '{"format": "inference-lens-bundle", "version": 1, "runs": [{"id": "' + "a" * 32 + '", '
+        '"kind": "compare", "created_at": "x", "prompt": "p", "meta": "not an object", "lanes": []}]}'
+    )
     page.goto(f"{app_url}/history")
     page.get_by_text("Import a bundle").click()
     page.locator('input[type="file"]').set_input_files(str(bundle))

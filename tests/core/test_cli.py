@@ -51,6 +51,7 @@ def test_compare_prints_one_json_object_per_lane_with_per_lane_settings():
         (["--prompt", "hi", "--model", "smollm2-135m-instruct", "--max-new-tokens", "-4"], "max_new_tokens"),
         (["--prompt", "hi", "--model", "smollm2-135m-instruct:dtype=fp8"], "dtype must be one of"),
         (["--prompt", "hi"], "at least one --model"),
+        (["--prompt", "hi", "--model", "bad\nlane"], "unknown model"),
     ],
 )
 def test_bad_arguments_exit_non_zero_with_one_line(args, message):
@@ -115,14 +116,30 @@ def test_invalid_utf8_in_a_saved_prompt_is_a_message_not_a_traceback():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["sweep", "--experiment", "output-length", "--model", "smollm2-135m-instruct", "--out", "/no/such/dir/x.csv"],
-         "does not exist"),
-        (["sweep", "--experiment", "output-length", "--model", "smollm2-135m-instruct", "--lengths", ","],
-         "at least one length"),
-        (["sweep", "--experiment", "settings", "--model", "smollm2-135m-instruct", "--setting", "bogus"],
-         "must look like key=value"),
-        (["sweep", "--experiment", "settings", "--model", "smollm2-135m-instruct", "--setting", "colour=red"],
-         "unknown lane setting"),
+        (
+            [
+                "sweep",
+                "--experiment",
+                "output-length",
+                "--model",
+                "smollm2-135m-instruct",
+                "--out",
+                "/no/such/dir/x.csv",
+            ],
+            "does not exist",
+        ),
+        (
+            ["sweep", "--experiment", "output-length", "--model", "smollm2-135m-instruct", "--lengths", ","],
+            "at least one length",
+        ),
+        (
+            ["sweep", "--experiment", "settings", "--model", "smollm2-135m-instruct", "--setting", "bogus"],
+            "must look like key=value",
+        ),
+        (
+            ["sweep", "--experiment", "settings", "--model", "smollm2-135m-instruct", "--setting", "colour=red"],
+            "unknown lane setting",
+        ),
         (["export", "--out", "/no/such/dir/runs.json"], "does not exist"),
         (["export", "--out", "/tmp/inference-lens-export-test.json", "--run", "bogus"], "no run 'bogus'"),
         (["import", "/dev/zero"], "over 20 MB"),
@@ -150,8 +167,17 @@ def test_a_history_folder_that_is_a_file_is_a_message(tmp_path):
     [
         ([1, 2, 3], "not a JSON object"),
         ({"model_type": "llama", "hidden_size": "big"}, "hidden_size"),
-        ({"model_type": "llama", "num_hidden_layers": 200_000, "hidden_size": 64, "intermediate_size": 64,
-          "num_attention_heads": 4, "vocab_size": 100}, "num_hidden_layers = 200000 is outside"),
+        (
+            {
+                "model_type": "llama",
+                "num_hidden_layers": 200_000,
+                "hidden_size": 64,
+                "intermediate_size": 64,
+                "num_attention_heads": 4,
+                "vocab_size": 100,
+            },
+            "num_hidden_layers = 200000 is outside",
+        ),
     ],
 )
 def test_a_hostile_config_is_refused_before_anything_is_built(tmp_path, config, message):
