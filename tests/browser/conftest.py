@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -50,29 +51,36 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 60) -> 
     raise TimeoutError(f"{url} did not become healthy in {timeout_s} s")
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+
+
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path) -> Iterator[str]:
-    """``streamlit run app.py`` on a free loopback port; yields its URL once healthy."""
+def streamlit_server(data_dir: Path, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[Server]:
+    """``streamlit run app.py`` on a free loopback port, yielded once healthy; ``log`` gets its stderr."""
     port = free_port()
-    env = {**os.environ, "INFERENCE_LENS_DATA": str(data_dir)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    env = {**os.environ, "INFERENCE_LENS_DATA": str(data_dir), **(env or {})}
+    with open(log or os.devnull, "wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url, process)
+            yield Server(url, process.pid)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> Iterator[str]:
-    with streamlit_server(tmp_path_factory.mktemp("data")) as url:
-        yield url
+    with streamlit_server(tmp_path_factory.mktemp("data")) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

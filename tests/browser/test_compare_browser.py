@@ -83,8 +83,8 @@ def test_experiments_page_after_a_tiny_sweep(app_url, page, output_dir):
 def test_a_direct_link_to_a_page_on_a_fresh_server_goes_through_the_router(page, tmp_path):
     from tests.browser.conftest import streamlit_server
 
-    with streamlit_server(tmp_path) as url:
-        page.goto(f"{url}/experiments")
+    with streamlit_server(tmp_path) as server:
+        page.goto(f"{server.url}/experiments")
         page.get_by_text("Experiments", exact=True).first.wait_for(timeout=60_000)
         page.get_by_text("Machine price ($/hour)").wait_for(timeout=30_000)  # the router's sidebar
         assert page.get_by_role("link", name="Compare").count() >= 1
