@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 
 from inference_core.backends import BackendContext
+from inference_core.experiments.job import Sweep
+from inference_core.experiments.plans import plan_sweep
 from inference_core.pricing import default_pricer
-from inference_core.sweeps import Sweep, plan_sweep
 
 
 def main() -> None:

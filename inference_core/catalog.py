@@ -7,13 +7,12 @@ References:
   ``gguf:/path/to/file.gguf``  a GGUF file, converted once to safetensors
   ``replay:RUN_ID/LANE[@SPEED]`` a saved run re-streamed at 1x, 2x or instant speed
   ``openai:MODEL@BASE_URL``    an OpenAI-compatible server (vLLM, TGI, Ollama, llama.cpp, hosted APIs)
-A lane may append its own settings: ``REF:key=value[,key=value...]``.
+A lane (``inference_core.lanes``) may append its own settings: ``REF:key=value[,key=value...]``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import importlib.util
 import os
@@ -22,7 +21,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from inference_core.types import ModelSpec, Settings
+from inference_core.types import ModelSpec
 
 
 class ModelReferenceError(ValueError):
@@ -37,20 +36,6 @@ _HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 _REVISION = re.compile(r"^[\w.-]{1,100}$")
 _OPENAI = re.compile(r"^([^@\s]+)@(https?://\S+)$")
 _REPLAY = re.compile(r"^([0-9a-f]{32})/(\d{1,4})(?:@(1x|2x|instant))?$")
-_SETTINGS_SUFFIX = re.compile(r"^\w+=[^,:=]*(,\w+=[^,:=]*)*$")
-_LANE_KEYS = {
-    "dtype": str,
-    "quantize": str,
-    "device": str,
-    "threads": int,
-    "temperature": float,
-    "top_p": float,
-    "seed": int,
-    "max_new_tokens": int,
-    "min_new_tokens": int,
-    "engine": str,
-}
-
 DEFAULT_MODELS = ("smollm2-135m-instruct", "gemma3-270m")
 
 # The recommended ladder, smallest to largest; parameter counts from the model cards.
@@ -245,39 +230,3 @@ def _check_url_shape(base_url: str) -> None:
         raise ModelReferenceError("put API keys in the key field, not in the endpoint URL")
     if port == 0:
         raise ModelReferenceError(f"invalid endpoint URL {base_url!r}: port 0")
-
-
-def split_lane(text: str) -> tuple[str, dict[str, str]]:
-    """Split ``REF:key=value,...`` into the reference and its raw settings (ValueError on a repeated key)."""
-    text = text.strip()
-    head, sep, tail = text.rpartition(":")
-    if sep and head and _SETTINGS_SUFFIX.match(tail):
-        pairs: dict[str, str] = {}
-        for item in tail.split(","):
-            key, value = item.split("=", 1)
-            if key in pairs:
-                raise ValueError(f"lane setting {key!r} is given twice in {text!r}")
-            pairs[key] = value
-        return head, pairs
-    return text, {}
-
-
-def lane_settings(base: Settings, overrides: dict[str, str]) -> Settings:
-    """Apply ``key=value`` overrides to settings; unknown keys or bad values raise ValueError."""
-    changes: dict[str, Any] = {}
-    for key, raw in overrides.items():
-        if key not in _LANE_KEYS:
-            raise ValueError(f"unknown lane setting {key!r}: use {', '.join(_LANE_KEYS)}")
-        try:
-            changes[key] = _LANE_KEYS[key](raw)
-        except ValueError:
-            kind = {int: "an integer", float: "a number"}.get(_LANE_KEYS[key], "text")
-            raise ValueError(f"{key} must be {kind}, got {raw!r}") from None
-    return dataclasses.replace(base, **changes)
-
-
-def format_lane(ref: str, settings: Settings, base: Settings | None = None) -> str:
-    """Inverse of split_lane + lane_settings: only the settings that differ from base."""
-    base = base or Settings()
-    diff = [f"{key}={getattr(settings, key)}" for key in _LANE_KEYS if getattr(settings, key) != getattr(base, key)]
-    return f"{ref}:{','.join(diff)}" if diff else ref

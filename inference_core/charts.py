@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from inference_core.metrics import fit_output_length, summarize_rows
 from inference_core.report import UNITS, short_name
 
 PALETTE = "tableau10"
@@ -181,8 +182,6 @@ def setting_bars(summary: pd.DataFrame, metric: str, *, width: int | str = "cont
 
 def output_fit_lines(rows: pd.DataFrame) -> pd.DataFrame:
     """Fitted ``e2e = ttft + (n - 1) * tpot`` lines, two points each, labelled with the slope."""
-    from inference_core.sweeps import fit_output_length
-
     records = []
     low, high = rows["tokens_out"].min(), rows["tokens_out"].max()
     for fit in fit_output_length(rows):
@@ -195,8 +194,6 @@ def output_fit_lines(rows: pd.DataFrame) -> pd.DataFrame:
 
 def experiment_charts(experiment: str, rows: pd.DataFrame) -> dict[str, alt.Chart]:
     """The charts of one experiment, from its tidy rows (one per counted run)."""
-    from inference_core.sweeps import summarize_rows
-
     ok = rows[rows["ok"]] if not rows.empty else rows
     if ok.empty:
         return {}

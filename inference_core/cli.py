@@ -6,20 +6,15 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from inference_core.backends import BackendContext, HttpLimits
 from inference_core.bundle import finite_tree
-from inference_core.catalog import (
-    ModelReferenceError,
-    builtin_models,
-    lane_settings,
-    resolve_reference,
-    split_lane,
-)
-from inference_core.runner import MODES, Lane
-from inference_core.sweeps import EXPERIMENTS
+from inference_core.catalog import ModelReferenceError, builtin_models, resolve_reference
+from inference_core.engine import Access, Engine, HttpLimits, Saving
+from inference_core.experiments.plans import EXPERIMENTS
+from inference_core.lanes import Lane, lane_settings, split_lane
+from inference_core.runner import MODES
 from inference_core.types import GenerationRequest, RunResult, Settings, StatusEvent, TokenEvent
 
 SUMMARY_FIELDS = (
@@ -197,11 +192,11 @@ def _format_summary(result: RunResult) -> str:
 
 def _run_compare(args: argparse.Namespace) -> int:
     from inference_core.pricing import default_pricer
-    from inference_core.runner import compare
 
     check_prompt(args.prompt)
     lanes = parse_lanes(args.model, base_settings(args))
-    context = BackendContext(http=http_limits(args))
+    access = Access(http=http_limits(args))
+    engine = Engine()
     streaming = not args.json
 
     def on_event(event: TokenEvent | StatusEvent) -> None:
@@ -215,17 +210,10 @@ def _run_compare(args: argparse.Namespace) -> int:
         elif event.state == "error":
             print(f"\n== lane {event.lane}: {lanes[event.lane].ref}: error: {event.detail}")
 
-    recorder = _recorder(args, "compare", args.prompt, {"mode": args.mode, "lanes": args.model})
-    results = compare(
-        args.prompt,
-        lanes,
-        context=context,
-        mode=args.mode,
-        on_event=on_event,
-        finalize=default_pricer(),
-        on_result=recorder,
-    )
-    _report_saved(recorder)
+    recorder = _recorder(engine, args, Saving("compare", args.prompt, meta={"mode": args.mode, "lanes": args.model}))
+    results = engine.compare(args.prompt, lanes, access=access, mode=args.mode, on_event=on_event,
+                             finalize=default_pricer(), on_result=recorder)  # fmt: skip
+    _report_saved(engine, recorder)
     if args.json:
         for result in results:
             print(json.dumps(finite_tree(result.to_dict()), allow_nan=False))
@@ -236,42 +224,33 @@ def _run_compare(args: argparse.Namespace) -> int:
     return 0 if any(r.ok for r in results) else 1
 
 
-def _recorder(args: argparse.Namespace, kind: str, prompt: str, meta: dict[str, Any]) -> Any:
-    """A RunRecorder when ``--save`` was given, else None."""
-    if not args.save:
-        return None
-    from inference_core.store import RunRecorder
-
-    return RunRecorder(_store(), kind, prompt, meta=meta)
-
-
-def _store() -> Any:
-    from inference_core.store import RunStore, StoreError
+def _history(action: Callable[[], Any], what: str = "") -> Any:
+    """Run a history action; a history that cannot be opened or a missing run is a UsageError."""
+    from inference_core.store import StoreError
 
     try:
-        return RunStore()
+        return action()
     except StoreError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"{what}{exc}") from None
 
 
-def _report_saved(recorder: Any) -> None:
+def _recorder(engine: Engine, args: argparse.Namespace, saving: Saving) -> Any:
+    """A recorder when ``--save`` was given, else None."""
+    return _history(lambda: engine.recorder(saving)) if args.save else None
+
+
+def _report_saved(engine: Engine, recorder: Any) -> None:
     if recorder is None:
         return
     for error in recorder.errors:
         print(f"warning: {error}", file=sys.stderr)
     if recorder.run_id is not None:
-        print(f"saved as run {recorder.run_id} in {recorder.store.path}", file=sys.stderr)
+        print(f"saved as run {recorder.run_id} in {engine.history_path}", file=sys.stderr)
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from inference_core.bundle import dump_bundle
-    from inference_core.store import StoreError
-
     check_writable(args.out, "--out")
-    try:
-        text = dump_bundle(_store().export_bundle(args.run))
-    except StoreError as exc:
-        raise UsageError(f"nothing exported: {exc}") from None
+    text = _history(lambda: Engine().export_bundle(args.run), "nothing exported: ")
     with open(args.out, "w", encoding="utf-8") as out:
         out.write(text)
     bundle = json.loads(text)
@@ -285,7 +264,7 @@ def _run_import(args: argparse.Namespace) -> int:
     try:
         with open(args.bundle, "rb") as bundle:
             raw = read_limited(bundle)
-        imported, present = _store().import_bundle(raw)
+        imported, present = _history(lambda: Engine().import_bundle(raw))
     except OSError as exc:
         raise UsageError(f"cannot read {args.bundle}: {exc.strerror}") from None
     except BundleError as exc:
@@ -295,14 +274,12 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _run_estimate(args: argparse.Namespace) -> int:
-    from inference_core.estimate import estimate
-
     ref = f"local:{args.ref}" if os.path.isdir(args.ref) else args.ref
     try:
         settings = Settings(dtype=args.dtype, quantize=args.quantize)
         if args.context < 0:
             raise ValueError(f"--context must be at least 0, got {args.context}")
-        found = estimate(resolve_reference(ref), settings, context=args.context)
+        found = Engine.estimate(resolve_reference(ref), settings, context=args.context)
     except (ValueError, OSError) as exc:
         raise UsageError((str(exc).splitlines() or [type(exc).__name__])[0]) from None
     if args.json:
@@ -313,12 +290,14 @@ def _run_estimate(args: argparse.Namespace) -> int:
 
 
 def _run_sweep(args: argparse.Namespace) -> int:
+    from inference_core.experiments.plans import DEFAULT_SETTINGS_VARIANTS, parse_lengths, plan_sweep
+    from inference_core.metrics import fit_output_length
     from inference_core.pricing import default_pricer
-    from inference_core.sweeps import DEFAULT_SETTINGS_VARIANTS, Sweep, fit_output_length, parse_lengths, plan_sweep
 
     if args.out:
         check_writable(args.out, "--out")
-    context = BackendContext(http=http_limits(args))
+    access = Access(http=http_limits(args))
+    engine = Engine()
     try:
         plan = plan_sweep(
             args.experiment,
@@ -338,10 +317,10 @@ def _run_sweep(args: argparse.Namespace) -> int:
         print(f"[{p.done}/{p.total}] {p.current}{eta}", file=sys.stderr, flush=True)
 
     meta = {"experiment": args.experiment, "models": args.model, "repeats": args.repeats}
-    recorder = _recorder(args, "sweep", f"{args.experiment} sweep", meta)
-    sweep = Sweep(plan, context, finalize=default_pricer(), on_row=recorder)
+    recorder = _recorder(engine, args, Saving("sweep", f"{args.experiment} sweep", meta=meta))
+    sweep = engine.sweep(plan, access=access, finalize=default_pricer(), on_row=recorder)
     sweep.run(progress)
-    _report_saved(recorder)
+    _report_saved(engine, recorder)
     frame = sweep.frame().drop(columns=["text"])
     if args.out:
         frame.to_csv(args.out, index=False)

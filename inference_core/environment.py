@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import platform
@@ -11,6 +12,11 @@ from typing import Any
 import psutil
 
 PACKAGES = ("torch", "transformers", "accelerate", "streamlit", "gguf")
+
+
+def now_iso(timespec: str = "seconds") -> str:
+    """The current UTC time as ISO 8601 (``timespec="milliseconds"`` where order within a second matters)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec=timespec)
 
 
 def _cpu_model() -> str:

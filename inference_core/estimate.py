@@ -21,6 +21,7 @@ import psutil
 
 from inference_core.construction import BUILD_LOCK
 from inference_core.memory import DTYPE_BYTES, MB, kv_cache_bytes
+from inference_core.paths import config_cache, converted_dir, is_converted, locate_gguf
 from inference_core.types import ModelSpec, Settings
 
 # Runtime overhead, calibrated on the two embedded models in fresh processes (BENCHMARKS.md):
@@ -96,12 +97,6 @@ def available_memory_mb() -> float:
     return max(available, 0.0)
 
 
-def _config_cache(spec: ModelSpec) -> Path:
-    from inference_core.weights import cache_name, cache_root
-
-    return cache_root() / "configs" / f"{cache_name(spec)}.json"
-
-
 def load_config(spec: ModelSpec) -> Any:
     """A spec's config, bounded (ValueError when it is unreadable, malformed or absurdly large)."""
     try:
@@ -135,12 +130,10 @@ def _read_config(spec: ModelSpec) -> Any:
     """A spec's transformers config without loading weights (GGUF headers are read once, then cached)."""
     from transformers import AutoConfig
 
-    from inference_core.weights import converted_dir, is_converted, locate_gguf
-
     if spec.source in ("packaged", "gguf"):
         if is_converted(spec):
             return AutoConfig.from_pretrained(converted_dir(spec))
-        cached = _config_cache(spec)
+        cached = config_cache(spec)
         if cached.is_file():
             data = json.loads(cached.read_text())
             return AutoConfig.for_model(data.pop("model_type"), **data)

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from inference_core.paths import COMPLETE_MARKER, hub_dir, is_downloaded
 from inference_core.types import ModelSpec
 
 ALLOW_PATTERNS = ["*.json", "*.safetensors", "tokenizer*", "*.model", "*.txt", "*.jinja"]
-_COMPLETE = ".complete"
 
 
 class DownloadCancelled(Exception):
@@ -48,17 +48,6 @@ def hub_error(exc: BaseException, spec: ModelSpec) -> HubError:
     if isinstance(exc, OSError | errors.HfHubHTTPError):
         return HubError(f"downloading {repo} failed: {str(exc).splitlines()[0][:200]}")
     return HubError(f"{repo}: {type(exc).__name__}: {str(exc)[:200]}")
-
-
-def hub_dir(spec: ModelSpec) -> Path:
-    from inference_core.weights import cache_root
-
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{spec.location}@{spec.revision or 'main'}")
-    return cache_root() / "hub" / safe
-
-
-def is_downloaded(spec: ModelSpec) -> bool:
-    return (hub_dir(spec) / _COMPLETE).is_file()
 
 
 def download(spec: ModelSpec, progress: Any, cancel: threading.Event | None = None) -> Path:
@@ -100,7 +89,7 @@ def download(spec: ModelSpec, progress: Any, cancel: threading.Event | None = No
                           tqdm_class=Progress)  # fmt: skip
         if not list(staging.glob("*.safetensors")):
             raise HubError(f"{spec.location} has no safetensors weights (other formats are not loaded, for safety)")
-        (staging / _COMPLETE).write_text(spec.location, encoding="utf-8")
+        (staging / COMPLETE_MARKER).write_text(spec.location, encoding="utf-8")
         staging.chmod(0o755)
         if target.exists():
             shutil.rmtree(target)

@@ -12,6 +12,9 @@ import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
 
 METRIC_FORMULAS: dict[str, str] = {
     "tokens_in": "prompt tokens after the chat template (token ids)",
@@ -58,16 +61,20 @@ class TimingMetrics:
     prefill_tok_per_s: float | None
 
 
-def timing_metrics(token_times_s: Sequence[float], tokens_in: int) -> TimingMetrics:
-    """Metrics from token times measured as offsets from the request start."""
+def timing_metrics(token_times_s: Sequence[float], tokens_in: int, tokens_out: int | None = None) -> TimingMetrics:
+    """Metrics from token times measured as offsets from the request start.
+
+    ``tokens_out`` is the token count when the times are per chunk rather than per token
+    (an endpoint whose chunks carry several tokens): TPOT and decode speed then use it."""
     if not token_times_s:
         return TimingMetrics(None, None, None, (), None, None, None, None)
     ttft = token_times_s[0]
     e2e = token_times_s[-1]
     itl = tuple(b - a for a, b in itertools.pairwise(token_times_s))
     decode_s = e2e - ttft
-    tpot = decode_s / len(itl) if itl else None
-    decode_rate = len(itl) / decode_s if itl and decode_s > 0 else None
+    steps = len(itl) if tokens_out is None else tokens_out - 1
+    tpot = decode_s / steps if itl and steps > 0 else None
+    decode_rate = steps / decode_s if itl and steps > 0 and decode_s > 0 else None
     prefill_rate = tokens_in / ttft if ttft > 0 and tokens_in else None
     return TimingMetrics(
         ttft_s=ttft,
@@ -122,3 +129,83 @@ def summarize(values: Sequence[float], *, seed: int = 0, resamples: int = 1000) 
         ci_high=percentile(medians, 97.5) or med,
         cv=cv,
     )
+
+
+# Statistics over sweep rows -----------------------------------------------------------------
+
+
+def statistics_eta(durations_s: Sequence[float], remaining: int) -> float | None:
+    """Remaining runs times the median run so far; None before the first run."""
+    if not durations_s:
+        return None
+    ordered = sorted(durations_s)
+    return ordered[len(ordered) // 2] * remaining
+
+
+SUMMARY_METRICS = ("ttft_s", "e2e_s", "tpot_s", "decode_tok_per_s", "prefill_tok_per_s", "peak_rss_mb",
+                   "rss_delta_mb", "weights_mb", "kv_cache_mb", "tokens_in", "tokens_out", "usd_per_1m_out",
+                   "usd_answer", "aggregate_tok_per_s")  # fmt: skip
+
+
+def summarize_rows(rows: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> pd.DataFrame:
+    """Median, min-max and bootstrap 95% CI per (model, setting, value) and metric; noisy when CV > 10%."""
+    if rows.empty:
+        return pd.DataFrame()
+    ok = rows[rows["ok"]]
+    records = []
+    for (model, setting, value), group in ok.groupby(["model_name", "setting", "value"], sort=False):
+        record: dict[str, Any] = {"model_name": model, "setting": setting, "value": value,
+                                  "params_m": group["params_m"].iloc[0], "runs": len(group)}  # fmt: skip
+        for metric in (m for m in metrics if m in group):
+            summary = summarize([v for v in group[metric] if pd.notna(v)])
+            if summary is None:
+                continue
+            record[metric] = summary.median
+            record[f"{metric}_low"], record[f"{metric}_high"] = summary.low, summary.high
+            record[f"{metric}_ci_low"], record[f"{metric}_ci_high"] = summary.ci_low, summary.ci_high
+            record[f"{metric}_cv"] = summary.cv
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def noisy_points(summary: pd.DataFrame, metrics: Sequence[str] = ("e2e_s", "decode_tok_per_s", "ttft_s")) -> list[str]:
+    """Human-readable list of points whose coefficient of variation is above 10%."""
+    found = []
+    for _, row in summary.iterrows():
+        for metric in metrics:
+            cv = row.get(f"{metric}_cv")
+            if cv is not None and pd.notna(cv) and cv > NOISY_CV and row["runs"] > 1:
+                found.append(f"{row['model_name']} · {row['setting']} · {row['value']}: {metric} varies {cv:.0%}")
+    return found
+
+
+def fit_line(x: Sequence[float], y: Sequence[float]) -> tuple[float, float] | None:
+    """Least-squares (intercept, slope); None with fewer than two distinct x values."""
+    pairs = [(a, b) for a, b in zip(x, y, strict=True) if pd.notna(a) and pd.notna(b)]
+    if len({a for a, _ in pairs}) < 2:
+        return None
+    n = len(pairs)
+    mean_x = sum(a for a, _ in pairs) / n
+    mean_y = sum(b for _, b in pairs) / n
+    slope = sum((a - mean_x) * (b - mean_y) for a, b in pairs) / sum((a - mean_x) ** 2 for a, _ in pairs)
+    return mean_y - slope * mean_x, slope
+
+
+@dataclass(frozen=True)
+class OutputFit:
+    """e2e = ttft + (n - 1) * tpot, fitted per model and setting from a sweep's rows."""
+
+    model_name: str
+    setting: str
+    ttft_s: float
+    tpot_s: float
+
+
+def fit_output_length(rows: pd.DataFrame) -> list[OutputFit]:
+    fits = []
+    ok = rows[rows["ok"]]
+    for (model, setting), group in ok.groupby(["model_name", "setting"], sort=False):
+        line = fit_line(list(group["tokens_out"] - 1), list(group["e2e_s"]))
+        if line is not None:
+            fits.append(OutputFit(model, setting, ttft_s=line[0], tpot_s=line[1]))
+    return fits

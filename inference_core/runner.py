@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import queue
+import functools
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from inference_core.backends import BackendContext, EventSink, create_backend
 from inference_core.backends.results import failed_result, plain_error
 from inference_core.catalog import ModelReferenceError, resolve_reference
+from inference_core.jobs import BackgroundJob
+from inference_core.lanes import Lane
 from inference_core.types import (
     GenerationRequest,
     ModelSpec,
@@ -26,14 +27,6 @@ MODE_HELP = {
     "race": "all lanes at once: they share cores and memory bandwidth, like concurrent users",
 }
 Finalize = Callable[[RunResult], RunResult]
-
-
-@dataclass(frozen=True)
-class Lane:
-    """One column of a comparison: a model reference and its settings."""
-
-    ref: str
-    settings: Settings = field(default_factory=Settings)
 
 
 def _no_events(_event: TokenEvent | StatusEvent) -> None:
@@ -155,55 +148,38 @@ def compare(
     return [r for r in results if r is not None]  # every lane has one: work() never leaves a gap
 
 
-class Comparison:
-    """A comparison running on a background thread; a UI drains ``events``.
+class Comparison(BackgroundJob[TokenEvent | StatusEvent]):
+    """A comparison on a background thread; ``events`` gets every TokenEvent / StatusEvent, then None."""
 
-    ``events`` receives TokenEvent / StatusEvent objects and, last, ``None``.
-    """
-
-    def __init__(self, prompt: str, lanes: Sequence[Lane], **options: object) -> None:
+    def __init__(
+        self,
+        prompt: str,
+        lanes: Sequence[Lane],
+        *,
+        context: BackendContext,
+        mode: str = "sequential",
+        finalize: Finalize | None = None,
+        on_result: Callable[[int, RunResult], None] | None = None,
+        unload_after: bool = False,
+        models: list[ModelSpec] | None = None,
+    ) -> None:
+        super().__init__("comparison")
         self.prompt = prompt
         self.lanes = list(lanes)
-        self.events: queue.Queue[TokenEvent | StatusEvent | None] = queue.Queue()
-        self.stop_event = threading.Event()
         self.results: list[RunResult] = []
-        self.error: str = ""
         self._finished: dict[int, RunResult] = {}
-        self._on_result = options.pop("on_result", None)
-        self._options = options
-        self._thread = threading.Thread(target=self._run, name="comparison", daemon=True)
+        self._on_result = on_result
+        self._run = functools.partial(compare, prompt, self.lanes, context=context, mode=mode, finalize=finalize,
+                                      unload_after=unload_after, models=models)  # fmt: skip
 
-    def _run(self) -> None:
-        try:
-            self.results = compare(
-                self.prompt,
-                self.lanes,
-                on_event=self.events.put,
-                stop=self.stop_event,
-                on_result=self._record,
-                **self._options,  # type: ignore[arg-type]
-            )
-        except Exception as exc:  # reported to the UI, never raised into it
-            self.error = plain_error(exc)
-        finally:
-            self.events.put(None)
-
-    def start(self) -> Comparison:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stop_event.set()
+    def work(self) -> None:
+        self.results = self._run(on_event=self.events.put, stop=self.stop_event, on_result=self._record)
 
     def _record(self, index: int, result: RunResult) -> None:
         self._finished[index] = result
-        if callable(self._on_result):
+        if self._on_result is not None:
             self._on_result(index, result)
 
     def finished_results(self) -> list[RunResult]:
         """Every lane that has finished so far, in lane order (all of them once done)."""
         return self.results or [self._finished[i] for i in sorted(self._finished)]
-
-    def join(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return not self._thread.is_alive()

@@ -8,7 +8,6 @@ environment, and references are scrubbed of credentials.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -16,7 +15,6 @@ import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +26,8 @@ from inference_core.bundle import (
     parse_bundle,
     result_from_record,
 )
-from inference_core.types import RunResult
+from inference_core.environment import now_iso
+from inference_core.types import RunResult, RunSummary, StoredRun
 
 __all__ = ["BUNDLE_FORMAT", "BundleError", "RunRecorder", "RunStore", "StoreError"]
 
@@ -76,35 +75,6 @@ def data_root() -> Path:
 def scrub(text: str) -> str:
     """Drop ``user:password@`` from any URL in a reference."""
     return _CREDENTIALS.sub(r"\1", text)
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    id: str
-    kind: str
-    created_at: str
-    prompt: str
-    title: str
-    models: tuple[str, ...]
-    lanes: int
-    ok_lanes: int
-
-
-@dataclass(frozen=True)
-class StoredRun:
-    id: str
-    kind: str
-    created_at: str
-    prompt: str
-    title: str
-    meta: dict[str, Any]
-    results: list[RunResult]
-    extras: list[dict[str, Any]] = field(default_factory=list)
-    """Per-lane extras (a sweep row's experiment, value and repeat)."""
 
 
 class StoreError(RuntimeError):
@@ -182,7 +152,7 @@ class RunStore:
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO runs (id, kind, created_at, prompt, title, meta_json) VALUES (?, ?, ?, ?, ?, ?)",
-                (run_id, kind, now_iso(), prompt, title, json.dumps(_scrub_tree(meta or {}))),
+                (run_id, kind, now_iso("milliseconds"), prompt, title, json.dumps(_scrub_tree(meta or {}))),
             )
         return run_id
 
@@ -271,7 +241,8 @@ class RunStore:
                 "lanes": [{"lane": i, "result": r.to_dict(), "extra": e}
                           for i, (r, e) in enumerate(zip(run.results, run.extras, strict=True))],
             })  # fmt: skip
-        return {"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "exported_at": now_iso(), "runs": runs}
+        exported_at = now_iso("milliseconds")
+        return {"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "exported_at": exported_at, "runs": runs}
 
     def import_bundle(self, raw: bytes | str) -> tuple[int, int]:
         """Validate a whole bundle, then insert it in one transaction.

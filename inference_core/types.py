@@ -222,3 +222,28 @@ class RunResult:
         for name in ("itl_s", "token_times_s", "token_texts", "tokens_per_chunk", "notes"):
             values[name] = tuple(values.get(name) or ())
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: str
+    kind: str
+    created_at: str
+    prompt: str
+    title: str
+    models: tuple[str, ...]
+    lanes: int
+    ok_lanes: int
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    id: str
+    kind: str
+    created_at: str
+    prompt: str
+    title: str
+    meta: dict[str, Any]
+    results: list[RunResult]
+    extras: list[dict[str, Any]] = field(default_factory=list)
+    """Per-lane extras (a sweep row's experiment, value and repeat)."""

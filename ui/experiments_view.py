@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from inference_core.charts import experiment_charts
+from inference_core.experiments.job import Sweep, SweepProgress
+from inference_core.metrics import fit_output_length, noisy_points, summarize_rows
 from inference_core.report import with_environment
-from inference_core.sweeps import Sweep, SweepProgress, fit_output_length, noisy_points, summarize_rows
 from ui.layout import chart_grid
 from ui.text import escape_markdown
 

@@ -7,16 +7,16 @@ import dataclasses
 import streamlit as st
 
 from inference_core.charts import compare_charts
+from inference_core.experiments.job import result_row
+from inference_core.lanes import Lane
 from inference_core.report import results_frame
-from inference_core.runner import Comparison, Lane
-from inference_core.store import StoredRun
-from inference_core.sweeps import result_row
+from inference_core.types import StoredRun
 from ui import state
 from ui.compare_view import metric_column_config, render_results, stream
 from ui.experiments_view import render_sweep
 from ui.jobs import watch
 from ui.layout import chart_grid
-from ui.resources import backend_context
+from ui.resources import engine
 from ui.text import escape_markdown
 
 SPEEDS = {"1x": "recorded speed", "2x": "twice as fast", "instant": "all at once"}
@@ -52,7 +52,7 @@ def replay(run: StoredRun) -> None:
     if not st.button("Replay", icon=":material/replay:"):
         return
     lanes = [Lane(f"replay:{run.id}/{index}@{speed}") for index in range(len(run.results))]
-    job = Comparison(run.prompt, lanes, context=backend_context(), mode="race")
+    job = engine().comparison(run.prompt, lanes, mode="race")
     titles = [f"Replay · {index + 1}. {r.model_name}" for index, r in enumerate(run.results)]
     watch(state.REPLAY_JOB, job, lambda running: stream(running, titles))
     st.caption(f"Replayed at {speed}; the figures shown are the recorded ones.")

@@ -1,58 +1,174 @@
-"""The Models page's catalog table."""
+"""The Models page's sections: the catalog, will it fit, adding models and endpoints, loaded models and caches."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
+import streamlit as st
 
-from inference_core.catalog import GEMMA3_PACKAGE
-from inference_core.hub import hub_dir, is_downloaded
-from inference_core.types import ModelSpec
-from inference_core.weights import ModelPool, converted_dir, is_converted, locate_gguf
+from inference_core.catalog import ModelReferenceError, resolve_reference
+from inference_core.catalog_file import remember
+from inference_core.charts import estimate_chart
+from inference_core.endpoints import Endpoint, EndpointError, Secret, check_base_url
+from inference_core.estimate import available_memory_mb
+from inference_core.inventory import ModelStatus
+from inference_core.memory import rss_mb
+from inference_core.types import ModelSpec, Settings
+from ui import state
+from ui.resources import catalog, engine, operator
+from ui.text import escape_markdown, notice
 
-
-def _folder_mb(folder: Path) -> float | None:
-    if not folder.is_dir():
-        return None
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20
-
-
-def on_disk_mb(spec: ModelSpec) -> float | None:
-    """Bytes this model occupies here: converted weights, the GGUF, a local folder or a download."""
-    if spec.source in ("packaged", "gguf"):
-        if is_converted(spec):
-            return _folder_mb(converted_dir(spec))
-        if spec.location == GEMMA3_PACKAGE:
-            return None  # its GGUF is assembled from package chunks on first use
-        try:
-            return locate_gguf(spec).stat().st_size / 2**20
-        except OSError:
-            return None
-    if spec.source == "local":
-        return _folder_mb(Path(spec.location))
-    if spec.source == "hub" and is_downloaded(spec):
-        return _folder_mb(hub_dir(spec))
-    return None
+ESTIMATE_CAPTION = (
+    "Weights from an empty (meta-device) model built from the config; KV cache = 2 x layers x kv_heads x "
+    "head_dim x bytes x context; overhead = 100 MB + 1.3 KB per vocabulary entry (the tokenizer). Fits: at "
+    "most 70% of free memory; tight: up to 90%. Every load is checked the same way and refused when it would "
+    "not fit."
+)
 
 
-def catalog_frame(specs: list[ModelSpec], pool: ModelPool) -> pd.DataFrame:
-    loaded: dict[str, float] = {}
-    for model in pool.loaded():
-        loaded[model.spec.key] = loaded.get(model.spec.key, 0.0) + model.weights_mb
+def catalog_frame(statuses: list[ModelStatus]) -> pd.DataFrame:
     rows = [
         {
-            "model": spec.name,
-            "reference": spec.key,
-            "params_m": spec.params_m,
-            "license": spec.license,
-            "source": spec.source,
-            "context": spec.context_length,
-            "on_disk_mb": on_disk_mb(spec),
-            "available": "yes" if spec.available else f"no: {spec.unavailable_reason}",
-            "converted": "yes" if spec.source in ("packaged", "gguf") and is_converted(spec) else "",
-            "loaded_mb": loaded.get(spec.key),
+            "model": s.spec.name,
+            "reference": s.spec.key,
+            "params_m": s.spec.params_m,
+            "license": s.spec.license,
+            "source": s.spec.source,
+            "context": s.spec.context_length,
+            "on_disk_mb": s.on_disk_mb,
+            "available": "yes" if s.spec.available else f"no: {s.spec.unavailable_reason}",
+            "converted": "yes" if s.converted else "",
+            "loaded_mb": s.loaded_mb,
         }
-        for spec in specs
+        for s in statuses
     ]
     return pd.DataFrame(rows)
+
+
+def session_models() -> list[ModelSpec]:
+    """The catalog and the models this session added (a reference that stopped resolving is reported)."""
+    specs = catalog()
+    custom = []
+    for ref in st.session_state[state.CUSTOM_MODELS]:
+        try:
+            custom.append(resolve_reference(ref, specs))
+        except ModelReferenceError as exc:
+            notice("warning", f"{ref}: {exc}")
+    return [*specs, *custom]
+
+
+def catalog_table(models: list[ModelSpec]) -> None:
+    st.caption(
+        f"This process holds {rss_mb():,.0f} MB; {available_memory_mb():,.0f} MB are free. Streamlit Community Cloud "
+        "gives an app between about 0.7 and 2.7 GB, so check the estimate before loading a larger model."
+    )
+    config = {"on_disk_mb": st.column_config.NumberColumn("on disk (MB)", format="%.0f"),
+              "loaded_mb": st.column_config.NumberColumn("loaded now (MB)", format="%.0f")}  # fmt: skip
+    st.dataframe(catalog_frame(engine().inventory(models)), hide_index=True, width="stretch", column_config=config)
+
+
+def _estimate_rows(spec: ModelSpec, context: int) -> list[dict]:
+    rows = []
+    for settings in (Settings(), Settings(dtype="bfloat16"), Settings(quantize="int8")):
+        try:
+            found = engine().estimate(spec, settings, context=context)
+        except (OSError, ValueError) as exc:
+            notice("warning", f"{spec.name}: no estimate ({(str(exc).splitlines() or [''])[0][:160]})")
+            break
+        figures = {k: v for k, v in found.to_dict().items() if k.endswith("_mb") or k == "verdict"}
+        rows.append({"model": spec.name, "weights": "int8" if settings.quantize == "int8" else settings.dtype,
+                     **figures})  # fmt: skip
+    return rows
+
+
+def will_it_fit(models: list[ModelSpec]) -> None:
+    st.subheader("Will it fit?")
+    local = [s for s in models if s.source not in ("endpoint", "replay")]
+    pick_col, context_col = st.columns([3, 1])
+    chosen = pick_col.multiselect("Models", [s.key for s in local], default=[s.key for s in local if s.available][:2],
+                                  format_func=lambda k: next(s.name for s in local if s.key == k))  # fmt: skip
+    context = context_col.number_input("Context (tokens)", 1, 131072, 2048, step=256, key="estimate_context")
+    rows = [row for key in chosen for row in _estimate_rows(next(s for s in local if s.key == key), int(context))]
+    if not rows:
+        return
+    estimates = pd.DataFrame(rows)
+    st.altair_chart(estimate_chart(estimates), width="stretch")
+    megabytes = {c: st.column_config.NumberColumn(format="%.0f") for c in rows[0] if c.endswith("_mb")}
+    st.dataframe(estimates, hide_index=True, width="stretch", column_config=megabytes)
+    st.caption(ESTIMATE_CAPTION)
+
+
+def add_model_form() -> None:
+    st.subheader("Add a model")
+    with st.form("add_model", clear_on_submit=False):
+        ref = st.text_input("Reference", placeholder="hf:ORG/NAME[@revision], local:/path/to/dir, gguf:/path/file.gguf")
+        keep = st.checkbox("Keep it in my catalog file (for later sessions)")
+        if not st.form_submit_button("Add"):
+            return
+        try:
+            spec = resolve_reference(ref, catalog())
+        except ModelReferenceError as exc:
+            notice("error", str(exc))
+            return
+        if spec.key not in st.session_state[state.CUSTOM_MODELS] and spec not in catalog():
+            st.session_state[state.CUSTOM_MODELS].append(spec.key)
+        if keep:
+            remember(spec.key)
+        notice("success", f"Added {spec.name}: it is now in every page's model pickers.")
+
+
+def _new_endpoint(name: str, base_url: str, model: str, key: str) -> Endpoint:
+    """A session endpoint from the form; EndpointError or ModelReferenceError says what is wrong."""
+    if not (name.strip() and model.strip()):
+        raise EndpointError("give the endpoint a name and a model")
+    url = check_base_url(base_url, allow_private=operator().allow_private_endpoints).base_url
+    endpoint = Endpoint(name.strip(), url, model.strip(), api_key=Secret(key) if key else None)
+    resolve_reference(endpoint.ref)
+    return endpoint
+
+
+def add_endpoint_form() -> None:
+    st.subheader("Add an endpoint")
+    st.caption("Any OpenAI-compatible server: vLLM, TGI, Ollama, llama.cpp's server or a hosted API. The key stays "
+               "in this browser session only: it is never saved, exported, put in a link or shown again.")  # fmt: skip
+    with st.form("add_endpoint", clear_on_submit=True):
+        cols = st.columns([1, 2, 1.5, 1.5])
+        name = cols[0].text_input("Name", placeholder="my-vllm")
+        base_url = cols[1].text_input("Base URL", placeholder="https://host:8000/v1")
+        model = cols[2].text_input("Model", placeholder="Qwen/Qwen2.5-7B-Instruct")
+        key = cols[3].text_input("API key (optional)", type="password")
+        if st.form_submit_button("Add endpoint"):
+            try:
+                endpoint = _new_endpoint(name, base_url, model, key)
+            except (EndpointError, ModelReferenceError) as exc:
+                notice("error", str(exc))
+            else:
+                st.session_state[state.ENDPOINTS] = [*st.session_state[state.ENDPOINTS], endpoint]
+                if endpoint.ref not in st.session_state[state.CUSTOM_MODELS]:
+                    st.session_state[state.CUSTOM_MODELS].append(endpoint.ref)
+                notice("success", f"Added {endpoint.name} ({endpoint.model}); pick it as a lane on Compare.")
+    for endpoint in st.session_state[state.ENDPOINTS]:
+        st.markdown(f"- **{escape_markdown(endpoint.name)}**: {escape_markdown(endpoint.model)} at "
+                    f"{escape_markdown(endpoint.base_url)}{' (with a key)' if endpoint.api_key else ''}")  # fmt: skip
+
+
+def loaded_and_caches() -> None:
+    st.subheader("Loaded models and caches")
+    loaded = engine().loaded()
+    for model in loaded:
+        col_name, col_button = st.columns([4, 1], vertical_alignment="center")
+        col_name.markdown(f"**{escape_markdown(model.name)}** · {' / '.join(model.load_key)} · "
+                          f"{model.weights_mb:,.0f} MB")  # fmt: skip
+        if col_button.button("Unload", key=f"unload-{model.key}-{'-'.join(model.load_key)}"):
+            before = rss_mb()
+            engine().unload(model.key)
+            st.toast(f"Unloaded: resident memory {before:,.0f} MB -> {rss_mb():,.0f} MB")
+            st.rerun()
+    if not loaded:
+        st.caption("No model is loaded in this server process.")
+    for spec in [s for s in catalog() if engine().converted(s)]:
+        col_name, col_button = st.columns([4, 1], vertical_alignment="center")
+        col_name.markdown(f"Converted cache of **{escape_markdown(spec.name)}**")
+        if col_button.button("Clear", key=f"clear-{spec.key}", help="The next load converts the GGUF again"):
+            engine().clear_cache(spec)
+            notice("toast", f"Cleared the converted cache of {spec.name}.")
+            st.rerun()

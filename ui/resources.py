@@ -1,44 +1,35 @@
-"""Process-wide resources, shared by every session through ``st.cache_resource``.
+"""Process-wide resources, shared by every session through ``st.cache_resource``, and per-session access.
 
-The model pool is read-only to sessions: each loaded model carries its own lock, and the
-pool loads a cold model once however many sessions ask for it.
+The engine is shared: each loaded model carries its own lock, and a cold model is loaded
+once however many sessions ask for it. Keys are per session and passed per call.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import streamlit as st
 
-from inference_core.backends import BackendContext
 from inference_core.catalog import builtin_models
 from inference_core.endpoints import Endpoint, EndpointError, KeyRing, operator_endpoints
+from inference_core.engine import Access, Engine
 from inference_core.operator import (
-    GenerationGate,
     OperatorError,
     OperatorSettings,
     operator_settings,
     request_problems,
 )
-from inference_core.store import RunStore
 from inference_core.types import ModelSpec
 from ui import state
 from ui.text import notice
 
 
 @st.cache_resource(show_spinner=False)
-def run_store() -> RunStore:
-    """The run history (``$INFERENCE_LENS_DATA``); one per server, connections per call."""
-    return RunStore()
-
-
-@st.cache_resource(show_spinner=False)
-def backend_context() -> BackendContext:
-    """Shared by every session: the model pool and the operator's cap on concurrent generations."""
+def engine() -> Engine:
+    """Shared by every session: the model pool, the history and the operator's cap on generations."""
     settings = operator()
     _log_to_stderr(settings.log_level)
-    return BackendContext(store_path=run_store().path, gate=GenerationGate(settings.max_concurrent_generations))
+    return Engine(max_concurrent_generations=settings.max_concurrent_generations)
 
 
 def _log_to_stderr(level: str) -> None:
@@ -95,14 +86,11 @@ def operator_endpoint_list() -> list[Endpoint]:
         return []
 
 
-def session_context() -> BackendContext:
-    """The shared context with this session's keys: operator keys for operator URLs, the user's for theirs.
+def session_access() -> Access:
+    """This session's keys (operator keys for operator URLs, the user's for theirs) and endpoint policy.
 
     Built per run and never cached, so no session's key reaches another session.
     """
     session = st.session_state.get(state.ENDPOINTS, [])
-    return dataclasses.replace(
-        backend_context(),
-        keys=KeyRing([*operator_endpoint_list(), *session]),
-        allow_private_endpoints=operator().allow_private_endpoints,
-    )
+    return Access(keys=KeyRing([*operator_endpoint_list(), *session]),
+                  allow_private_endpoints=operator().allow_private_endpoints)  # fmt: skip

@@ -23,9 +23,10 @@ from typing import Any
 
 import httpx
 
-from inference_core.backends import BackendContext, EventSink, register_backend
-from inference_core.backends.results import failed_result, measured_result, now_iso
+from inference_core.backends.registry import BackendContext, EventSink, register_backend
+from inference_core.backends.results import failed_result, measured_result
 from inference_core.endpoints import CheckedUrl, EndpointError, allow_private_default, check_base_url
+from inference_core.environment import now_iso
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, StatusEvent, TokenEvent
 
 _TOKENIZER_LOCK = threading.Lock()
@@ -126,6 +127,13 @@ class OpenAIHttpBackend:
 
     def __init__(self, context: BackendContext) -> None:
         self._context = context
+
+    def count_tokens(self, spec: ModelSpec, prompt: str) -> int:
+        tokenizer = _tokenizer_for(spec.served_model)
+        if tokenizer is None:
+            raise ValueError(f"{spec.name}: the served model's tokenizer is not on this machine")
+        with _TOKENIZER_LOCK:
+            return len(tokenizer(prompt)["input_ids"])
 
     def _payload(self, spec: ModelSpec, request: GenerationRequest, pin: bool) -> dict[str, Any]:
         s = request.settings
@@ -316,24 +324,15 @@ class OpenAIHttpBackend:
         tokens_in, tokens_out, per_chunk, source = self._count(spec, request.prompt, stream)
         if not stream.done and stream.finish_reason:
             notes.append("the stream ended without [DONE] (after a finish_reason)")
-        base = measured_result(
-            spec, request.settings, self.name, text=text, tokens_in=tokens_in or 0, token_times_s=stream.times,
-            token_texts=tuple(stream.pieces), stopped=stopped, started_at=started_at,
-            request_epoch_s=time.time() - (time.perf_counter() - requested), notes=tuple(notes),
-        )  # fmt: skip
-        if stopped:
-            return dataclasses.replace(base, tokens_out=len(stream.pieces), token_count_source="chunks (stopped)")
-        decode_s = (base.e2e_s or 0) - (base.ttft_s or 0)
         server_ttft = stream.timings.get("prompt_ms")
-        return dataclasses.replace(
-            base,
-            tokens_out=tokens_out,
-            tokens_per_chunk=per_chunk,
-            token_count_source=source,
-            tpot_s=decode_s / (tokens_out - 1) if tokens_out > 1 and decode_s > 0 else None,
-            decode_tok_per_s=(tokens_out - 1) / decode_s if tokens_out > 1 and decode_s > 0 else None,
-            server_ttft_s=server_ttft / 1000 if isinstance(server_ttft, int | float) else None,
-        )
+        return measured_result(
+            spec, request.settings, self.name, text=text, tokens_in=tokens_in or 0, token_times_s=stream.times,
+            tokens_out=len(stream.pieces) if stopped else tokens_out, token_texts=tuple(stream.pieces),
+            stopped=stopped, started_at=started_at, request_epoch_s=time.time() - (time.perf_counter() - requested),
+            notes=tuple(notes), tokens_per_chunk=() if stopped else per_chunk,
+            token_count_source="chunks (stopped)" if stopped else source,
+            server_ttft_s=server_ttft / 1000 if isinstance(server_ttft, int | float) and not stopped else None,
+        )  # fmt: skip
 
     def _count(self, spec: ModelSpec, prompt: str, stream: _Stream) -> tuple[int | None, int, tuple[int, ...], str]:
         """(tokens in, tokens out, tokens per chunk, where the counts came from)."""

@@ -10,7 +10,7 @@ import dataclasses
 import time
 from threading import Event
 
-from inference_core.backends import BackendContext, EventSink, register_backend
+from inference_core.backends.registry import BackendContext, EventSink, register_backend
 from inference_core.backends.results import failed_result
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, StatusEvent, TokenEvent
 
@@ -39,6 +39,9 @@ class ReplayBackend:
 
     def __init__(self, context: BackendContext) -> None:
         self._store_path = context.store_path
+
+    def count_tokens(self, spec: ModelSpec, prompt: str) -> int:
+        raise ValueError(f"{spec.name}: a replay re-streams a recording and has no tokenizer")
 
     def run(
         self,

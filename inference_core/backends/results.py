@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from inference_core.environment import collect_environment
+from inference_core.environment import collect_environment, now_iso
 from inference_core.metrics import timing_metrics
 from inference_core.types import ModelSpec, RunResult, Settings
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def failed_result(spec: ModelSpec | None, settings: Settings, backend: str, message: str, **extra: Any) -> RunResult:
@@ -41,10 +36,13 @@ def measured_result(
     tokens_in: int,
     token_times_s: Sequence[float],
     stopped: bool = False,
+    tokens_out: int | None = None,
     **extra: Any,
 ) -> RunResult:
-    """A finished lane: timing metrics derived from per-token times (offsets from start)."""
-    timing = timing_metrics(token_times_s, tokens_in)
+    """A finished lane: timing metrics derived from per-token times (offsets from start).
+
+    ``tokens_out`` overrides the count when the times are per chunk (see ``timing_metrics``)."""
+    timing = timing_metrics(token_times_s, tokens_in, tokens_out)
     return RunResult(
         model=spec.key,
         model_name=spec.name,
@@ -54,7 +52,7 @@ def measured_result(
         backend=backend,
         text=text,
         tokens_in=tokens_in,
-        tokens_out=len(token_times_s),
+        tokens_out=len(token_times_s) if tokens_out is None else tokens_out,
         token_times_s=tuple(token_times_s),
         params_m=extra.pop("params_m", spec.params_m),
         environment=collect_environment(),

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from threading import Event
 from typing import Any
 
 from transformers.generation.streamers import BaseStreamer
 
-from inference_core.backends import BackendContext, EventSink, register_backend
-from inference_core.backends.results import failed_result, measured_result, now_iso, plain_error
+from inference_core.backends.registry import BackendContext, EventSink, register_backend
+from inference_core.backends.results import failed_result, measured_result, plain_error
+from inference_core.environment import now_iso
 from inference_core.memory import PeakRssSampler, cuda_peak_mb, kv_cache_bytes
 from inference_core.types import (
     GenerationRequest,
@@ -142,6 +144,11 @@ class TransformersBackend:
             on_event(StatusEvent(lane, "error", plain_error(exc)))
             return failed_result(spec, settings, self.name, plain_error(exc), started_at=started_at)
 
+    def count_tokens(self, spec: ModelSpec, prompt: str) -> int:
+        loaded = self._pool.get(spec, Settings())
+        with loaded.lock:  # a tokenizer shared across sessions is not thread-safe
+            return len(prompt_ids(loaded.tokenizer, prompt, spec.chat))
+
     def _generate(
         self,
         lane: int,
@@ -154,79 +161,91 @@ class TransformersBackend:
         requested: float,
     ) -> RunResult:
         """Generate under the model's lock; times count from ``requested`` (queue + prefill)."""
-        import torch
-
         spec, settings = loaded.spec, request.settings
-        previous_threads = torch.get_num_threads()
-        if settings.threads:
-            torch.set_num_threads(settings.threads)
-        try:
+        with _threads(settings.threads):
             ids = prompt_ids(loaded.tokenizer, request.prompt, spec.chat)
-            needed = len(ids) + settings.max_new_tokens
-            if needed > spec.context_length:
-                message = (
-                    f"prompt ({len(ids)} tokens) + max_new_tokens ({settings.max_new_tokens}) "
-                    f"exceeds the context length of {spec.name} ({spec.context_length} tokens)"
-                )
-                on_event(StatusEvent(lane, "error", message))
-                return failed_result(spec, settings, self.name, message, started_at=started_at)
-            device = loaded.model.device
-            input_ids = torch.tensor([ids], device=device)
-            assembler = _TextAssembler(loaded.tokenizer)
-            times: list[float] = []
-            pieces: list[str] = []
-
-            def on_token(token_id: int, stamp: float) -> None:
-                if not times:
-                    on_event(StatusEvent(lane, "decoding"))
-                times.append(stamp - requested)
-                delta = assembler.add(token_id)
-                pieces.append(delta)
-                on_event(TokenEvent(lane, len(times) - 1, token_id, delta, stamp, stamp - requested))
-
-            if not settings.greedy:
-                torch.manual_seed(settings.seed)
-            if device.type == "cuda":
-                torch.cuda.reset_peak_memory_stats()
+            problem = _context_problem(spec, len(ids), settings)
+            if problem:
+                on_event(StatusEvent(lane, "error", problem))
+                return failed_result(spec, settings, self.name, problem, started_at=started_at)
+            tokens = _Tokens(lane, loaded.tokenizer, on_event, requested)
             on_event(StatusEvent(lane, "prefill", f"{len(ids)} prompt tokens"))
-            with PeakRssSampler() as rss, torch.inference_mode():
-                if device.type == "cuda":
-                    torch.cuda.synchronize()
-                if not stop.is_set():
-                    loaded.model.generate(
-                        input_ids=input_ids,
-                        attention_mask=torch.ones_like(input_ids),
-                        generation_config=generation_config(loaded, settings),
-                        streamer=TimestampStreamer(on_token),
-                        stopping_criteria=_stop_criteria(stop),
-                    )
-        finally:
-            torch.set_num_threads(previous_threads)
+            rss = _generate_timed(loaded, ids, settings, tokens, stop)
         stopped = stop.is_set()
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
-        notes = []
-        cuda_mb = cuda_peak_mb() if device.type == "cuda" else None
-        if cuda_mb is not None:
-            notes.append(f"CUDA peak allocated {cuda_mb:.0f} MB")
+        cuda_mb = cuda_peak_mb() if loaded.model.device.type == "cuda" else None
         return measured_result(
-            spec,
-            settings,
-            self.name,
-            text=loaded.tokenizer.decode(assembler.ids, skip_special_tokens=True),
-            tokens_in=len(ids),
-            token_times_s=times,
-            token_texts=tuple(pieces),
-            stopped=stopped,
-            peak_rss_mb=rss.peak_mb,
-            rss_delta_mb=rss.delta_mb,
-            weights_mb=loaded.weights_mb,
-            kv_cache_mb=kv_cache_bytes(loaded.model.config, len(ids) + len(times), settings.dtype) / 2**20,
-            load_s=load_s,
-            params_m=spec.params_m or _count_params_m(loaded.model),
-            started_at=started_at,
+            spec, settings, self.name, text=loaded.tokenizer.decode(tokens.assembler.ids, skip_special_tokens=True),
+            tokens_in=len(ids), token_times_s=tokens.times, token_texts=tuple(tokens.pieces), stopped=stopped,
+            peak_rss_mb=rss.peak_mb, rss_delta_mb=rss.delta_mb, weights_mb=loaded.weights_mb,
+            kv_cache_mb=kv_cache_bytes(loaded.model.config, len(ids) + len(tokens.times), settings.dtype) / 2**20,
+            load_s=load_s, params_m=spec.params_m or _count_params_m(loaded.model), started_at=started_at,
             request_epoch_s=time.time() - (time.perf_counter() - requested),
-            notes=tuple(notes),
-        )
+            notes=(f"CUDA peak allocated {cuda_mb:.0f} MB",) if cuda_mb is not None else (),
+        )  # fmt: skip
+
+
+class _Tokens:
+    """Each generated token: its time, its text delta, and the events that stream it."""
+
+    def __init__(self, lane: int, tokenizer: Any, on_event: EventSink, requested: float) -> None:
+        self.lane, self.on_event, self.requested = lane, on_event, requested
+        self.assembler = _TextAssembler(tokenizer)
+        self.times: list[float] = []
+        self.pieces: list[str] = []
+
+    def __call__(self, token_id: int, stamp: float) -> None:
+        if not self.times:
+            self.on_event(StatusEvent(self.lane, "decoding"))
+        self.times.append(stamp - self.requested)
+        delta = self.assembler.add(token_id)
+        self.pieces.append(delta)
+        self.on_event(TokenEvent(self.lane, len(self.times) - 1, token_id, delta, stamp, stamp - self.requested))
+
+
+@contextlib.contextmanager
+def _threads(count: int | None) -> Iterator[None]:
+    """torch's thread count for one generation (process-wide: not meaningful in race mode)."""
+    import torch
+
+    previous = torch.get_num_threads()
+    if count:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _context_problem(spec: ModelSpec, prompt_tokens: int, settings: Settings) -> str:
+    if prompt_tokens + settings.max_new_tokens <= spec.context_length:
+        return ""
+    return (f"prompt ({prompt_tokens} tokens) + max_new_tokens ({settings.max_new_tokens}) "
+            f"exceeds the context length of {spec.name} ({spec.context_length} tokens)")  # fmt: skip
+
+
+def _generate_timed(loaded: LoadedModel, ids: list[int], settings: Settings, tokens: _Tokens, stop: Event) -> Any:
+    """Run ``generate`` with the timestamping streamer; returns the peak-RSS sampler of the run."""
+    import torch
+
+    device = loaded.model.device
+    input_ids = torch.tensor([ids], device=device)
+    if not settings.greedy:
+        torch.manual_seed(settings.seed)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    with PeakRssSampler() as rss, torch.inference_mode():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        if not stop.is_set():
+            loaded.model.generate(
+                input_ids=input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                generation_config=generation_config(loaded, settings),
+                streamer=TimestampStreamer(tokens),
+                stopping_criteria=_stop_criteria(stop),
+            )
+    return rss
 
 
 def _count_params_m(model: Any) -> float:

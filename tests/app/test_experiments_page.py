@@ -50,7 +50,8 @@ def test_stop_keeps_the_finished_rows():
     import time
 
     from inference_core.backends import BackendContext
-    from inference_core.sweeps import Sweep, plan_sweep
+    from inference_core.experiments.job import Sweep
+    from inference_core.experiments.plans import plan_sweep
 
     at = page("experiments")
     at.run()

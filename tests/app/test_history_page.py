@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from inference_core.runner import Lane, compare
+from inference_core.lanes import Lane
+from inference_core.runner import compare
 from inference_core.store import RunRecorder, RunStore
 from inference_core.types import Settings
 from tests.app.helpers import click, page

@@ -13,8 +13,9 @@ import torch  # noqa: F401 - imported before measuring: libraries are not the mo
 import transformers  # noqa: F401
 
 from inference_core.backends import BackendContext
+from inference_core.lanes import Lane
 from inference_core.memory import rss_mb
-from inference_core.runner import Lane, compare
+from inference_core.runner import compare
 from inference_core.types import Settings
 
 if __name__ == "__main__":

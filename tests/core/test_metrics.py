@@ -1,10 +1,19 @@
-"""Metric definitions on hand-made timestamps."""
+"""Metric definitions and statistics over repeats, on hand-made timestamps and rows."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from inference_core.metrics import percentile, summarize, timing_metrics
+from inference_core.metrics import (
+    fit_line,
+    fit_output_length,
+    noisy_points,
+    percentile,
+    summarize,
+    summarize_rows,
+    timing_metrics,
+)
 
 
 def test_metrics_follow_the_vllm_definitions():
@@ -36,3 +45,27 @@ def test_summary_reports_median_spread_and_noise():
     assert not steady.noisy
     assert summarize([1.0, 2.0, 4.0]).noisy
     assert summarize([]) is None
+
+
+def test_output_length_fit_recovers_ttft_and_tpot(output_rows):
+    [fit] = fit_output_length(output_rows)
+    assert fit.tpot_s > 0
+    row = output_rows.iloc[1]
+    assert fit.ttft_s + 23 * fit.tpot_s == pytest.approx(row["e2e_s"], rel=1e-6)
+
+
+def test_summaries_flag_noisy_points():
+    rows = pd.DataFrame(
+        {"ok": True, "model_name": "m", "setting": "s", "value": 1, "params_m": 1.0,
+         "e2e_s": [1.0, 1.0, 2.0], "decode_tok_per_s": [10.0, 10.1, 9.9], "ttft_s": [0.1, 0.1, 0.1]}
+    )  # fmt: skip
+    summary = summarize_rows(rows)
+    assert summary["e2e_s"].iloc[0] == 1.0 and summary["e2e_s_high"].iloc[0] == 2.0
+    assert summary["e2e_s_ci_low"].iloc[0] <= 1.0 <= summary["e2e_s_ci_high"].iloc[0]
+    [warning] = noisy_points(summary)
+    assert "e2e_s" in warning
+
+
+def test_fit_line_needs_two_distinct_x():
+    assert fit_line([1, 2, 3], [3, 5, 7]) == pytest.approx((1.0, 2.0))
+    assert fit_line([1, 1], [2, 3]) is None

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from inference_core.backends import BackendContext
+from inference_core.lanes import Lane
 from inference_core.operator import (
     GenerationGate,
     OperatorError,
@@ -15,7 +16,7 @@ from inference_core.operator import (
     operator_settings,
     request_problems,
 )
-from inference_core.runner import Lane, compare
+from inference_core.runner import compare
 from inference_core.types import Settings, StatusEvent
 
 

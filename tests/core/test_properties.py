@@ -15,7 +15,8 @@ from inference_core.backends.replay import ReplayBackend
 from inference_core.bundle import BundleError, parse_bundle
 from inference_core.catalog import resolve_reference
 from inference_core.cli import UsageError, parse_lanes
-from inference_core.runner import Lane, run_lane
+from inference_core.lanes import Lane
+from inference_core.runner import run_lane
 from inference_core.store import RunRecorder, RunStore
 from inference_core.types import GenerationRequest, RunResult, Settings
 from tests.core.test_store import bundle_with

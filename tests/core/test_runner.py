@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from inference_core.runner import Comparison, Lane, compare
+from inference_core.lanes import Lane
+from inference_core.runner import Comparison, compare
 from inference_core.types import Settings, StatusEvent, TokenEvent
 
 SMALL = Settings(max_new_tokens=6)

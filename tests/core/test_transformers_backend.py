@@ -10,8 +10,9 @@ import torch
 
 from inference_core.backends import create_backend
 from inference_core.backends.transformers_backend import generation_config, prompt_ids
+from inference_core.paths import is_converted
 from inference_core.types import GenerationRequest, Settings, StatusEvent, TokenEvent
-from inference_core.weights import ModelPool, is_converted
+from inference_core.weights import ModelPool
 
 PROMPT = "Explain in one sentence why the sky is blue."
 

@@ -1,67 +1,17 @@
-"""Weights: the converted cache is keyed by source and content, and concurrent estimates never touch a load."""
+"""Weights: one load per model however many ask (single-flight), unloading, and a failed load never pooled."""
 
 from __future__ import annotations
 
-import os
+import gc
 import threading
 
 import pytest
-import torch
 
-from inference_core.catalog import resolve_reference
-from inference_core.estimate import estimate
+from inference_core.lanes import Lane
+from inference_core.memory import rss_mb
+from inference_core.runner import compare
 from inference_core.types import Settings
-from inference_core.weights import ModelPool, cache_name, converted_dir, load_model
-
-
-def fake_gguf(path, content: bytes):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    return resolve_reference(f"gguf:{path}")
-
-
-def test_look_alike_gguf_paths_get_separate_cache_folders(tmp_path):
-    nested = fake_gguf(tmp_path / "a" / "b.gguf", b"GGUF one")
-    flat = fake_gguf(tmp_path / "a_b.gguf", b"GGUF one")
-    assert converted_dir(nested) != converted_dir(flat)
-
-
-def test_a_changed_gguf_file_gets_a_new_cache_folder(tmp_path):
-    path = tmp_path / "m.gguf"
-    spec = fake_gguf(path, b"GGUF first version")
-    before = cache_name(spec)
-    assert cache_name(spec) == before  # stable while the file is unchanged
-    path.write_bytes(b"GGUF second version, longer")
-    os.utime(path, ns=(1, 1))
-    assert cache_name(spec) != before
-
-
-def test_packaged_models_are_keyed_by_their_package_version(smollm2):
-    assert cache_name(smollm2).startswith("smollm2-135m-instruct-") and len(cache_name(smollm2)) > 30
-
-
-def test_estimates_running_beside_a_load_leave_it_real(smollm2, gemma3, smollm2_dir):
-    """The report's defect: a meta-device estimate on one thread turned another thread's load into meta tensors."""
-    stop = threading.Event()
-    estimates: list[float] = []
-
-    def estimate_forever() -> None:
-        while not stop.is_set():
-            estimates.append(estimate(gemma3, Settings()).weights_mb)
-
-    worker = threading.Thread(target=estimate_forever)
-    worker.start()
-    try:
-        for dtype in ("float32", "bfloat16"):
-            loaded = ModelPool(load_model).get(smollm2, Settings(dtype=dtype))
-            assert not any(t.is_meta for t in loaded.model.state_dict().values())
-            assert all(p.dtype == getattr(torch, dtype) for p in loaded.model.parameters())
-            ids = loaded.tokenizer("Hello", return_tensors="pt")["input_ids"]
-            assert loaded.model.generate(ids, max_new_tokens=2, do_sample=False).shape[1] == ids.shape[1] + 2
-    finally:
-        stop.set()
-        worker.join()
-    assert len(estimates) >= 1 and len(set(estimates)) == 1
+from inference_core.weights import ModelPool, load_model
 
 
 def test_a_load_that_fails_is_not_kept_in_the_pool(smollm2):
@@ -76,3 +26,46 @@ def test_a_load_that_fails_is_not_kept_in_the_pool(smollm2):
         with pytest.raises(RuntimeError, match="disk on fire"):
             pool.get(smollm2, Settings())
     assert calls == [smollm2.key] * 2 and pool.loaded() == []
+
+
+def test_eight_threads_asking_for_a_cold_model_convert_and_load_once(tmp_path, monkeypatch, smollm2):
+    monkeypatch.setenv("INFERENCE_LENS_CACHE", str(tmp_path))
+    loads: list[str] = []
+    conversions: list[str] = []
+
+    def counting_loader(spec, settings, progress, cancel=None):
+        loads.append(spec.key)
+        return load_model(spec, settings, lambda msg, frac: conversions.append(msg) if "converting" in msg else None)
+
+    pool = ModelPool(counting_loader)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(pool.get(smollm2, Settings()))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(loads) == 1 and len(conversions) == 1
+    assert len({id(model) for model in got}) == 1 and len(got) == 8
+
+
+def test_unload_frees_the_model(smollm2):
+    pool = ModelPool()
+    gc.collect()
+    before = rss_mb()
+    weights_mb = pool.get(smollm2, Settings()).weights_mb
+    loaded_rss = rss_mb()
+    assert loaded_rss - before > weights_mb / 2
+    assert pool.unload(smollm2.key) == 1
+    gc.collect()
+    assert not pool.loaded()
+    assert loaded_rss - rss_mb() >= weights_mb / 2
+
+
+def test_sequential_unload_after_each_lane(context, smollm2, gemma3):
+    from inference_core.backends import BackendContext
+
+    pool = ModelPool()
+    lanes = [Lane(smollm2.key, Settings(max_new_tokens=3)), Lane(gemma3.key, Settings(max_new_tokens=3))]
+    results = compare("Hi", lanes, context=BackendContext(pool=pool), unload_after=True)
+    assert all(r.ok for r in results)
+    assert pool.loaded() == []

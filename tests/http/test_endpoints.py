@@ -10,7 +10,8 @@ import pytest
 from inference_core import endpoints
 from inference_core.backends import BackendContext, HttpLimits
 from inference_core.endpoints import Endpoint, EndpointError, KeyRing, Secret, check_base_url
-from inference_core.runner import Lane, compare
+from inference_core.lanes import Lane
+from inference_core.runner import compare
 from inference_core.store import RunRecorder, RunStore
 from inference_core.types import Settings, StatusEvent, TokenEvent
 from tests.http.fault_server import FaultServer

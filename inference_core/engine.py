@@ -1,0 +1,182 @@
+"""The one door into the engine, for the app and the CLI.
+
+An ``Engine`` owns what a server shares (the model pool, the run history, the operator's
+generation queue) and keeps them to itself: callers get functions that start comparisons
+and sweeps, count tokens, list, unload and clear models, estimate memory and read or write
+the history, and value types back (``RunResult``, ``StoredRun``, ``ModelStatus`` ...).
+A session's endpoint keys are passed per call and never kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from inference_core.backends import BackendContext, HttpLimits, create_backend
+from inference_core.bundle import dump_bundle
+from inference_core.catalog import resolve_reference
+from inference_core.endpoints import KeyRing
+from inference_core.estimate import Estimate, estimate
+from inference_core.experiments.job import Sweep
+from inference_core.experiments.plans import SweepPlan
+from inference_core.inventory import LoadedInfo, ModelStatus, inventory, loaded_models
+from inference_core.lanes import Lane
+from inference_core.operator import GenerationGate
+from inference_core.paths import is_converted
+from inference_core.runner import Comparison, Finalize, compare, engine_for
+from inference_core.store import RunRecorder, RunStore
+from inference_core.types import ModelSpec, RunResult, RunSummary, Settings, StoredRun
+from inference_core.weights import ModelPool, clear_converted
+
+__all__ = ["Access", "Engine", "HttpLimits", "Saving"]
+OnResult = Callable[[int, RunResult], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Access:
+    """Who is asking: a session's endpoint keys and whether private endpoints are allowed."""
+
+    keys: KeyRing = dataclasses.field(default_factory=KeyRing)
+    allow_private_endpoints: bool | None = None
+    """None: the operator setting."""
+    http: HttpLimits = dataclasses.field(default_factory=HttpLimits)
+
+
+@dataclasses.dataclass(frozen=True)
+class Saving:
+    """Save a run to the history as its lanes finish: its kind, title and metadata."""
+
+    kind: str
+    prompt: str
+    title: str = ""
+    meta: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class Engine:
+    """Models, history and the generation queue of one process."""
+
+    def __init__(self, store_path: Path | None = None, max_concurrent_generations: int = 0) -> None:
+        self._pool = ModelPool()
+        self._store_path = store_path
+        self._history: RunStore | None = None
+        self._gate = GenerationGate(max_concurrent_generations)
+
+    def _context(self, access: Access) -> BackendContext:
+        return BackendContext(pool=self._pool, store_path=self.history_path, keys=access.keys,
+                              allow_private_endpoints=access.allow_private_endpoints, http=access.http,
+                              gate=self._gate)  # fmt: skip
+
+    # Running -------------------------------------------------------------------------------
+
+    def recorder(self, saving: Saving | None) -> RunRecorder | None:
+        """A recorder saving each finished lane, or None; its ``errors`` say what was not saved."""
+        if saving is None:
+            return None
+        return RunRecorder(self._store(), saving.kind, saving.prompt, title=saving.title, meta=saving.meta)
+
+    def comparison(
+        self,
+        prompt: str,
+        lanes: Sequence[Lane],
+        *,
+        access: Access | None = None,
+        mode: str = "sequential",
+        finalize: Finalize | None = None,
+        on_result: OnResult | None = None,
+        unload_after: bool = False,
+    ) -> Comparison:
+        """A comparison to start (``.start()``) and drain; nothing runs until then."""
+        return Comparison(prompt, lanes, context=self._context(access or Access()), mode=mode, finalize=finalize,
+                          on_result=on_result, unload_after=unload_after)  # fmt: skip
+
+    def compare(
+        self,
+        prompt: str,
+        lanes: Sequence[Lane],
+        *,
+        access: Access | None = None,
+        mode: str = "sequential",
+        finalize: Finalize | None = None,
+        on_event: Callable[[Any], None] | None = None,
+        on_result: OnResult | None = None,
+    ) -> list[RunResult]:
+        """Run a comparison in the calling thread; results in lane order."""
+        return compare(prompt, lanes, context=self._context(access or Access()), mode=mode, finalize=finalize,
+                       on_event=on_event or (lambda event: None), on_result=on_result)  # fmt: skip
+
+    def sweep(
+        self,
+        plan: SweepPlan,
+        *,
+        access: Access | None = None,
+        finalize: Finalize | None = None,
+        on_row: Callable[[int, RunResult, dict[str, Any]], None] | None = None,
+    ) -> Sweep:
+        return Sweep(plan, self._context(access or Access()), finalize=finalize, on_row=on_row)
+
+    def count_tokens(self, ref: str, prompt: str) -> int:
+        """Tokens the model reads for this prompt, chat template included (its backend counts them)."""
+        spec = resolve_reference(ref)
+        return create_backend(engine_for(spec, Settings()), self._context(Access())).count_tokens(spec, prompt)
+
+    # Models --------------------------------------------------------------------------------
+
+    def inventory(self, specs: Sequence[ModelSpec]) -> list[ModelStatus]:
+        return inventory(specs, self._pool)
+
+    def loaded(self) -> list[LoadedInfo]:
+        return loaded_models(self._pool)
+
+    def unload(self, model_key: str) -> int:
+        """Drop every loaded variant of a model; returns how many were dropped."""
+        dropped = self._pool.unload(model_key)
+        gc.collect()
+        return dropped
+
+    def clear_cache(self, spec: ModelSpec) -> bool:
+        """Unload a model and delete its converted cache; True when something was removed."""
+        self.unload(spec.key)
+        return clear_converted(spec)
+
+    @staticmethod
+    def converted(spec: ModelSpec) -> bool:
+        return spec.source in ("packaged", "gguf") and is_converted(spec)
+
+    @staticmethod
+    def estimate(spec: ModelSpec, settings: Settings, context: int = 2048) -> Estimate:
+        return estimate(spec, settings, context=context)
+
+    # History -------------------------------------------------------------------------------
+
+    @property
+    def history_path(self) -> Path:
+        return self._store().path
+
+    def _store(self) -> RunStore:
+        """Opened on first use (StoreError says why it cannot be), then kept."""
+        if self._history is None:
+            self._history = RunStore(self._store_path)
+        return self._history
+
+    def runs(self, text: str = "", models: Sequence[str] = (), limit: int = 500) -> list[RunSummary]:
+        return self._store().list_runs(text=text, models=models, limit=limit)
+
+    def run(self, run_id: str) -> StoredRun | None:
+        return self._store().get_run(run_id)
+
+    def history_models(self) -> list[str]:
+        return self._store().models()
+
+    def delete_runs(self, run_ids: Sequence[str]) -> int:
+        return self._store().delete_runs(run_ids)
+
+    def import_bundle(self, raw: bytes | str) -> tuple[int, int]:
+        """(runs imported, runs already present); BundleError refuses a bad bundle whole."""
+        return self._store().import_bundle(raw)
+
+    def export_bundle(self, run_ids: Sequence[str] | None = None) -> str:
+        """The runs as a standard-JSON bundle (all runs when None); StoreError names a missing run."""
+        return dump_bundle(self._store().export_bundle(run_ids))

@@ -1,0 +1,45 @@
+"""Experiment plans: one planner per experiment, and a plain message for every bad request."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference_core.experiments.plans import SweepError, plan_sweep
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("output-length", []), "at least one model"),
+        (("output-length", ["smollm2-135m-instruct"], {"repeats": 0}), "repeats must be between 1 and"),
+        (("output-length", ["smollm2-135m-instruct"], {"lengths": [9000]}), "above the context"),
+        (("settings", ["smollm2-135m-instruct", "gemma3-270m"]), "exactly one"),
+        (("speed", ["smollm2-135m-instruct"]), "experiment must be one of"),
+        (("model-size", ["qwen2.5-3b-instruct"]), "not available"),
+    ],
+)
+def test_bad_sweeps_are_refused_with_a_message(args, message):
+    experiment, refs, *rest = args
+    with pytest.raises(SweepError, match=message):
+        plan_sweep(experiment, refs, **(rest[0] if rest else {}))
+
+
+def test_input_lengths_above_the_context_are_skipped_with_a_note():
+    plan = plan_sweep("input-length", ["smollm2-135m-instruct"], lengths=[64, 9000], repeats=1)
+    assert [p.value for p in plan.points] == [64]
+    assert "9000 input tokens skipped" in plan.notes[0]
+
+
+def test_traffic_levels_are_bounded():
+    with pytest.raises(SweepError, match="between 1 and 8"):
+        plan_sweep("traffic", ["smollm2-135m-instruct"], lengths=[0, 2])
+    with pytest.raises(SweepError, match="between 1 and 8"):
+        plan_sweep("traffic", ["smollm2-135m-instruct"], lengths=[64])
+
+
+def test_typed_lengths_must_be_whole_numbers():
+    from inference_core.experiments.plans import parse_lengths
+
+    assert parse_lengths(["16", 64, " 128 ", ""]) == [16, 64, 128]
+    with pytest.raises(SweepError, match="whole numbers, got 'many'"):
+        parse_lengths(["16", "many"])

@@ -1,0 +1,33 @@
+"""Value types: validation names the field, results survive a round trip through a dict."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference_core.types import GenerationRequest, RunResult, Settings, StatusEvent, check_text
+
+
+def test_a_result_round_trips_through_a_dict():
+    result = RunResult(model="m", model_name="M", settings=Settings(dtype="bfloat16"), ok=True, itl_s=(0.1, 0.2),
+                       token_times_s=(0.5, 0.6, 0.8), token_texts=("a", "b", "c"), notes=("n",))  # fmt: skip
+    assert RunResult.from_dict(result.to_dict()) == result
+    assert RunResult.from_dict({**result.to_dict(), "from_a_newer_version": 1}) == result
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("caf\udcff", "invalid UTF-8 at character 3"), ("a\x00b", "NUL character at position 1")],
+)
+def test_text_that_cannot_be_stored_is_refused_with_its_position(text, message):
+    with pytest.raises(ValueError, match=message):
+        check_text(text, "prompt")
+    with pytest.raises(ValueError, match=message):
+        GenerationRequest(text)
+
+
+def test_settings_and_states_name_the_bad_field():
+    with pytest.raises(ValueError, match="engine must be one of transformers"):
+        Settings(engine="replay")
+    with pytest.raises(ValueError, match="state must be one of"):
+        StatusEvent(0, "exploded")
+    assert Settings(temperature=0).greedy and not Settings(temperature=0.5).greedy

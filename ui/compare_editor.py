@@ -1,0 +1,91 @@
+"""The Compare page's inputs: examples, prompt, lane rows, mode and the Run / Stop buttons."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from inference_core.prompts import EXAMPLES
+from inference_core.runner import MODE_HELP
+from inference_core.types import DTYPES
+from ui import state
+from ui.resources import catalog
+from ui.text import escape_markdown
+
+MODEL_HELP = (
+    "A catalog model, or type a reference: hf:ORG/NAME[@rev], local:/dir, gguf:/file.gguf, "
+    "openai:MODEL@https://host/v1 (endpoints and their keys: Models page), replay:RUN_ID/LANE"
+)
+
+
+def _use_example() -> None:
+    choice = st.session_state.get("example")
+    if choice:
+        st.session_state[state.PROMPT] = EXAMPLES[choice]
+
+
+def prompt_input() -> None:
+    st.pills("Examples", list(EXAMPLES), key="example", on_change=_use_example)
+    st.text_area("Prompt", key=state.PROMPT, height=120, placeholder="Ask something, or pick an example above.")
+
+
+def _lane_row(number: int, lane_id: int, names: dict[str, str], choices: list[str]) -> None:
+    def key(field: str) -> str:
+        return state.lane_key(lane_id, field)
+
+    options = list(dict.fromkeys([*choices, st.session_state[key("model")]]))
+    cols = st.columns([0.25, 3, 1.3, 1, 1.2, 1.1, 0.9, 0.5], vertical_alignment="bottom")
+    cols[0].markdown(f"**{number}**")
+    cols[1].selectbox("Model", options, key=key("model"), format_func=lambda ref: names.get(ref, ref),
+                      accept_new_options=True, help=MODEL_HELP)  # fmt: skip
+    cols[2].selectbox("dtype", [d for d in DTYPES if d != "float16"], key=key("dtype"))
+    cols[3].toggle("int8", key=key("int8"), help="Dynamic int8 quantization of Linear layers (CPU, float32)")
+    cols[4].number_input("Max new tokens", 1, 4096, key=key("max_new_tokens"))
+    cols[5].number_input("Temperature", 0.0, 2.0, step=0.1, key=key("temperature"), help="0 = greedy")
+    cols[6].number_input("Seed", 0, 2**31 - 1, key=key("seed"))
+    cols[7].button(":material/close:", key=key("remove"), help="Remove this lane", on_click=state.remove_lane,
+                   args=(lane_id,), disabled=len(st.session_state[state.LANE_IDS]) <= 1)  # fmt: skip
+
+
+def lane_rows(names: dict[str, str], choices: list[str]) -> list[state.LaneInput]:
+    """One row of widgets per lane, the Add lane button; returns the lanes as typed."""
+    st.subheader("Lanes")
+    st.caption("Each lane is a model with its settings; add the same model twice to compare settings.")
+    for number, lane_id in enumerate(st.session_state[state.LANE_IDS], start=1):
+        _lane_row(number, lane_id, names, choices)
+    lanes = state.lane_inputs()
+    add_col, info_col = st.columns([1, 4], vertical_alignment="center")
+    last = lanes[-1] if lanes else None
+    copied = (last.ref, last.settings) if last and last.settings else (choices[0], state.DEFAULT_SETTINGS)
+    add_col.button("Add lane", icon=":material/add:", disabled=len(lanes) >= state.MAX_LANES,
+                   on_click=state.add_lane, args=copied)  # fmt: skip
+    unavailable = [spec for spec in catalog() if not spec.available]
+    if unavailable:
+        with info_col.expander(f"{len(unavailable)} catalog models are not available on this machine"):
+            for spec in unavailable:
+                st.markdown(escape_markdown(f"- {spec.name} ({spec.params_m:,.0f}M parameters): "
+                                            f"{spec.unavailable_reason}"))  # fmt: skip
+    return lanes
+
+
+def mode_input() -> None:
+    st.radio(
+        "Mode", list(MODE_HELP), key=state.MODE, horizontal=True,
+        format_func=lambda mode: {"sequential": "One lane at a time (fair)", "race": "All at once (race)"}[mode],
+        captions=list(MODE_HELP.values()),
+        help="On a small machine lanes running at once share its few cores and its memory bandwidth, "
+        "so each looks slower than it is: one at a time is the fair default.",
+    )  # fmt: skip
+    st.toggle(
+        "Unload each model after its lane", key=state.UNLOAD_AFTER,
+        disabled=st.session_state[state.MODE] != "sequential",
+        help="For small machines: load a lane's model, run it, unload it before the next lane, so a comparison "
+        "larger than memory still completes (each lane then pays its load time).",
+    )  # fmt: skip
+
+
+def run_buttons() -> bool:
+    """Run and Stop; True when Run was clicked (Stop only interrupts: the page collects the job)."""
+    run_col, stop_col, _ = st.columns([1, 1, 4])
+    clicked = run_col.button("Run", type="primary", icon=":material/play_arrow:")
+    stop_col.button("Stop", icon=":material/stop:", help="Stops every lane; what was generated is kept")
+    return clicked

@@ -1,0 +1,52 @@
+"""Starting a comparison from the Compare page, and keeping what it produced."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from inference_core.engine import Saving
+from inference_core.lanes import Lane
+from inference_core.pricing import default_pricer
+from ui import state
+from ui.compare_view import stream
+from ui.jobs import run_job
+from ui.resources import engine, operator_problems, session_access
+from ui.text import notice
+
+
+def keep_results(job) -> None:
+    """Every lane that finished, and the prompt, stay in the session for the results view."""
+    st.session_state[state.RESULTS] = job.finished_results()
+    st.session_state[state.RESULTS_PROMPT] = job.prompt
+
+
+def problems(prompt: str, lanes: list[state.LaneInput]) -> list[str]:
+    """Why the comparison cannot start: invalid lanes, the operator's limits."""
+    found = [f"Lane {n}: {lane.error}" for n, lane in enumerate(lanes, start=1) if lane.error]
+    asked = [(lane.ref, lane.settings.max_new_tokens) for lane in lanes if lane.settings]
+    return found + operator_problems(prompt, asked)
+
+
+def start_comparison(prompt: str, lanes: list[state.LaneInput], names: dict[str, str]) -> None:
+    """Validate, then run and stream the comparison, saving each lane as it finishes."""
+    if not prompt.strip():
+        st.warning("Type a prompt first (it cannot be empty or only spaces).", icon=":material/edit:")
+        return
+    found = problems(prompt, lanes)
+    for message in found:
+        notice("error", message)
+    if found:
+        return
+    hourly, utilization_pct = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT]
+    mode = st.session_state[state.MODE]
+    meta = {"mode": mode, "lanes": [lane.link_value() for lane in lanes], "hourly_usd": hourly,
+            "utilization_pct": utilization_pct}  # fmt: skip
+    recorder = engine().recorder(Saving("compare", prompt, meta=meta))
+    st.session_state[state.SAVE_ERRORS] = recorder.errors
+    job = engine().comparison(
+        prompt, [Lane(lane.ref, lane.settings) for lane in lanes if lane.settings], access=session_access(),
+        mode=mode, finalize=default_pricer(hourly, utilization_pct / 100), on_result=recorder,
+        unload_after=st.session_state[state.UNLOAD_AFTER],
+    )  # fmt: skip
+    titles = [f"{n}. {names.get(lane.ref, lane.ref)}" for n, lane in enumerate(lanes, start=1)]
+    run_job(state.JOB, job, lambda running: stream(running, titles), "comparison", keep_results)

@@ -1,0 +1,136 @@
+"""The Experiments page's inputs, and starting a sweep from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from inference_core.catalog import DEFAULT_MODELS
+from inference_core.engine import Saving
+from inference_core.environment import collect_environment
+from inference_core.experiments.plans import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_INPUT_LENGTHS,
+    DEFAULT_OUTPUT_LENGTHS,
+    DEFAULT_SETTINGS_VARIANTS,
+    EXPERIMENTS,
+    MAX_CONCURRENCY,
+    SweepError,
+    SweepPlan,
+    parse_lengths,
+    plan_sweep,
+)
+from inference_core.pricing import default_pricer
+from inference_core.types import Settings
+from ui import state
+from ui.experiments_view import track
+from ui.jobs import run_job
+from ui.resources import engine, model_choices, operator_problems, session_access
+from ui.text import notice
+
+
+@dataclass(frozen=True)
+class SweepInputs:
+    experiment: str
+    models: list[str]
+    variants: list[str]
+    lengths: list | None
+    output_tokens: int
+    repeats: int
+
+
+def _models_and_variants(experiment: str) -> tuple[list[str], list[str]]:
+    names, choices = model_choices()
+    if experiment == "settings":
+        model = st.selectbox("Model", choices, format_func=lambda r: names.get(r, r), key="sweep_settings_model")
+        variants = st.multiselect("Settings", list(DEFAULT_SETTINGS_VARIANTS), default=list(DEFAULT_SETTINGS_VARIANTS))
+        return ([model] if model else []), variants
+    models = st.multiselect(
+        "Models", choices, default=[m for m in DEFAULT_MODELS if m in choices], format_func=lambda r: names.get(r, r)
+    )
+    return models, list(DEFAULT_SETTINGS_VARIANTS)
+
+
+def _lengths(experiment: str, column) -> list | None:
+    if experiment == "output-length":
+        return column.multiselect(
+            "Output lengths (tokens, pinned)", [8, 16, 32, 64, 128, 256, 512, 1024],
+            default=list(DEFAULT_OUTPUT_LENGTHS), accept_new_options=True, key="sweep_output_lengths",
+        )  # fmt: skip
+    if experiment == "traffic":
+        return column.multiselect(
+            "Concurrent requests", list(range(1, MAX_CONCURRENCY + 1)), default=list(DEFAULT_CONCURRENCY),
+            key="sweep_concurrency", help="Copies of the same short question sent at once to each model",
+        )  # fmt: skip
+    if experiment == "input-length":
+        return column.multiselect(
+            "Input lengths (about, tokens)", [32, 64, 128, 256, 512, 1024, 2048, 4096],
+            default=list(DEFAULT_INPUT_LENGTHS), accept_new_options=True, key="sweep_input_lengths",
+        )  # fmt: skip
+    return None
+
+
+def sweep_inputs() -> SweepInputs:
+    experiment = st.radio("Experiment", list(EXPERIMENTS), format_func=EXPERIMENTS.get, key="sweep_experiment_choice")
+    models, variants = _models_and_variants(experiment)
+    left, middle, right = st.columns(3)
+    lengths = _lengths(experiment, left)
+    output_tokens = 32
+    if experiment != "output-length":
+        default = 16 if experiment == "input-length" else 32
+        output_tokens = middle.number_input("Output tokens (pinned)", 1, 1024, default)
+    repeats = right.number_input("Repeats per point", 0, 20, 3, help="Median and spread need at least 3")
+    return SweepInputs(experiment, models, variants, lengths, int(output_tokens), int(repeats))
+
+
+def run_buttons() -> bool:
+    run_col, stop_col, _ = st.columns([1, 1, 4])
+    clicked = run_col.button("Run sweep", type="primary", icon=":material/play_arrow:")
+    stop_col.button("Stop", icon=":material/stop:", help="Stops after the run in progress; finished points are kept")
+    return clicked
+
+
+def keep_rows(job) -> None:
+    """A sweep's finished rows stay in the session for the results view."""
+    st.session_state[state.SWEEP_ROWS] = list(job.rows)
+    st.session_state[state.SWEEP_RESULTS] = list(job.results)
+    st.session_state[state.SWEEP_EXPERIMENT] = job.plan.experiment
+    st.session_state[state.SWEEP_ENVIRONMENT] = collect_environment()
+
+
+def _plan(inputs: SweepInputs) -> SweepPlan:
+    """The plan, or SweepError for bad inputs and the operator's limits."""
+    if inputs.repeats < 1:
+        raise SweepError("repeats must be at least 1: a point needs one counted run (3 or more for a spread)")
+    if inputs.lengths is not None and not inputs.lengths:
+        raise SweepError("choose at least one length")
+    plan = plan_sweep(
+        inputs.experiment, inputs.models, base=Settings(max_new_tokens=inputs.output_tokens),
+        lengths=parse_lengths(inputs.lengths) if inputs.lengths else None, variants=inputs.variants,
+        repeats=inputs.repeats,
+    )  # fmt: skip
+    asked = [(p.lane.ref, p.lane.settings.max_new_tokens) for p in plan.points]
+    problems = operator_problems("", asked, repeats=inputs.repeats)
+    if problems:
+        raise SweepError("; ".join(dict.fromkeys(problems)))
+    return plan
+
+
+def start_sweep(inputs: SweepInputs) -> None:
+    """Plan, then run the sweep with progress, saving each counted run as it finishes."""
+    try:
+        plan = _plan(inputs)
+    except ValueError as exc:
+        notice("warning", str(exc), icon=":material/warning:")
+        return
+    for note in plan.notes:
+        notice("info", note)
+    hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
+    meta = {"experiment": inputs.experiment, "models": list(inputs.models), "repeats": inputs.repeats,
+            "hourly_usd": hourly, "utilization_pct": utilization * 100}  # fmt: skip
+    saving = Saving("sweep", f"{inputs.experiment} sweep", title=EXPERIMENTS[inputs.experiment], meta=meta)
+    recorder = engine().recorder(saving)
+    st.session_state[state.SAVE_ERRORS] = recorder.errors
+    job = engine().sweep(plan, access=session_access(), finalize=default_pricer(hourly, utilization), on_row=recorder)
+    run_job(state.SWEEP_JOB, job, track, "sweep", keep_rows)
