@@ -117,3 +117,18 @@ def output_rows(context):
     assert [p.done for p in progress] == [0, 1, 2]
     assert progress[-1].current == "done"
     return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="session")
+def saved_run(context, tmp_path_factory):
+    """A real two-lane comparison saved lane by lane (the second lane fails: an unknown model)."""
+    from inference_core.lanes import Lane
+    from inference_core.runner import compare
+    from inference_core.store import RunRecorder, RunStore
+    from inference_core.types import Settings
+
+    store = RunStore(tmp_path_factory.mktemp("history") / "runs.sqlite3")
+    recorder = RunRecorder(store, "compare", "Name two planets.", meta={"mode": "sequential"})
+    lanes = [Lane("smollm2-135m-instruct", Settings(max_new_tokens=12)), Lane("nope")]
+    results = compare("Name two planets.", lanes, context=context, on_result=recorder)
+    return store, recorder.run_id, results

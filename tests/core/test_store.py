@@ -13,25 +13,13 @@ import time
 
 import pytest
 
-from inference_core.lanes import Lane
-from inference_core.runner import compare
-from inference_core.store import BUNDLE_FORMAT, BundleError, RunRecorder, RunStore
+from inference_core.store import BUNDLE_FORMAT, BundleError, RunStore
 from inference_core.types import RunResult, Settings
 
 
 @pytest.fixture
 def store(tmp_path) -> RunStore:
     return RunStore(tmp_path / "runs.sqlite3")
-
-
-@pytest.fixture(scope="module")
-def saved_run(context, tmp_path_factory):
-    """A real two-lane comparison saved lane by lane."""
-    store = RunStore(tmp_path_factory.mktemp("history") / "runs.sqlite3")
-    recorder = RunRecorder(store, "compare", "Name two planets.", meta={"mode": "sequential"})
-    lanes = [Lane("smollm2-135m-instruct", Settings(max_new_tokens=12)), Lane("nope")]
-    results = compare("Name two planets.", lanes, context=context, on_result=recorder)
-    return store, recorder.run_id, results
 
 
 def test_a_valid_import_never_duplicates(saved_run, store):
