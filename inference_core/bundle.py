@@ -66,6 +66,9 @@ class SettingsRecord(_Strict):
     top_p: Annotated[float, Field(allow_inf_nan=False)] = _DEFAULTS.top_p
     seed: int = _DEFAULTS.seed
     engine: Name = _DEFAULTS.engine
+    attention: Name = _DEFAULTS.attention
+    cache: Name = _DEFAULTS.cache
+    compile: bool = _DEFAULTS.compile
 
     @model_validator(mode="after")
     def _valid_settings(self) -> SettingsRecord:
@@ -102,6 +105,7 @@ class ResultRecord(_Strict):
     params_m: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)] | None = None
     token_times_s: Annotated[list[Seconds], Field(max_length=MAX_TOKENS)] = []
     token_texts: Annotated[list[Text], Field(max_length=MAX_TOKENS)] = []
+    weights_format: Name = ""
     server_ttft_s: Seconds | None = None
     tokens_per_chunk: Annotated[list[Count], Field(max_length=MAX_TOKENS)] = []
     token_count_source: Name = "token ids"

@@ -14,7 +14,7 @@ from inference_core.catalog import ModelReferenceError, builtin_models, resolve_
 from inference_core.engine import Access, Engine, HttpLimits, Saving
 from inference_core.experiments.plans import EXPERIMENTS
 from inference_core.lanes import Lane, lane_settings, split_lane
-from inference_core.runner import MODES
+from inference_core.runner import MODES, lane_problem
 from inference_core.types import GenerationRequest, RunResult, Settings, StatusEvent, TokenEvent
 
 SUMMARY_FIELDS = (
@@ -73,10 +73,11 @@ def parse_lanes(texts: Sequence[str], base: Settings) -> list[Lane]:
     for text in texts:
         try:
             ref, overrides = split_lane(text)
-            spec = resolve_reference(ref, models)
-            if not spec.available:
-                raise ModelReferenceError(f"{spec.name} is not available here: {spec.unavailable_reason}")
-            lanes.append(Lane(ref, lane_settings(base, overrides)))
+            settings = lane_settings(base, overrides)
+            problem = lane_problem(resolve_reference(ref, models), settings)
+            if problem:
+                raise ModelReferenceError(problem)
+            lanes.append(Lane(ref, settings))
         except ValueError as exc:
             raise UsageError(f"--model {text!r}: {exc}") from None
     return lanes

@@ -23,7 +23,7 @@ def measured_throughput(results: Iterable[RunResult]) -> pd.DataFrame:
     """Median prefill and decode speed per model and weight format, from finished runs."""
     rows = [
         {
-            "option": f"{short_name(r.model_name)} · {weights_label(r.settings)}",
+            "option": f"{short_name(r.model_name)} · {weights_label(r)}",
             "params_m": r.params_m,
             "prefill_tok_per_s": r.prefill_tok_per_s,
             "decode_tok_per_s": r.decode_tok_per_s,

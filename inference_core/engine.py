@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from inference_core.backends import BackendContext, HttpLimits, create_backend
+from inference_core.backends.llama_cpp_backend import unavailable_reason as llama_unavailable
 from inference_core.bundle import dump_bundle
 from inference_core.catalog import resolve_reference
 from inference_core.endpoints import KeyRing
@@ -26,7 +27,7 @@ from inference_core.inventory import LoadedInfo, ModelStatus, inventory, loaded_
 from inference_core.lanes import Lane
 from inference_core.operator import GenerationGate
 from inference_core.paths import is_converted
-from inference_core.runner import Comparison, Finalize, compare, engine_for
+from inference_core.runner import Comparison, Finalize, compare, engine_for, lane_problem
 from inference_core.store import RunRecorder, RunStore
 from inference_core.types import ModelSpec, RunResult, RunSummary, Settings, StoredRun
 from inference_core.weights import ModelPool, clear_converted
@@ -116,6 +117,21 @@ class Engine:
         on_row: Callable[[int, RunResult, dict[str, Any]], None] | None = None,
     ) -> Sweep:
         return Sweep(plan, self._context(access or Access()), finalize=finalize, on_row=on_row)
+
+    @staticmethod
+    def engine_problem(name: str) -> str:
+        """Why an engine cannot run here ("" when it can), with the command that installs it."""
+        return llama_unavailable() if name == "llama.cpp" else ""
+
+    @staticmethod
+    def lane_problem(ref: str, settings: Settings) -> str:
+        """What makes a lane impossible before it runs (an engine that is not installed, a model it cannot
+        run); "" when nothing does, or when the reference itself is wrong (that lane then fails alone)."""
+        try:
+            spec = resolve_reference(ref)
+        except ValueError:
+            return ""
+        return lane_problem(spec, settings)
 
     def count_tokens(self, ref: str, prompt: str) -> int:
         """Tokens the model reads for this prompt, chat template included (its backend counts them)."""

@@ -18,7 +18,7 @@ class LoadedInfo:
 
     key: str
     name: str
-    load_key: tuple[str, str, str]
+    load_key: tuple[str, ...]
     weights_mb: float
 
 

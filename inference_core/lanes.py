@@ -24,6 +24,9 @@ LANE_KEYS = {
     "max_new_tokens": int,
     "min_new_tokens": int,
     "engine": str,
+    "attention": str,
+    "cache": str,
+    "compile": "flag",
 }
 
 
@@ -69,12 +72,22 @@ def lane_settings(base: Settings, overrides: dict[str, str]) -> Settings:
     for key, raw in overrides.items():
         if key not in LANE_KEYS:
             raise ValueError(f"unknown lane setting {key!r}: use {', '.join(LANE_KEYS)}")
+        kind = LANE_KEYS[key]
         try:
-            changes[key] = LANE_KEYS[key](raw)
+            changes[key] = _flag(raw) if kind == "flag" else kind(raw)
         except ValueError:
-            kind = {int: "an integer", float: "a number"}.get(LANE_KEYS[key], "text")
-            raise ValueError(f"{key} must be {kind}, got {raw!r}") from None
+            what = {int: "an integer", float: "a number", "flag": "true or false"}.get(kind, "text")
+            raise ValueError(f"{key} must be {what}, got {raw!r}") from None
     return dataclasses.replace(base, **changes)
+
+
+def _flag(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(raw)
 
 
 def format_lane(ref: str, settings: Settings, base: Settings | None = None) -> str:

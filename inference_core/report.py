@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from inference_core.metrics import METRIC_FORMULAS
-from inference_core.types import RunResult, Settings
+from inference_core.types import RunResult
 
 # Column -> unit shown in table headers and axis titles.
 UNITS: dict[str, str] = {
@@ -42,15 +42,21 @@ def short_name(model_name: str) -> str:
     return model_name.split(" (")[0]
 
 
-def weights_label(settings: Settings) -> str:
-    """The loaded weight format: the dtype, or the quantization when there is one."""
-    return settings.dtype if settings.quantize == "none" else settings.quantize
+def weights_label(result: RunResult) -> str:
+    """How the weights ran: the engine's own format (``Q4_1 (llama.cpp)``), else the dtype or quantization,
+    with any non-default transformers option (``float32 eager``, ``float32 static compiled``)."""
+    s = result.settings
+    if result.weights_format:
+        return result.weights_format
+    options = [s.attention if s.attention != "sdpa" else "", s.cache if s.cache != "dynamic" else "",
+               "compiled" if s.compile else ""]  # fmt: skip
+    return " ".join([s.dtype if s.quantize == "none" else s.quantize, *filter(None, options)])
 
 
 def settings_label(result: RunResult, with_length: bool = True) -> str:
     """Weights, sampling and (optionally) the output cap, e.g. ``int8 · greedy · max 64``."""
     s = result.settings
-    parts = [weights_label(s)]
+    parts = [weights_label(result)]
     parts.append("greedy" if s.greedy else f"T={s.temperature:g} seed={s.seed}")
     if with_length:
         parts.append(f"max {s.max_new_tokens}")
@@ -59,7 +65,7 @@ def settings_label(result: RunResult, with_length: bool = True) -> str:
 
 def lane_label(index: int, result: RunResult) -> str:
     """Short and unique: number, model name without its packaging note, weight format."""
-    return f"{index + 1}. {short_name(result.model_name)} · {weights_label(result.settings)}"
+    return f"{index + 1}. {short_name(result.model_name)} · {weights_label(result)}"
 
 
 def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from inference_core.backends import BackendContext, EventSink, create_backend
+from inference_core.backends.llama_cpp_backend import unavailable_reason as llama_unavailable
 from inference_core.backends.results import failed_result, plain_error
 from inference_core.catalog import ModelReferenceError, resolve_reference
 from inference_core.jobs import BackgroundJob
@@ -38,6 +39,19 @@ def engine_for(spec: ModelSpec, settings: Settings) -> str:
     return {"endpoint": "openai", "replay": "replay"}.get(spec.source, settings.engine)
 
 
+def lane_problem(spec: ModelSpec, settings: Settings) -> str:
+    """What makes a lane impossible before it runs ("" when nothing does)."""
+    if not spec.available:
+        return f"{spec.name} is not available here: {spec.unavailable_reason}"
+    if settings.engine == "llama.cpp":
+        if spec.source in ("endpoint", "replay"):
+            return f"engine=llama.cpp applies to local models; {spec.name} runs elsewhere"
+        if spec.source not in ("packaged", "gguf"):
+            return f"llama.cpp needs a GGUF file; {spec.name} is a {spec.source} model (use a gguf: reference)"
+        return llama_unavailable()
+    return ""
+
+
 def run_lane(
     index: int,
     lane: Lane,
@@ -52,8 +66,9 @@ def run_lane(
     spec: ModelSpec | None = None
     try:
         spec = resolve_reference(lane.ref, models)
-        if not spec.available:
-            raise ModelReferenceError(f"{spec.name} is not available here: {spec.unavailable_reason}")
+        problem = lane_problem(spec, lane.settings)
+        if problem:
+            raise ModelReferenceError(problem)
         request = GenerationRequest(prompt, lane.settings)
         backend = create_backend(engine_for(spec, lane.settings), context)
     except (ValueError, ImportError) as exc:

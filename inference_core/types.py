@@ -14,7 +14,11 @@ DTYPES = ("float32", "bfloat16", "float16")
 QUANTIZATIONS = ("none", "int8")
 DEVICES = ("cpu", "cuda")
 SOURCES = ("packaged", "hub", "local", "gguf", "endpoint", "replay")
-ENGINES = ("transformers",)
+ENGINES = ("transformers", "llama.cpp")
+ATTENTIONS = ("sdpa", "eager")
+"""transformers' attention kernels: PyTorch's scaled_dot_product_attention, or plain matmuls."""
+CACHES = ("dynamic", "static")
+"""transformers' KV cache: grown per token, or allocated once at full length (what torch.compile needs)."""
 """Engines that run a local model; endpoints and replays bring their own."""
 MAX_NEW_TOKENS = 1_000_000
 MAX_THREADS = 1024
@@ -77,6 +81,10 @@ class Settings:
     top_p: float = 1.0
     seed: int = 0
     engine: str = "transformers"
+    attention: str = "sdpa"
+    cache: str = "dynamic"
+    compile: bool = False
+    """torch.compile the forward pass (transformers, static cache); compiling is timed apart from the run."""
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -93,6 +101,18 @@ class Settings:
             raise ValueError("dtype=float16 needs device=cuda (CPU float16 matmuls are very slow)")
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.attention not in ATTENTIONS:
+            raise ValueError(f"attention must be one of {', '.join(ATTENTIONS)}, got {self.attention!r}")
+        if self.cache not in CACHES:
+            raise ValueError(f"cache must be one of {', '.join(CACHES)}, got {self.cache!r}")
+        if self.compile and self.cache != "static":
+            raise ValueError("compile=True needs cache=static (a compiled graph needs fixed shapes)")
+        if self.compile and self.quantize == "int8":
+            raise ValueError("compile=True does not apply to quantize=int8 (dynamic quantization is not compiled)")
+        transformers_only = (self.dtype, self.quantize, self.device, self.attention, self.cache, self.compile)
+        if self.engine == "llama.cpp" and transformers_only != ("float32", "none", "cpu", "sdpa", "dynamic", False):
+            raise ValueError("engine=llama.cpp runs the GGUF file's own quantization on the CPU: leave dtype, "
+                             "quantize, device, attention, cache and compile unset")  # fmt: skip
         if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
             raise ValueError(f"threads must be between 1 and {MAX_THREADS}, got {self.threads}")
         if not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS:
@@ -115,9 +135,14 @@ class Settings:
         return self.temperature == 0
 
     @property
-    def load_key(self) -> tuple[str, str, str]:
-        """The settings that change the loaded weights (one cached model per value)."""
-        return (self.dtype, self.quantize, self.device)
+    def load_key(self) -> tuple[str, ...]:
+        """The settings that change the loaded model (one cached model per value).
+
+        llama.cpp fixes its thread count when it loads, so threads are part of its key."""
+        if self.engine == "llama.cpp":
+            return (self.engine, f"threads={self.threads or 'default'}")
+        extra = (("attention=eager",) if self.attention == "eager" else ()) + (("compiled",) if self.compile else ())
+        return (self.dtype, self.quantize, self.device, *extra)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -191,6 +216,8 @@ class RunResult:
     token_times_s: tuple[float, ...] = ()
     token_texts: tuple[str, ...] = ()
     """The text each token added, in order (what a replay re-streams)."""
+    weights_format: str = ""
+    """How the weights ran when it is not the dtype alone, e.g. ``Q4_1 (llama.cpp)``."""
     server_ttft_s: float | None = None
     """TTFT as the server reports it, when it does (the gap to ttft_s is network and queueing)."""
     tokens_per_chunk: tuple[int, ...] = ()

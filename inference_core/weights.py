@@ -90,12 +90,14 @@ class LoadedModel:
     """A loaded model and tokenizer; ``lock`` guards generation and tokenization."""
 
     spec: ModelSpec
-    settings_key: tuple[str, str, str]
+    settings_key: tuple[str, ...]
     model: Any
     tokenizer: Any
     weights_mb: float
     load_s: float
     lock: threading.Lock = field(default_factory=threading.Lock)
+    compile_s: float | None = None
+    """Seconds torch.compile took at load (its warm-up generations), apart from every measured run."""
 
 
 def _weights_folder(spec: ModelSpec, progress: Progress, cancel: threading.Event | None) -> tuple[str, dict[str, Any]]:
@@ -133,8 +135,9 @@ def load_model(
     with BUILD_LOCK:
         tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **kwargs)
         model = AutoModelForCausalLM.from_pretrained(
-            folder, dtype=getattr(torch, settings.dtype), trust_remote_code=False, **kwargs
-        )
+            folder, dtype=getattr(torch, settings.dtype), attn_implementation=settings.attention,
+            trust_remote_code=False, **kwargs,
+        )  # fmt: skip
         model.eval()
         _check_materialized(model, spec)
         _touch_weights(model)
@@ -145,8 +148,10 @@ def load_model(
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     if settings.device == "cuda":
         model = model.to("cuda")
+    compile_s = _compile(model, tokenizer, settings, progress) if settings.compile else None
     progress("ready", 1.0)
     loaded = LoadedModel(
+        compile_s=compile_s,
         spec=spec,
         settings_key=settings.load_key,
         model=model,
@@ -157,6 +162,21 @@ def load_model(
     logger.info("loaded %s (%s) in %.1f s, %.0f MB", spec.key, "/".join(settings.load_key), loaded.load_s,
                 loaded.weights_mb)  # fmt: skip
     return loaded
+
+
+def _compile(model: Any, tokenizer: Any, settings: Settings, progress: Progress) -> float:
+    """torch.compile the forward pass and run two short generations so compiling happens now, timed."""
+    import torch
+
+    progress("compiling with torch.compile (minutes on a small CPU; timed apart)", 0.97)
+    started = time.perf_counter()
+    model.forward = torch.compile(model.forward, dynamic=False)
+    ids = torch.tensor([[tokenizer.bos_token_id or tokenizer.eos_token_id or 0] * 4])
+    with torch.inference_mode():
+        for _ in range(2):
+            model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=4, min_new_tokens=4,
+                           do_sample=False, cache_implementation="static")  # fmt: skip
+    return time.perf_counter() - started
 
 
 def _check_materialized(model: Any, spec: ModelSpec) -> None:
@@ -177,15 +197,15 @@ def _touch_weights(model: Any) -> None:
 
 
 class ModelPool:
-    """Loaded models keyed by (model, dtype, quantize, device), loaded once (single-flight).
+    """Loaded models keyed by (model, the settings' load key), loaded once (single-flight).
 
     Thread-safe: many threads asking for the same cold model wait for one load.
     """
 
     def __init__(self, loader: Callable[..., LoadedModel] = load_model) -> None:
         self._loader = loader
-        self._models: dict[tuple[str, tuple[str, str, str]], LoadedModel] = {}
-        self._key_locks: dict[tuple[str, tuple[str, str, str]], threading.Lock] = {}
+        self._models: dict[tuple[str, tuple[str, ...]], LoadedModel] = {}
+        self._key_locks: dict[tuple[str, tuple[str, ...]], threading.Lock] = {}
         self._guard = threading.Lock()
 
     def get(
@@ -194,14 +214,16 @@ class ModelPool:
         settings: Settings,
         progress: Progress = _no_progress,
         cancel: threading.Event | None = None,
+        loader: Callable[..., LoadedModel] | None = None,
     ) -> LoadedModel:
+        """The loaded model, loading it first with ``loader`` (default: the pool's) when needed."""
         key = (spec.key, settings.load_key)
         with self._guard:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
             loaded = self._models.get(key)
             if loaded is None:
-                loaded = self._loader(spec, settings, progress, cancel)
+                loaded = (loader or self._loader)(spec, settings, progress, cancel)
                 with self._guard:
                     self._models[key] = loaded
             return loaded

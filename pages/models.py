@@ -9,6 +9,7 @@ from ui.models_view import (
     add_endpoint_form,
     add_model_form,
     catalog_table,
+    engines_table,
     loaded_and_caches,
     session_models,
     will_it_fit,
@@ -18,6 +19,7 @@ state.init_state()
 models = session_models()
 st.title("Models")
 catalog_table(models)
+engines_table()
 will_it_fit(models)
 add_model_form()
 add_endpoint_form()

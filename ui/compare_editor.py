@@ -6,15 +6,24 @@ import streamlit as st
 
 from inference_core.prompts import EXAMPLES
 from inference_core.runner import MODE_HELP
-from inference_core.types import DTYPES
+from inference_core.types import ATTENTIONS, CACHES, DTYPES, ENGINES
 from ui import state
-from ui.resources import catalog
+from ui.resources import catalog, engine_problem
 from ui.text import escape_markdown
 
+ENGINE_HELP = (
+    "transformers dequantizes a GGUF to float and runs it in PyTorch; llama.cpp runs the GGUF file's own "
+    "quantized weights (packaged models and gguf: references)"
+)
 MODEL_HELP = (
     "A catalog model, or type a reference: hf:ORG/NAME[@rev], local:/dir, gguf:/file.gguf, "
     "openai:MODEL@https://host/v1 (endpoints and their keys: Models page), replay:RUN_ID/LANE"
 )
+
+
+def engine_label(engine: str) -> str:
+    """An engine's name, marked when it is not installed here."""
+    return f"{engine} (not installed)" if engine_problem(engine) else engine
 
 
 def _use_example() -> None:
@@ -33,17 +42,36 @@ def _lane_row(number: int, lane_id: int, names: dict[str, str], choices: list[st
         return state.lane_key(lane_id, field)
 
     options = list(dict.fromkeys([*choices, st.session_state[key("model")]]))
-    cols = st.columns([0.25, 3, 1.3, 1, 1.2, 1.1, 0.9, 0.5], vertical_alignment="bottom")
+    cols = st.columns([0.25, 2.6, 1.3, 1.2, 0.8, 1.2, 1.1, 0.9, 0.5, 0.5], vertical_alignment="bottom")
     cols[0].markdown(f"**{number}**")
     cols[1].selectbox("Model", options, key=key("model"), format_func=lambda ref: names.get(ref, ref),
                       accept_new_options=True, help=MODEL_HELP)  # fmt: skip
-    cols[2].selectbox("dtype", [d for d in DTYPES if d != "float16"], key=key("dtype"))
-    cols[3].toggle("int8", key=key("int8"), help="Dynamic int8 quantization of Linear layers (CPU, float32)")
-    cols[4].number_input("Max new tokens", 1, 4096, key=key("max_new_tokens"))
-    cols[5].number_input("Temperature", 0.0, 2.0, step=0.1, key=key("temperature"), help="0 = greedy")
-    cols[6].number_input("Seed", 0, 2**31 - 1, key=key("seed"))
-    cols[7].button(":material/close:", key=key("remove"), help="Remove this lane", on_click=state.remove_lane,
+    cols[2].selectbox("Engine", list(ENGINES), key=key("engine"), format_func=engine_label, help=ENGINE_HELP)
+    llama = st.session_state[key("engine")] == "llama.cpp"
+    cols[3].selectbox("dtype", [d for d in DTYPES if d != "float16"], key=key("dtype"), disabled=llama,
+                      help="llama.cpp runs the GGUF file's own quantization" if llama else None)  # fmt: skip
+    cols[4].toggle("int8", key=key("int8"), disabled=llama,
+                   help="Dynamic int8 quantization of Linear layers (transformers, CPU, float32)")  # fmt: skip
+    cols[5].number_input("Max new tokens", 1, 4096, key=key("max_new_tokens"))
+    cols[6].number_input("Temperature", 0.0, 2.0, step=0.1, key=key("temperature"), help="0 = greedy")
+    cols[7].number_input("Seed", 0, 2**31 - 1, key=key("seed"))
+    with cols[8].popover("", icon=":material/tune:", help="Runtime options: attention, KV cache, compile, threads"):
+        _runtime_options(key, llama)
+    cols[9].button(":material/close:", key=key("remove"), help="Remove this lane", on_click=state.remove_lane,
                    args=(lane_id,), disabled=len(st.session_state[state.LANE_IDS]) <= 1)  # fmt: skip
+
+
+def _runtime_options(key, llama: bool) -> None:
+    """The transformers runtime options of one lane (measured against each other on Experiments)."""
+    st.selectbox("Attention", list(ATTENTIONS), key=key("attention"), disabled=llama,
+                 help="sdpa: PyTorch's fused scaled_dot_product_attention; eager: plain matmuls")  # fmt: skip
+    st.selectbox("KV cache", list(CACHES), key=key("cache"), disabled=llama,
+                 help="static: allocated once at full length (needed by torch.compile)")  # fmt: skip
+    static = st.session_state[key("cache")] == "static"
+    st.toggle("torch.compile", key=key("compile"), disabled=llama or not static,
+              help="Compiles the forward pass at load (minutes here, timed apart); static cache only")  # fmt: skip
+    st.number_input("Threads (0 = all cores)", 0, 256, key=key("threads"),
+                    help="torch's threads are process-wide: meaningful one lane at a time")  # fmt: skip
 
 
 def lane_rows(names: dict[str, str], choices: list[str]) -> list[state.LaneInput]:

@@ -23,6 +23,8 @@ def keep_results(job) -> None:
 def problems(prompt: str, lanes: list[state.LaneInput]) -> list[str]:
     """Why the comparison cannot start: invalid lanes, the operator's limits."""
     found = [f"Lane {n}: {lane.error}" for n, lane in enumerate(lanes, start=1) if lane.error]
+    found += [f"Lane {n}: {problem}" for n, lane in enumerate(lanes, start=1)
+              if lane.settings and (problem := engine().lane_problem(lane.ref, lane.settings))]  # fmt: skip
     asked = [(lane.ref, lane.settings.max_new_tokens) for lane in lanes if lane.settings]
     return found + operator_problems(prompt, asked)
 

@@ -17,7 +17,7 @@ from inference_core.report import short_name
 from inference_core.types import Settings
 from ui import state
 from ui.resources import engine, session_access
-from ui.text import notice
+from ui.text import escape_markdown, notice
 
 MACHINE = "cost_machine"
 
@@ -121,6 +121,9 @@ def price_table(throughput: pd.DataFrame, hourly: float, utilization: float) -> 
     except PriceError as exc:
         notice("error", str(exc))
         return None
+    cheapest = self_hosted.sort_values("usd_per_1m_out").iloc[0]
+    st.caption(f"Cheapest self-hosted option measured here: {escape_markdown(cheapest['option'])} at "
+               f"${cheapest['usd_per_1m_out']:.4f} per 1M output tokens.")  # fmt: skip
     formula = "hourly_usd / ({} * 3600) * 1e6 / utilization"
     st.dataframe(self_hosted.drop(columns=["kind"]), hide_index=True, column_config={
         "usd_per_1m_in": st.column_config.NumberColumn("$ / 1M input", format="$%.4f",

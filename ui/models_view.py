@@ -12,7 +12,7 @@ from inference_core.endpoints import Endpoint, EndpointError, Secret, check_base
 from inference_core.estimate import available_memory_mb
 from inference_core.inventory import ModelStatus
 from inference_core.memory import rss_mb
-from inference_core.types import ModelSpec, Settings
+from inference_core.types import ENGINES, ModelSpec, Settings
 from ui import state
 from ui.resources import catalog, engine, operator
 from ui.text import escape_markdown, notice
@@ -172,3 +172,17 @@ def loaded_and_caches() -> None:
             engine().clear_cache(spec)
             notice("toast", f"Cleared the converted cache of {spec.name}.")
             st.rerun()
+
+
+ENGINE_NOTES = {
+    "transformers": "PyTorch; a GGUF is dequantized to float once (float32, bfloat16, int8 dynamic quantization)",
+    "llama.cpp": "runs the GGUF file's own quantized weights (packaged models and gguf: references)",
+}
+
+
+def engines_table() -> None:
+    st.subheader("Engines")
+    rows = [{"engine": name, "runs": ENGINE_NOTES[name],
+             "available": "yes" if not (problem := engine().engine_problem(name)) else f"no: {problem}"}
+            for name in ENGINES]  # fmt: skip
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

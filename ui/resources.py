@@ -94,3 +94,8 @@ def session_access() -> Access:
     session = st.session_state.get(state.ENDPOINTS, [])
     return Access(keys=KeyRing([*operator_endpoint_list(), *session]),
                   allow_private_endpoints=operator().allow_private_endpoints)  # fmt: skip
+
+
+def engine_problem(name: str) -> str:
+    """Why an engine cannot run on this server ("" when it can), with the command that installs it."""
+    return engine().engine_problem(name)

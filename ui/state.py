@@ -41,7 +41,19 @@ LINK_ERRORS = "link_errors"
 _LINK_LOADED = "_link_loaded"
 
 MAX_LANES = 6
-LANE_FIELDS = ("model", "dtype", "int8", "max_new_tokens", "temperature", "seed")
+LANE_FIELDS = (
+    "model",
+    "engine",
+    "dtype",
+    "int8",
+    "max_new_tokens",
+    "temperature",
+    "seed",
+    "attention",
+    "cache",
+    "compile",
+    "threads",
+)
 DEFAULT_SETTINGS = Settings(max_new_tokens=48)
 
 
@@ -64,11 +76,16 @@ class LaneInput:
 
 def _set_lane_widgets(lane_id: int, ref: str, settings: Settings) -> None:
     st.session_state[lane_key(lane_id, "model")] = ref
+    st.session_state[lane_key(lane_id, "engine")] = settings.engine
     st.session_state[lane_key(lane_id, "dtype")] = settings.dtype
     st.session_state[lane_key(lane_id, "int8")] = settings.quantize == "int8"
     st.session_state[lane_key(lane_id, "max_new_tokens")] = settings.max_new_tokens
     st.session_state[lane_key(lane_id, "temperature")] = float(settings.temperature)
     st.session_state[lane_key(lane_id, "seed")] = settings.seed
+    st.session_state[lane_key(lane_id, "attention")] = settings.attention
+    st.session_state[lane_key(lane_id, "cache")] = settings.cache
+    st.session_state[lane_key(lane_id, "compile")] = settings.compile
+    st.session_state[lane_key(lane_id, "threads")] = settings.threads or 0
 
 
 def add_lane(ref: str, settings: Settings = DEFAULT_SETTINGS) -> None:
@@ -93,13 +110,19 @@ def lane_inputs() -> list[LaneInput]:
     for lane_id in st.session_state[LANE_IDS]:
         value = {f: st.session_state.get(lane_key(lane_id, f)) for f in LANE_FIELDS}
         ref = (value["model"] or "").strip()
+        llama = value["engine"] == "llama.cpp"  # runs the file's own quantization: dtype and int8 do not apply
         try:
             settings = DEFAULT_SETTINGS.replace(
-                dtype=value["dtype"] or "float32",
-                quantize="int8" if value["int8"] else "none",
+                engine=value["engine"] or "transformers",
+                dtype="float32" if llama else value["dtype"] or "float32",
+                quantize="int8" if value["int8"] and not llama else "none",
                 max_new_tokens=int(value["max_new_tokens"] or DEFAULT_SETTINGS.max_new_tokens),
                 temperature=float(value["temperature"] or 0.0),
                 seed=int(value["seed"] or 0),
+                attention="sdpa" if llama else value["attention"] or "sdpa",
+                cache="dynamic" if llama else value["cache"] or "dynamic",
+                compile=bool(value["compile"]) and not llama,
+                threads=int(value["threads"] or 0) or None,
             )
             lanes.append(LaneInput(lane_id, ref, settings))
         except ValueError as exc:

@@ -86,6 +86,7 @@ BUILTIN_BACKENDS = (
     "inference_core.backends.transformers_backend",
     "inference_core.backends.openai_http",
     "inference_core.backends.replay",
+    "inference_core.backends.llama_cpp_backend",
 )
 
 

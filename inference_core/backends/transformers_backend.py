@@ -77,7 +77,9 @@ def generation_config(loaded: LoadedModel, settings: Settings) -> Any:
     eos = own.eos_token_id if own.eos_token_id is not None else loaded.tokenizer.eos_token_id
     pad = loaded.tokenizer.pad_token_id
     sampling = {} if settings.greedy else {"temperature": settings.temperature, "top_p": settings.top_p}
+    static = {"cache_implementation": "static"} if settings.cache == "static" else {}
     return GenerationConfig(
+        **static,
         max_new_tokens=settings.max_new_tokens,
         min_new_tokens=settings.min_new_tokens or None,
         do_sample=not settings.greedy,
@@ -173,7 +175,7 @@ class TransformersBackend:
             rss = _generate_timed(loaded, ids, settings, tokens, stop)
         stopped = stop.is_set()
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
-        cuda_mb = cuda_peak_mb() if loaded.model.device.type == "cuda" else None
+        notes = _notes(loaded)
         return measured_result(
             spec, settings, self.name, text=loaded.tokenizer.decode(tokens.assembler.ids, skip_special_tokens=True),
             tokens_in=len(ids), token_times_s=tokens.times, token_texts=tuple(tokens.pieces), stopped=stopped,
@@ -181,8 +183,18 @@ class TransformersBackend:
             kv_cache_mb=kv_cache_bytes(loaded.model.config, len(ids) + len(tokens.times), settings.dtype) / 2**20,
             load_s=load_s, params_m=spec.params_m or _count_params_m(loaded.model), started_at=started_at,
             request_epoch_s=time.time() - (time.perf_counter() - requested),
-            notes=(f"CUDA peak allocated {cuda_mb:.0f} MB",) if cuda_mb is not None else (),
+            notes=notes,
         )  # fmt: skip
+
+
+def _notes(loaded: LoadedModel) -> tuple[str, ...]:
+    notes = []
+    cuda_mb = cuda_peak_mb() if loaded.model.device.type == "cuda" else None
+    if cuda_mb is not None:
+        notes.append(f"CUDA peak allocated {cuda_mb:.0f} MB")
+    if loaded.compile_s is not None:
+        notes.append(f"torch.compile took {loaded.compile_s:.0f} s at load (not in these figures)")
+    return tuple(notes)
 
 
 class _Tokens:

@@ -14,6 +14,7 @@ from typing import Any
 from inference_core.catalog import resolve_reference
 from inference_core.lanes import Lane, settings_from_text
 from inference_core.prompts import EXAMPLES, document_prompt
+from inference_core.runner import lane_problem
 from inference_core.types import ModelSpec, Settings
 
 EXPERIMENTS = {
@@ -27,7 +28,7 @@ DEFAULT_OUTPUT_LENGTHS = (16, 32, 64, 128, 256)
 DEFAULT_INPUT_LENGTHS = (64, 256, 1024, 2048)
 DEFAULT_CONCURRENCY = (1, 2, 4)
 MAX_CONCURRENCY = 8
-DEFAULT_SETTINGS_VARIANTS = ("dtype=float32", "dtype=bfloat16", "quantize=int8")
+DEFAULT_SETTINGS_VARIANTS = ("dtype=float32", "dtype=bfloat16", "quantize=int8", "engine=llama.cpp")
 FIXED_PROMPT = EXAMPLES["Request for a long answer"]
 WORDS_PER_TOKEN = 0.75  # English text, roughly; the measured tokens_in is what gets charted
 MAX_REPEATS = 1000
@@ -173,9 +174,18 @@ def _settings(request: PlanRequest) -> tuple[str, list[SweepPoint], list[str]]:
         raise SweepError("the settings experiment compares one model: choose exactly one")
     if not request.variants:
         raise SweepError("choose at least one setting")
-    key = request.specs[0].key
-    points = [SweepPoint(Lane(key, parse_variant(v, request.base)), FIXED_PROMPT, v) for v in request.variants]
-    return "setting", points, []
+    spec = request.specs[0]
+    points, notes = [], []
+    for variant in request.variants:
+        settings = parse_variant(variant, request.base)
+        problem = lane_problem(spec, settings)
+        if problem:
+            notes.append(f"{variant} skipped: {problem}")
+        else:
+            points.append(SweepPoint(Lane(spec.key, settings), FIXED_PROMPT, variant))
+    if not points:
+        raise SweepError("no setting can run here: " + "; ".join(notes))
+    return "setting", points, notes
 
 
 def plan_sweep(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from tests.app.helpers import click, page, plain
 
 
@@ -53,3 +55,18 @@ def test_compare_runs_a_local_lane_next_to_an_endpoint_lane(served_smollm2, monk
     assert list(table["status"]) == ["done", "done"]
     assert list(table["backend"]) == ["transformers", "openai"]
     assert table["tokens_out"].iloc[0] == table["tokens_out"].iloc[1]
+
+
+def test_without_llama_cpp_python_the_pages_run_and_the_engine_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # an import of it now fails, as when not installed
+    at = page("models")
+    at.run(timeout=120)
+    assert not at.exception
+    engines = next(frame.value for frame in at.dataframe if "engine" in frame.value.columns)
+    row = engines.set_index("engine").loc["llama.cpp", "available"]
+    assert row.startswith("no: llama-cpp-python is not installed") and "requirements-llama.txt" in row
+    compare = page("compare")
+    compare.run(timeout=60)
+    assert not compare.exception
+    [engine_picker, *_] = [s for s in compare.selectbox if s.label == "Engine"]
+    assert "llama.cpp (not installed)" in engine_picker.options

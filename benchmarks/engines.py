@@ -1,0 +1,191 @@
+"""Engines and settings, each through the app against the same engine used raw, side by side in one run.
+
+SmolLM2 135M (the packaged Q4_1 GGUF), the same prompt, threads and pinned output length for
+every row; rounds alternate app and raw runs so drift on this noisy machine hits both alike.
+Prints, per engine/setting: decode tokens/s through the app and raw (median), their ratio,
+TTFT through the app minus raw TTFT, and decode speed as a share of the memory-bandwidth
+roofline at that setting's weight bytes (bandwidth measured in the same run). Then the fastest
+setting the app offers against raw llama-cpp-python, and load and lane-switch times.
+
+    .venv/bin/python -m benchmarks.engines [--rounds 3] [--tokens 128] [--settings float32,bfloat16,int8,llama.cpp]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+from collections.abc import Callable
+
+import torch
+
+from benchmarks.overhead import PROMPT, memory_bandwidth_gb_s
+from inference_core.backends import BackendContext, create_backend
+from inference_core.backends.llama_cpp_backend import load_llama, prompt_tokens
+from inference_core.backends.transformers_backend import generation_config, prompt_ids
+from inference_core.catalog import resolve_reference
+from inference_core.lanes import settings_from_text
+from inference_core.types import GenerationRequest, Settings
+
+SETTINGS = {
+    "float32": "dtype=float32",
+    "bfloat16": "dtype=bfloat16",
+    "int8": "quantize=int8",
+    "llama.cpp": "engine=llama.cpp",
+}
+Timing = tuple[float, float]
+"""(TTFT s, decode tok/s) of one run."""
+
+
+def from_times(started: float, stamps: list[float]) -> Timing:
+    return stamps[0] - started, (len(stamps) - 1) / (stamps[-1] - stamps[0])
+
+
+def raw_transformers(loaded, settings: Settings) -> Timing:
+    """Plain generate with a streamer that only stamps tokens; tokenizing counts in TTFT as in the app."""
+    from transformers.generation.streamers import BaseStreamer
+
+    stamps: list[float] = []
+
+    class Stamp(BaseStreamer):
+        first = True
+
+        def put(self, value) -> None:
+            if self.first:
+                self.first = False
+                return
+            stamps.extend([time.perf_counter()] * value.numel())
+
+        def end(self) -> None:
+            return None
+
+    started = time.perf_counter()
+    input_ids = torch.tensor([prompt_ids(loaded.tokenizer, PROMPT, loaded.spec.chat)])
+    with torch.inference_mode():
+        loaded.model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
+                              generation_config=generation_config(loaded, settings), streamer=Stamp())  # fmt: skip
+    return from_times(started, stamps)
+
+
+def raw_llama(llm, settings: Settings, chat: bool) -> Timing:
+    """llama-cpp-python's generate loop with the end of text banned; template and tokenizing count in TTFT."""
+    from llama_cpp import LogitsProcessorList
+
+    eos = llm.token_eos()
+
+    def ban(_ids, scores):
+        scores[eos] = -float("inf")
+        return scores
+
+    started = time.perf_counter()
+    ids = prompt_tokens(llm, PROMPT, chat)
+    llm.reset()
+    stamps: list[float] = []
+    for _token in llm.generate(ids, temp=0.0, top_k=1, min_p=0.0, repeat_penalty=1.0,
+                               logits_processor=LogitsProcessorList([ban])):  # fmt: skip
+        stamps.append(time.perf_counter())
+        if len(stamps) == settings.max_new_tokens:
+            break
+    return from_times(started, stamps)
+
+
+def raw_llama_chat_completion(llm, settings: Settings) -> Timing:
+    """The usual way to call llama-cpp-python: a streamed chat completion, one chunk per token."""
+    started = time.perf_counter()
+    stamps = []
+    for chunk in llm.create_chat_completion(
+        [{"role": "user", "content": PROMPT}], stream=True, temperature=0.0, max_tokens=settings.max_new_tokens,
+        logit_bias={llm.token_eos(): -1e9},
+    ):  # fmt: skip
+        if chunk["choices"][0]["delta"].get("content"):
+            stamps.append(time.perf_counter())
+    return from_times(started, stamps)
+
+
+def measure(rounds: int, app: Callable[[], Timing], raw: Callable[[], Timing]) -> dict[str, float]:
+    app(), raw()  # warm-up, not counted
+    app_runs, raw_runs = [], []
+    for _ in range(rounds):
+        app_runs.append(app())
+        raw_runs.append(raw())
+    median = statistics.median
+    return {
+        "app_ttft_s": median(t for t, _ in app_runs), "raw_ttft_s": median(t for t, _ in raw_runs),
+        "app_decode": median(r for _, r in app_runs), "raw_decode": median(r for _, r in raw_runs),
+        "ratio": median(a[1] / b[1] for a, b in zip(app_runs, raw_runs, strict=True)),
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--settings", default=",".join(SETTINGS))
+    args = parser.parse_args()
+    spec = resolve_reference("smollm2-135m-instruct")
+    context = BackendContext()
+    bandwidth = memory_bandwidth_gb_s()
+    print(
+        f"{spec.name}: {args.tokens} pinned tokens, {torch.get_num_threads()} threads, bandwidth {bandwidth:.1f} GB/s"
+    )
+    print(f"{'setting':>10} {'app tok/s':>10} {'raw tok/s':>10} {'ratio':>6} {'TTFT app-raw':>13} {'roofline':>9}")
+    rows = {}
+    for name in args.settings.split(","):
+        base = Settings(max_new_tokens=args.tokens, min_new_tokens=args.tokens)
+        settings = settings_from_text(SETTINGS[name], base)
+        backend = create_backend(settings.engine, context)
+        request = GenerationRequest(PROMPT, settings)
+        loader = load_llama if settings.engine == "llama.cpp" else None
+        loaded = context.pool.get(spec, settings, loader=loader)
+
+        def app(backend=backend, request=request) -> Timing:
+            result = backend.run(0, spec, request, lambda event: None, threading.Event())
+            assert result.ok and result.tokens_out == args.tokens, result.error
+            return result.ttft_s, result.decode_tok_per_s
+
+        if settings.engine == "llama.cpp":
+            raw = lambda loaded=loaded, settings=settings: raw_llama(loaded.model, settings, spec.chat)  # noqa: E731
+        else:
+            raw = lambda loaded=loaded, settings=settings: raw_transformers(loaded, settings)  # noqa: E731
+        row = rows[name] = measure(args.rounds, app, raw)
+        share = row["app_decode"] / (bandwidth * 1e9 / (loaded.weights_mb * 2**20))
+        print(f"{name:>10} {row['app_decode']:10.1f} {row['raw_decode']:10.1f} {row['ratio']:6.3f} "
+              f"{(row['app_ttft_s'] - row['raw_ttft_s']) * 1000:+11.1f} ms {share:8.0%}")  # fmt: skip
+    if "llama.cpp" in rows:
+        llm = context.pool.get(spec, Settings(engine="llama.cpp"), loader=load_llama).model
+        settings = Settings(max_new_tokens=args.tokens)
+        chat_runs = [raw_llama_chat_completion(llm, settings) for _ in range(args.rounds + 1)][1:]
+        chat_decode = statistics.median(r for _, r in chat_runs)
+        fastest = max(rows, key=lambda n: rows[n]["app_decode"])
+        print(f"\nfastest app setting: {fastest} at {rows[fastest]['app_decode']:.1f} tok/s; raw llama-cpp-python "
+              f"generate {rows['llama.cpp']['raw_decode']:.1f} tok/s (ratio "
+              f"{rows[fastest]['app_decode'] / rows['llama.cpp']['raw_decode']:.3f}); raw create_chat_completion "
+              f"{chat_decode:.1f} tok/s (ratio {rows[fastest]['app_decode'] / chat_decode:.3f}, TTFT "
+              f"{statistics.median(t for t, _ in chat_runs) * 1000:.0f} ms)")  # fmt: skip
+    print_load_times(context, spec)
+
+
+def print_load_times(context: BackendContext, spec) -> None:
+    """Cold loads from the converted cache and of the GGUF into llama.cpp; switching between loaded models."""
+    from inference_core.weights import load_model
+
+    gemma = resolve_reference("gemma3-270m")
+    for label, load in (("transformers, converted cache", lambda s: load_model(s, Settings(), lambda *a: None)),
+                        ("llama.cpp, GGUF file", lambda s: load_llama(s, Settings(engine="llama.cpp"),
+                                                                      lambda *a: None))):  # fmt: skip
+        for model in (spec, gemma):
+            started = time.perf_counter()
+            load(model)
+            print(f"cold load, {label}: {model.key} {time.perf_counter() - started:.2f} s")
+    context.pool.get(gemma, Settings())
+    switches = []
+    for model in (spec, gemma) * 3:
+        started = time.perf_counter()
+        context.pool.get(model, Settings())
+        switches.append(time.perf_counter() - started)
+    print(f"switching between two loaded models: median {statistics.median(switches) * 1000:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
