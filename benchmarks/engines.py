@@ -7,7 +7,9 @@ TTFT through the app minus raw TTFT, and decode speed as a share of the memory-b
 roofline at that setting's weight bytes (bandwidth measured in the same run). Then the fastest
 setting the app offers against raw llama-cpp-python, and load and lane-switch times.
 
-    .venv/bin/python -m benchmarks.engines [--rounds 3] [--tokens 128] [--settings float32,bfloat16,int8,llama.cpp]
+    .venv/bin/python -m benchmarks.engines [--rounds 3] [--tokens 128] [--settings float32,eager,static,...]
+
+``compiled`` (torch.compile, static cache) compiles for minutes at load; its compile time is printed apart.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from inference_core.types import GenerationRequest, Settings
 
 SETTINGS = {
     "float32": "dtype=float32",
+    "eager": "dtype=float32,attention=eager",
+    "static": "dtype=float32,cache=static",
+    "compiled": "dtype=float32,cache=static,compile=true",
     "bfloat16": "dtype=bfloat16",
     "int8": "quantize=int8",
     "llama.cpp": "engine=llama.cpp",
@@ -137,7 +142,12 @@ def main() -> None:
         backend = create_backend(settings.engine, context)
         request = GenerationRequest(PROMPT, settings)
         loader = load_llama if settings.engine == "llama.cpp" else None
+        started = time.perf_counter()
         loaded = context.pool.get(spec, settings, loader=loader)
+        if loaded.compile_s is not None:
+            print(
+                f"{name}: loaded in {time.perf_counter() - started:.0f} s, of which compiling {loaded.compile_s:.0f} s"
+            )
 
         def app(backend=backend, request=request) -> Timing:
             result = backend.run(0, spec, request, lambda event: None, threading.Event())

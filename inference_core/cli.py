@@ -45,6 +45,7 @@ def _settings_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quantize", default="none", help="none or int8 (CPU)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--engine", default="transformers", help="transformers or llama.cpp (GGUF models)")
 
 
 def base_settings(args: argparse.Namespace) -> Settings:
@@ -59,6 +60,7 @@ def base_settings(args: argparse.Namespace) -> Settings:
             temperature=args.temperature,
             top_p=args.top_p,
             seed=args.seed,
+            engine=args.engine,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

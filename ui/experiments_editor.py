@@ -16,6 +16,7 @@ from inference_core.experiments.plans import (
     DEFAULT_SETTINGS_VARIANTS,
     EXPERIMENTS,
     MAX_CONCURRENCY,
+    SETTINGS_CHOICES,
     SweepError,
     SweepPlan,
     parse_lengths,
@@ -44,7 +45,9 @@ def _models_and_variants(experiment: str) -> tuple[list[str], list[str]]:
     names, choices = model_choices()
     if experiment == "settings":
         model = st.selectbox("Model", choices, format_func=lambda r: names.get(r, r), key="sweep_settings_model")
-        variants = st.multiselect("Settings", list(DEFAULT_SETTINGS_VARIANTS), default=list(DEFAULT_SETTINGS_VARIANTS))
+        variants = st.multiselect("Settings", list(SETTINGS_CHOICES), default=list(DEFAULT_SETTINGS_VARIANTS),
+                                  help="Each is applied to float32 transformers unless it names another engine; "
+                                  "cache=static,compile=true compiles for minutes at load (timed apart)")  # fmt: skip
         return ([model] if model else []), variants
     models = st.multiselect(
         "Models", choices, default=[m for m in DEFAULT_MODELS if m in choices], format_func=lambda r: names.get(r, r)

@@ -29,6 +29,8 @@ DEFAULT_INPUT_LENGTHS = (64, 256, 1024, 2048)
 DEFAULT_CONCURRENCY = (1, 2, 4)
 MAX_CONCURRENCY = 8
 DEFAULT_SETTINGS_VARIANTS = ("dtype=float32", "dtype=bfloat16", "quantize=int8", "engine=llama.cpp")
+SETTINGS_CHOICES = (*DEFAULT_SETTINGS_VARIANTS, "attention=eager", "cache=static", "cache=static,compile=true")
+"""What the Experiments page offers; compiling takes minutes at load on a small CPU, so it is not a default."""
 FIXED_PROMPT = EXAMPLES["Request for a long answer"]
 WORDS_PER_TOKEN = 0.75  # English text, roughly; the measured tokens_in is what gets charted
 MAX_REPEATS = 1000

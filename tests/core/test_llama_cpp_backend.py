@@ -17,16 +17,14 @@ from inference_core.types import Settings, StatusEvent, TokenEvent
 
 LLAMA = Settings(engine="llama.cpp", max_new_tokens=24)
 PROMPT = "What is the capital of France?"
-AGREEING_TOKENS_FLOOR = 8
-"""Greedy tokens that agree across engines at least (dequantization rounds differently; measured: see below)."""
 
 
 def first_difference(a: list[int], b: list[int]) -> int:
     return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
-@pytest.mark.parametrize("model", ["smollm2-135m-instruct", "gemma3-270m"])
-def test_greedy_llama_cpp_and_transformers_agree_on_their_first_tokens(context, model):
+def greedy_ids(context, model: str) -> tuple[dict[str, list[int]], dict]:
+    """24 greedy token ids per engine for the same prompt, and the two results."""
     token_ids: dict[str, list[int]] = {"llama.cpp": [], "transformers": []}
 
     def collect(event: TokenEvent | StatusEvent) -> None:
@@ -37,9 +35,37 @@ def test_greedy_llama_cpp_and_transformers_agree_on_their_first_tokens(context, 
                                 context=context, on_event=collect)  # fmt: skip
     assert llama.ok and torch_lane.ok, (llama.error, torch_lane.error)
     assert llama.tokens_in == torch_lane.tokens_in  # the same chat template, the same tokenizer
+    return token_ids, {"llama.cpp": llama, "transformers": torch_lane}
+
+
+def test_greedy_gemma_agrees_token_for_token_across_engines(context):
+    """Gemma's Q4_K_M: measured 24 of 24 greedy tokens equal; the floor leaves room for a near tie."""
+    token_ids, results = greedy_ids(context, "gemma3-270m")
     agree = first_difference(token_ids["llama.cpp"], token_ids["transformers"])
-    print(f"{model}: {agree} of 24 greedy tokens agree; llama.cpp {llama.text!r} / transformers {torch_lane.text!r}")
-    assert agree >= AGREEING_TOKENS_FLOOR
+    print(f"gemma3-270m: {agree} of 24 greedy tokens agree: {results['llama.cpp'].text!r}")
+    assert agree >= 20
+
+
+def test_smollm2_engines_agree_token_by_token_when_fed_the_same_answer(context):
+    """SmolLM2's Q4_1: llama.cpp multiplies the 4-bit weights with 8-bit-quantized activations, transformers
+    with float ones; on this prompt the first token is a near tie ("L" against "The"), so free-running
+    answers part at once (measured: 0 of 24 equal). Fed the same answer, each position's choice agrees."""
+    from llama_cpp import Llama
+
+    from inference_core.backends.llama_cpp_backend import prompt_tokens
+
+    token_ids, _ = greedy_ids(context, "smollm2-135m-instruct")
+    llm = Llama(model_path=llama_file(), n_ctx=256, logits_all=True, verbose=False)
+    prompt = prompt_tokens(llm, PROMPT, chat=True)
+    answer = token_ids["transformers"]
+    llm.eval(prompt + answer)
+    chosen = [int(llm.scores[len(prompt) - 1 + i].argmax()) for i in range(len(answer))]
+    agree = sum(a == b for a, b in zip(chosen, answer, strict=True))
+    first = llm.scores[len(prompt) - 1]
+    first_rank = sum(score > first[answer[0]] for score in first)
+    print(f"smollm2: teacher-forced agreement {agree} of {len(answer)}; transformers' first token is "
+          f"llama.cpp's choice number {first_rank + 1}")  # fmt: skip
+    assert agree >= 0.8 * len(answer) and first_rank <= 2
 
 
 @pytest.mark.parametrize("mode", ["sequential", "race"])
@@ -55,10 +81,10 @@ def test_a_llama_cpp_lane_and_a_transformers_lane_keep_the_same_invariants(conte
         assert "".join(result.token_texts) == result.text or result.text.startswith("".join(result.token_texts))
     llama = results[0]
     assert llama.backend == "llama.cpp" and llama.weights_format == "Q4_1 (llama.cpp)"
-    assert llama.weights_mb == pytest.approx(os.path.getsize(llama_file(context)) / 2**20)
+    assert llama.weights_mb == pytest.approx(os.path.getsize(llama_file()) / 2**20)
 
 
-def llama_file(context) -> str:
+def llama_file() -> str:
     from inference_core.catalog import resolve_reference
     from inference_core.paths import locate_gguf
 

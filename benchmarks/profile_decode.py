@@ -1,0 +1,74 @@
+"""Where each decoded token's time goes in transformers: matrix products, attention, other kernels,
+and the Python and dispatch overhead between them (wall time the kernels do not account for).
+
+Profiles a warm SmolLM2 generation of pinned length with ``torch.profiler`` and groups the
+operators' self CPU time.
+
+    .venv/bin/python -m benchmarks.profile_decode [--tokens 64] [--dtype float32] [--attention sdpa] [--cache dynamic]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+
+import torch
+from torch.profiler import ProfilerActivity, profile
+
+from benchmarks.overhead import PROMPT
+from inference_core.backends import BackendContext
+from inference_core.backends.transformers_backend import generation_config, prompt_ids
+from inference_core.catalog import resolve_reference
+from inference_core.types import Settings
+
+GROUPS = {
+    "matrix products": ("aten::mm", "aten::addmm", "aten::bmm", "aten::linear", "aten::matmul", "quantized::"),
+    "attention": ("aten::_scaled_dot_product", "aten::scaled_dot_product", "aten::softmax", "aten::_softmax"),
+}
+
+
+def group_of(name: str) -> str:
+    return next((group for group, prefixes in GROUPS.items() if name.startswith(prefixes)), "other kernels")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tokens", type=int, default=64)
+    parser.add_argument("--dtype", default="float32")
+    parser.add_argument("--quantize", default="none")
+    parser.add_argument("--attention", default="sdpa")
+    parser.add_argument("--cache", default="dynamic")
+    args = parser.parse_args()
+    settings = Settings(dtype=args.dtype, quantize=args.quantize, attention=args.attention, cache=args.cache,
+                        max_new_tokens=args.tokens, min_new_tokens=args.tokens)  # fmt: skip
+    spec = resolve_reference("smollm2-135m-instruct")
+    loaded = BackendContext().pool.get(spec, settings)
+    input_ids = torch.tensor([prompt_ids(loaded.tokenizer, PROMPT, spec.chat)])
+    config = generation_config(loaded, settings)
+
+    def generate() -> None:
+        with torch.inference_mode():
+            loaded.model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
+                                  generation_config=config)  # fmt: skip
+
+    generate()  # warm-up
+    started = time.perf_counter()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        generate()
+    wall_ms = (time.perf_counter() - started) * 1000
+    totals: dict[str, float] = defaultdict(float)
+    for event in prof.key_averages():
+        totals[group_of(event.key)] += event.self_cpu_time_total / 1000
+    kernels = sum(totals.values())
+    totals["Python and dispatch (wall - operators)"] = max(wall_ms - kernels, 0.0)
+    print(f"{spec.name}, {settings.dtype}/{settings.quantize}, attention={settings.attention}, "
+          f"cache={settings.cache}: {args.tokens} tokens in {wall_ms:.0f} ms under the profiler "
+          f"({wall_ms / args.tokens:.1f} ms per token)")  # fmt: skip
+    for group, ms in sorted(totals.items(), key=lambda item: -item[1]):
+        print(f"  {group:40} {ms:8.0f} ms  {ms / wall_ms:5.0%}")
+    print("(the profiler adds its own overhead per operator: read the shares, not the absolute times)")
+
+
+if __name__ == "__main__":
+    main()
