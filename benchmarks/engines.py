@@ -134,10 +134,11 @@ def main() -> None:
     print(
         f"{spec.name}: {args.tokens} pinned tokens, {torch.get_num_threads()} threads, bandwidth {bandwidth:.1f} GB/s"
     )
-    print(f"{'setting':>10} {'app tok/s':>10} {'raw tok/s':>10} {'ratio':>6} {'TTFT app-raw':>13} {'roofline':>9}")
-    rows = {}
+    print(f"{'setting':>10} {'app tok/s':>10} {'raw tok/s':>10} {'ratio':>6} {'TTFT app-raw':>13}")
+    rows: dict[str, dict[str, float]] = {}
+    app_runs: dict[str, Callable[[], Timing]] = {}
+    base = Settings(max_new_tokens=args.tokens, min_new_tokens=args.tokens)
     for name in args.settings.split(","):
-        base = Settings(max_new_tokens=args.tokens, min_new_tokens=args.tokens)
         settings = settings_from_text(SETTINGS[name], base)
         backend = create_backend(settings.engine, context)
         request = GenerationRequest(PROMPT, settings)
@@ -159,20 +160,25 @@ def main() -> None:
         else:
             raw = lambda loaded=loaded, settings=settings: raw_transformers(loaded, settings)  # noqa: E731
         row = rows[name] = measure(args.rounds, app, raw)
-        share = row["app_decode"] / (bandwidth * 1e9 / (loaded.weights_mb * 2**20))
+        row["bytes"] = loaded.weights_mb * 2**20
+        app_runs[name] = app
         print(f"{name:>10} {row['app_decode']:10.1f} {row['raw_decode']:10.1f} {row['ratio']:6.3f} "
-              f"{(row['app_ttft_s'] - row['raw_ttft_s']) * 1000:+11.1f} ms {share:8.0%}")  # fmt: skip
+              f"{(row['app_ttft_s'] - row['raw_ttft_s']) * 1000:+11.1f} ms")  # fmt: skip
     if "llama.cpp" in rows:
         llm = context.pool.get(spec, Settings(engine="llama.cpp"), loader=load_llama).model
-        settings = Settings(max_new_tokens=args.tokens)
-        chat_runs = [raw_llama_chat_completion(llm, settings) for _ in range(args.rounds + 1)][1:]
-        chat_decode = statistics.median(r for _, r in chat_runs)
+        chat = measure(args.rounds, app_runs["llama.cpp"], lambda: raw_llama_chat_completion(llm, base))
         fastest = max(rows, key=lambda n: rows[n]["app_decode"])
-        print(f"\nfastest app setting: {fastest} at {rows[fastest]['app_decode']:.1f} tok/s; raw llama-cpp-python "
-              f"generate {rows['llama.cpp']['raw_decode']:.1f} tok/s (ratio "
-              f"{rows[fastest]['app_decode'] / rows['llama.cpp']['raw_decode']:.3f}); raw create_chat_completion "
-              f"{chat_decode:.1f} tok/s (ratio {rows[fastest]['app_decode'] / chat_decode:.3f}, TTFT "
-              f"{statistics.median(t for t, _ in chat_runs) * 1000:.0f} ms)")  # fmt: skip
+        print(f"\nfastest app setting: {fastest} at {rows[fastest]['app_decode']:.1f} tok/s; against raw "
+              f"llama-cpp-python generate (alternating) {rows['llama.cpp']['ratio']:.3f}; against raw "
+              f"create_chat_completion (alternating): app {chat['app_decode']:.1f} / raw {chat['raw_decode']:.1f} "
+              f"tok/s, ratio {chat['ratio']:.3f}, TTFT {chat['app_ttft_s'] * 1000:.0f} / "
+              f"{chat['raw_ttft_s'] * 1000:.0f} ms")  # fmt: skip
+    bandwidth = max(bandwidth, memory_bandwidth_gb_s())
+    print(f"\nmemory bandwidth, best of two GEMV reads (start and end): {bandwidth:.1f} GB/s")
+    for name, row in rows.items():
+        roofline = bandwidth * 1e9 / row["bytes"]
+        print(f"{name:>10}: {row['app_decode']:.1f} tok/s = {row['app_decode'] / roofline:.0%} of the roofline "
+              f"({roofline:.1f} tok/s at {row['bytes'] / 1e6:.0f} MB per token)")  # fmt: skip
     print_load_times(context, spec)
 
 
