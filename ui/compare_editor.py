@@ -42,7 +42,7 @@ def _lane_row(number: int, lane_id: int, names: dict[str, str], choices: list[st
         return state.lane_key(lane_id, field)
 
     options = list(dict.fromkeys([*choices, st.session_state[key("model")]]))
-    cols = st.columns([0.25, 2.6, 1.3, 1.2, 0.8, 1.2, 1.1, 0.9, 0.5, 0.5], vertical_alignment="bottom")
+    cols = st.columns([0.2, 2.1, 1.4, 1.1, 1.0, 1.2, 1.2, 0.9, 0.6, 0.6], vertical_alignment="bottom")
     cols[0].markdown(f"**{number}**")
     cols[1].selectbox("Model", options, key=key("model"), format_func=lambda ref: names.get(ref, ref),
                       accept_new_options=True, help=MODEL_HELP)  # fmt: skip

@@ -13,7 +13,7 @@ def test_models_page_lists_the_embedded_models_with_estimates():
     assert not at.exception
     catalog = at.dataframe[0].value
     assert {"smollm2-135m-instruct", "gemma3-270m"} <= set(catalog["reference"])
-    estimates = at.dataframe[1].value
+    estimates = next(frame.value for frame in at.dataframe if "verdict" in frame.value.columns)
     assert set(estimates["weights"]) == {"float32", "bfloat16", "int8"}
     assert (estimates["weights_mb"] > 100).all() and set(estimates["verdict"]) <= {"fits", "tight", "does-not-fit"}
 
