@@ -13,7 +13,7 @@ if ! command -v cmake >/dev/null 2>&1 || ! command -v c++ >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq cmake build-essential >/dev/null
 fi
 export CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
-.venv/bin/python -m pip install --quiet -r requirements-llama.txt
+.venv/bin/python -m pip install --quiet --no-deps -r requirements-llama.txt
 if ! PYTHONPATH=. .venv/bin/python scripts/llama_smoke.py >/dev/null 2>&1; then
   echo "llama-cpp-python failed its smoke test: rebuilding it without pip's cache" >&2
   .venv/bin/python -m pip install --quiet --force-reinstall --no-deps --no-cache-dir -r requirements-llama.txt

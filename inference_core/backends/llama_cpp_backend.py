@@ -26,7 +26,7 @@ from inference_core.types import GenerationRequest, ModelSpec, RunResult, Settin
 from inference_core.weights import LoadedModel, Progress
 
 ENGINE = "llama.cpp"
-INSTALL = "pip install -r requirements-llama.txt (compiles llama.cpp: about 6 minutes on two cores, once)"
+INSTALL = "bash scripts/install_llama.sh (compiles llama.cpp: about 6 minutes on two cores, once)"
 MAX_CONTEXT = 8192
 """Tokens of KV cache a llama.cpp model is loaded with (llama.cpp allocates them up front)."""
 KV_DTYPE = "float16"

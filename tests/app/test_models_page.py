@@ -64,7 +64,7 @@ def test_without_llama_cpp_python_the_pages_run_and_the_engine_says_how_to_insta
     assert not at.exception
     engines = next(frame.value for frame in at.dataframe if "engine" in frame.value.columns)
     row = engines.set_index("engine").loc["llama.cpp", "available"]
-    assert row.startswith("no: llama-cpp-python is not installed") and "requirements-llama.txt" in row
+    assert row.startswith("no: llama-cpp-python is not installed") and "scripts/install_llama.sh" in row
     compare = page("compare")
     compare.run(timeout=60)
     assert not compare.exception

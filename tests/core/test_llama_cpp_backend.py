@@ -121,7 +121,7 @@ def test_without_llama_cpp_python_the_cli_refuses_the_lane_with_the_install_comm
     done = subprocess.run([sys.executable, "-m", "inference_core", "compare", "--prompt", "hi", "--model",
                            "smollm2-135m-instruct:engine=llama.cpp"], capture_output=True, text=True, env=env,
                           timeout=60)  # fmt: skip
-    assert done.returncode == 2 and "pip install -r requirements-llama.txt" in done.stderr
+    assert done.returncode == 2 and "bash scripts/install_llama.sh" in done.stderr
     plain = subprocess.run([sys.executable, "-m", "inference_core", "compare", "--prompt", "hi", "--json",
                             "--max-new-tokens", "2", "--model", "smollm2-135m-instruct"], capture_output=True,
                            text=True, env=env, timeout=300)  # fmt: skip
