@@ -28,8 +28,10 @@ def test_model_size_and_settings_charts(context):
     assert "log" in str(spec) and "params_m" in str(spec)
     settings = pd.DataFrame(Sweep(plan_sweep("settings", ["smollm2-135m-instruct"], base=Settings(max_new_tokens=3),
                                              repeats=1), context).run())  # fmt: skip
-    assert list(settings["quantize"]) == ["none", "none", "int8"]
-    assert settings["weights_mb"].iloc[2] < settings["weights_mb"].iloc[0]
+    assert list(settings["value"]) == ["dtype=float32", "dtype=bfloat16", "quantize=int8", "engine=llama.cpp"]
+    assert list(settings["setting"].str.split(" · ").str[0]) == ["float32", "bfloat16", "int8", "Q4_1 (llama.cpp)"]
+    assert settings["weights_mb"].iloc[3] < settings["weights_mb"].iloc[2] < settings["weights_mb"].iloc[0]
+    assert "Q4_1 (llama.cpp)" in str(experiment_charts("settings", settings)["decode_tok_per_s"].to_dict())
 
 
 def test_estimate_chart_stacks_the_parts_and_shows_the_limit():
