@@ -38,6 +38,8 @@ SETTINGS = {
     "bfloat16": "dtype=bfloat16",
     "int8": "quantize=int8",
     "llama.cpp": "engine=llama.cpp",
+    "float32-1t": "dtype=float32,threads=1",
+    "llama.cpp-1t": "engine=llama.cpp,threads=1",
 }
 Timing = tuple[float, float]
 """(TTFT s, decode tok/s) of one run."""
@@ -65,11 +67,14 @@ def raw_transformers(loaded, settings: Settings) -> Timing:
         def end(self) -> None:
             return None
 
+    previous = torch.get_num_threads()
+    torch.set_num_threads(settings.threads or previous)  # as the app does for a lane with its own threads
     started = time.perf_counter()
     input_ids = torch.tensor([prompt_ids(loaded.tokenizer, PROMPT, loaded.spec.chat)])
     with torch.inference_mode():
         loaded.model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
                               generation_config=generation_config(loaded, settings), streamer=Stamp())  # fmt: skip
+    torch.set_num_threads(previous)
     return from_times(started, stamps)
 
 

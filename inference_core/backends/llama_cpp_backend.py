@@ -17,8 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
-from inference_core.backends.results import failed_result, measured_result, plain_error
-from inference_core.environment import now_iso
+from inference_core.backends.results import failed_result, measured_result, run_loaded
 from inference_core.estimate import OVERHEAD_MB, AdmissionError, available_memory_mb, load_config, verdict
 from inference_core.memory import MB, PeakRssSampler, kv_cache_bytes
 from inference_core.paths import locate_gguf
@@ -162,20 +161,10 @@ class LlamaCppBackend:
         on_event: EventSink,
         stop: Event,
     ) -> RunResult:
-        settings = request.settings
-        started_at = now_iso()
-        try:
-            on_event(StatusEvent(lane, "loading", "preparing model", 0.0))
-            load_started = time.perf_counter()
-            progress = lambda msg, frac: on_event(StatusEvent(lane, "loading", msg, frac))  # noqa: E731
-            loaded = self._pool.get(spec, settings, progress, loader=load_llama)
-            requested = time.perf_counter()
-            with loaded.lock:
-                return self._generate(lane, loaded, request, on_event, stop, requested - load_started, started_at,
-                                      requested)  # fmt: skip
-        except Exception as exc:  # a backend never raises into its caller
-            on_event(StatusEvent(lane, "error", plain_error(exc)))
-            return failed_result(spec, settings, self.name, plain_error(exc), started_at=started_at)
+        def generate(loaded: LoadedModel, requested: float, load_s: float, started_at: str) -> RunResult:
+            return self._generate(lane, loaded, request, on_event, stop, load_s, started_at, requested)
+
+        return run_loaded(self.name, self._pool, load_llama, lane, spec, request.settings, on_event, generate)
 
     def _generate(
         self,

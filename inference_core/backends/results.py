@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from inference_core.environment import collect_environment, now_iso
 from inference_core.metrics import timing_metrics
-from inference_core.types import ModelSpec, RunResult, Settings
+from inference_core.types import ModelSpec, RunResult, Settings, StatusEvent
 
 
 def failed_result(spec: ModelSpec | None, settings: Settings, backend: str, message: str, **extra: Any) -> RunResult:
@@ -76,3 +77,26 @@ def plain_error(exc: BaseException) -> str:
         return "out of memory: choose a smaller model, bfloat16 or int8, or the sequential mode"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
+
+
+Generate = Callable[[Any, float, float, str], RunResult]
+"""generate(loaded model, request start, seconds waited for the model, started_at) -> the lane's result."""
+
+
+def run_loaded(
+    name: str, pool: Any, loader: Any, lane: int, spec: ModelSpec, settings: Settings, on_event: Any, generate: Generate
+) -> RunResult:
+    """What every local backend does around generating: get the model from the pool (loading it with
+    ``loader`` when cold, with progress), hold its lock, generate; never raise (a failure is a result)."""
+    started_at = now_iso()
+    try:
+        on_event(StatusEvent(lane, "loading", "preparing model", 0.0))
+        load_started = time.perf_counter()
+        progress = lambda message, fraction: on_event(StatusEvent(lane, "loading", message, fraction))  # noqa: E731
+        loaded = pool.get(spec, settings, progress, loader=loader)
+        requested = time.perf_counter()
+        with loaded.lock:  # another lane or session may be generating on this model
+            return generate(loaded, requested, requested - load_started, started_at)
+    except Exception as exc:  # a backend never raises into its caller
+        on_event(StatusEvent(lane, "error", plain_error(exc)))
+        return failed_result(spec, settings, name, plain_error(exc), started_at=started_at)

@@ -11,8 +11,7 @@ from typing import Any
 from transformers.generation.streamers import BaseStreamer
 
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
-from inference_core.backends.results import failed_result, measured_result, plain_error
-from inference_core.environment import now_iso
+from inference_core.backends.results import failed_result, measured_result, run_loaded
 from inference_core.memory import PeakRssSampler, cuda_peak_mb, kv_cache_bytes
 from inference_core.types import (
     GenerationRequest,
@@ -132,19 +131,10 @@ class TransformersBackend:
         on_event: EventSink,
         stop: Event,
     ) -> RunResult:
-        settings = request.settings
-        started_at = now_iso()
-        try:
-            on_event(StatusEvent(lane, "loading", "preparing model", 0.0))
-            load_started = time.perf_counter()
-            loaded = self._pool.get(spec, settings, lambda msg, frac: on_event(StatusEvent(lane, "loading", msg, frac)))
-            requested = time.perf_counter()
-            load_s = requested - load_started
-            with loaded.lock:  # another lane or session may be generating on this model
-                return self._generate(lane, loaded, request, on_event, stop, load_s, started_at, requested)
-        except Exception as exc:  # a backend never raises into its caller
-            on_event(StatusEvent(lane, "error", plain_error(exc)))
-            return failed_result(spec, settings, self.name, plain_error(exc), started_at=started_at)
+        def generate(loaded: LoadedModel, requested: float, load_s: float, started_at: str) -> RunResult:
+            return self._generate(lane, loaded, request, on_event, stop, load_s, started_at, requested)
+
+        return run_loaded(self.name, self._pool, None, lane, spec, request.settings, on_event, generate)
 
     def count_tokens(self, spec: ModelSpec, prompt: str) -> int:
         loaded = self._pool.get(spec, Settings())

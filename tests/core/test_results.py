@@ -25,3 +25,17 @@ def test_plain_errors_are_one_line_and_user_errors_pass_through():
     assert plain_error(RuntimeError("first line\nsecond line")) == "RuntimeError: first line"
     assert plain_error(MemoryError()).startswith("out of memory")
     assert plain_error(AdmissionError("not loaded: too big")) == "not loaded: too big"
+
+
+def test_a_local_backend_never_raises_when_its_model_cannot_load():
+    from inference_core.backends.results import run_loaded
+    from inference_core.types import StatusEvent
+
+    class BrokenPool:
+        def get(self, *args, **kwargs):
+            raise RuntimeError("disk on fire")
+
+    events: list[StatusEvent] = []
+    result = run_loaded("x", BrokenPool(), None, 0, SPEC, Settings(), events.append, lambda *args: None)
+    assert not result.ok and result.error == "RuntimeError: disk on fire" and result.backend == "x"
+    assert [e.state for e in events] == ["loading", "error"]
