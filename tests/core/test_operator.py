@@ -25,7 +25,7 @@ def test_defaults_keep_a_local_run_as_it_was(monkeypatch):
         monkeypatch.delenv(f"INFERENCE_LENS_{name.upper()}", raising=False)
     settings = operator_settings()
     assert settings.max_concurrent_generations == 0 and not settings.allow_private_endpoints
-    assert "openai" in settings.allowed_references and settings.operator_actions
+    assert "openai" in settings.allowed_references and settings.max_lanes == 6
 
 
 def test_environment_and_secrets_table_both_set_them_and_secrets_win(monkeypatch):
