@@ -216,17 +216,10 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
 
 
 def _check_url_shape(base_url: str) -> None:
-    """What can be told of an endpoint URL without connecting: parsable, a valid port, no credentials."""
-    from urllib.parse import urlsplit
+    """The endpoint URL's shape, checked before anything connects (as a reference error)."""
+    from inference_core.endpoints import EndpointError, url_parts
 
     try:
-        parts = urlsplit(base_url)
-        port = parts.port
-    except ValueError as exc:
-        raise ModelReferenceError(f"invalid endpoint URL {base_url!r}: {exc}") from None
-    if not parts.hostname:
-        raise ModelReferenceError(f"the endpoint URL has no host: {base_url!r}")
-    if parts.username or parts.password:
-        raise ModelReferenceError("put API keys in the key field, not in the endpoint URL")
-    if port == 0:
-        raise ModelReferenceError(f"invalid endpoint URL {base_url!r}: port 0")
+        url_parts(base_url)
+    except EndpointError as exc:
+        raise ModelReferenceError(str(exc)) from None

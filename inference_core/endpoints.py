@@ -111,14 +111,12 @@ class CheckedUrl:
     address: str | None = None
 
 
-def check_base_url(url: str, *, allow_private: bool, resolve: Callable[..., Any] | None = None) -> CheckedUrl:
-    """The normalized URL and the address to use, else EndpointError.
+def url_parts(url: str) -> tuple[Any, int]:
+    """What can be told of an endpoint URL without connecting: (its parts, its port), else EndpointError.
 
-    Only http and https; no credentials in the URL; every address the host resolves to
-    must be globally routable unless the operator allows private endpoints.
-    """
-    parts = urlsplit(url.strip())
+    Parsable, http or https, a host, a port in 1..65535, no credentials in it."""
     try:
+        parts = urlsplit(url.strip())
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise EndpointError(f"invalid endpoint URL {url!r}: {exc}") from None
@@ -128,6 +126,18 @@ def check_base_url(url: str, *, allow_private: bool, resolve: Callable[..., Any]
         raise EndpointError(f"the endpoint URL has no host: {url!r}")
     if parts.username or parts.password:
         raise EndpointError("put API keys in the key field, not in the URL")
+    if parts.port == 0:
+        raise EndpointError(f"invalid endpoint URL {url!r}: port 0")
+    return parts, port
+
+
+def check_base_url(url: str, *, allow_private: bool, resolve: Callable[..., Any] | None = None) -> CheckedUrl:
+    """The normalized URL and the address to use, else EndpointError.
+
+    The URL's shape (``url_parts``), then every address the host resolves to must be
+    globally routable unless the operator allows private endpoints.
+    """
+    parts, port = url_parts(url)
     if allow_private:
         return CheckedUrl(normalize_base_url(url), parts.hostname)
     try:

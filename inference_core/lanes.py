@@ -95,9 +95,3 @@ def format_lane(ref: str, settings: Settings, base: Settings | None = None) -> s
     base = base or Settings()
     diff = [f"{key}={getattr(settings, key)}" for key in LANE_KEYS if getattr(settings, key) != getattr(base, key)]
     return f"{ref}:{','.join(diff)}" if diff else ref
-
-
-def parse_lane(text: str, base: Settings) -> Lane:
-    """``REF[:key=value,...]`` -> a Lane (the reference is resolved later); ValueError names the problem."""
-    ref, overrides = split_lane(text)
-    return Lane(ref, lane_settings(base, overrides))
