@@ -22,12 +22,13 @@ from collections.abc import Callable
 
 import torch
 
-from benchmarks.overhead import PROMPT, memory_bandwidth_gb_s
+from benchmarks.overhead import PROMPT
 from inference_core.backends import BackendContext, create_backend
 from inference_core.backends.llama_cpp_backend import load_llama, prompt_tokens
 from inference_core.backends.transformers_backend import generation_config, prompt_ids
 from inference_core.catalog import resolve_reference
 from inference_core.lanes import settings_from_text
+from inference_core.memory import memory_bandwidth_gb_s
 from inference_core.types import GenerationRequest, Settings
 
 SETTINGS = {

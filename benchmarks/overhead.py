@@ -19,22 +19,10 @@ import torch
 from inference_core.backends import BackendContext, create_backend
 from inference_core.backends.transformers_backend import generation_config, prompt_ids
 from inference_core.catalog import resolve_reference
+from inference_core.memory import memory_bandwidth_gb_s
 from inference_core.types import GenerationRequest, Settings
 
 PROMPT = "Write a short story about a lighthouse keeper who finds a message in a bottle."
-
-
-def memory_bandwidth_gb_s(repeats: int = 20) -> float:
-    """Read bandwidth from a float32 matrix-vector product over a 256 MB matrix (median)."""
-    matrix = torch.randn(8192, 8192)
-    vector = torch.randn(8192)
-    torch.mv(matrix, vector)
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        torch.mv(matrix, vector)
-        times.append(time.perf_counter() - started)
-    return matrix.numel() * 4 / statistics.median(times) / 1e9
 
 
 def raw_decode_tok_per_s(loaded, ids: list[int], settings: Settings) -> float:

@@ -105,6 +105,8 @@ class ResultRecord(_Strict):
     params_m: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)] | None = None
     token_times_s: Annotated[list[Seconds], Field(max_length=MAX_TOKENS)] = []
     token_texts: Annotated[list[Text], Field(max_length=MAX_TOKENS)] = []
+    weights: Literal["trained", "random"] = "trained"
+    model_memory_mb: Amount | None = None
     weights_format: Name = ""
     server_ttft_s: Seconds | None = None
     tokens_per_chunk: Annotated[list[Count], Field(max_length=MAX_TOKENS)] = []

@@ -5,6 +5,7 @@ References:
   ``hf:ORG/NAME[@REVISION]``   a Hugging Face hub repository (safetensors only)
   ``local:/path/to/dir``       a transformers model folder (``config.json`` inside)
   ``gguf:/path/to/file.gguf``  a GGUF file, converted once to safetensors
+  ``shape:KEY``                a ladder model's architecture with random weights (``inference_core.shapes``)
   ``replay:RUN_ID/LANE[@SPEED]`` a saved run re-streamed at 1x, 2x or instant speed
   ``openai:MODEL@BASE_URL``    an OpenAI-compatible server (vLLM, TGI, Ollama, llama.cpp, hosted APIs)
 A lane (``inference_core.lanes``) may append its own settings: ``REF:key=value[,key=value...]``.
@@ -128,13 +129,15 @@ def _gemma3() -> ModelSpec:
     return _hub_spec("gemma3-270m", "Gemma 3 270M base", "google/gemma-3-270m", **common)
 
 
-def builtin_models() -> list[ModelSpec]:
-    """The embedded models first, then the hub ladder by size."""
+def builtin_models(shapes: bool = True) -> list[ModelSpec]:
+    """The embedded models first, then the hub ladder by size, then the ladder's shape-only twins."""
+    from inference_core.shapes import shape_specs
+
     ladder = [
         _hub_spec(key, name, repo, params, license=lic, context_length=ctx, chat=True)
         for key, name, repo, params, lic, ctx in _LADDER
     ]
-    return [_smollm2(), _gemma3(), *ladder]
+    return [_smollm2(), _gemma3(), *ladder, *(shape_specs() if shapes else [])]
 
 
 def _config_facts(folder: Path) -> dict[str, Any]:
@@ -170,7 +173,7 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
     if not sep:
         known = ", ".join(s.key for s in (models or builtin_models()))
         raise ModelReferenceError(
-            f"unknown model {ref!r}: use a catalog key ({known}) or hf:, local:, gguf:, openai: references"
+            f"unknown model {ref!r}: use a catalog key ({known}) or hf:, local:, gguf:, shape:, openai: references"
         )
     if scheme == "hf":
         repo, _, revision = rest.partition("@")
@@ -179,6 +182,13 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
         if revision and not _REVISION.match(revision):
             raise ModelReferenceError(f"invalid revision {revision!r} in {ref!r}")
         return _hub_spec(ref, repo.split("/")[1], repo, None, revision=revision or None)
+    if scheme == "shape":
+        from inference_core.shapes import shape_spec
+
+        try:
+            return shape_spec(rest)
+        except ValueError as exc:
+            raise ModelReferenceError(str(exc)) from None
     if scheme == "local":
         folder = Path(rest).expanduser()
         if not folder.is_dir():
@@ -211,7 +221,7 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
         return ModelSpec(key=ref, name=f"Replay of run {run_id[:8]} lane {lane} ({speed or '1x'})", source="replay",
                          location=rest, context_length=1_000_000)  # fmt: skip
     raise ModelReferenceError(
-        f"unknown reference type {scheme!r} in {ref!r}: use hf:, local:, gguf:, openai: or replay:"
+        f"unknown reference type {scheme!r} in {ref!r}: use hf:, local:, gguf:, shape:, openai: or replay:"
     )
 
 

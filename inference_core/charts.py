@@ -13,6 +13,7 @@ TITLES = {
     "ttft_s": "Time to first token",
     "decode_tok_per_s": "Decode speed",
     "e2e_s": "End-to-end time",
+    "model_memory_mb": "Model memory",
     "peak_rss_mb": "Peak memory (process RSS)",
     "tokens": "Tokens in and out",
     "tpot_s": "Time per output token",
@@ -22,6 +23,7 @@ TITLES = {
     "usd_per_1m_out": "Price per 1M output tokens",
     "usd_answer": "Price of this answer",
     "aggregate_tok_per_s": "All requests together",
+    "roofline_tok_per_s": "Memory-bandwidth limit",
 }
 FORMATS = {"s": ".2f", "tok/s": ".1f", "MB": ",.0f", "tokens": "d", "$": "$.4f"}
 
@@ -89,7 +91,7 @@ def compare_charts(frame: pd.DataFrame) -> dict[str, alt.Chart]:
     done = frame[frame["status"] != "error"]
     if done.empty:
         return {}
-    metrics = ("ttft_s", "decode_tok_per_s", "e2e_s", "peak_rss_mb")
+    metrics = ("ttft_s", "decode_tok_per_s", "e2e_s", "model_memory_mb")
     charts: dict[str, alt.Chart] = {m: lane_bars(done, m) for m in metrics if done[m].notna().any()}
     charts["tokens"] = token_bars(done)
     return charts
@@ -131,14 +133,21 @@ def sweep_chart(
         alt.Tooltip(f"{y}_high:Q", title="max", format=fmt),
         alt.Tooltip("runs:Q", title="runs"),
     ]
+    if "weights" not in data:
+        data = data.assign(weights="trained")
+    data = data.assign(weights=data["weights"].map(WEIGHTS_LEGEND))
     base = alt.Chart(data)
+    y_enc = alt.Y(f"{y}:Q", title=axis_title(y))
     layers = [
         base.mark_rule(strokeWidth=2, opacity=0.6).encode(
             x=x_enc, y=f"{y}_low:Q", y2=f"{y}_high:Q", color=color, tooltip=tooltip
         ),
-        base.mark_line(
-            point=alt.OverlayMarkDef(size=70, filled=True), opacity=0.35 if fits is not None else 0.9
-        ).encode(x=x_enc, y=alt.Y(f"{y}:Q", title=axis_title(y)), color=color, tooltip=tooltip),
+        base.mark_line(opacity=0.35 if fits is not None else 0.9).encode(
+            x=x_enc, y=y_enc, color=color, tooltip=tooltip
+        ),
+        base.mark_point(size=80, filled=True, opacity=1).encode(
+            x=x_enc, y=y_enc, color=color, tooltip=tooltip, shape=_weights_shape(data)
+        ),
     ]
     if fits is not None and not fits.empty:
         layers.append(
@@ -154,6 +163,37 @@ def sweep_chart(
             )
         )
     return alt.layer(*layers, title=axis_title(y)).properties(width=width, height=240)
+
+
+WEIGHTS_LEGEND = {"trained": "trained weights", "random": "shape only (random weights)"}
+
+
+def _weights_shape(data: pd.DataFrame) -> alt.Shape:
+    """Circles for trained models, diamonds for shape-only ones; a legend only when both kinds are shown."""
+    shown = data["weights"].nunique() > 1 or (data["weights"] == WEIGHTS_LEGEND["random"]).any()
+    return alt.Shape(
+        "weights:N", title=None, legend=alt.Legend(orient="bottom") if shown else None,
+        scale=alt.Scale(domain=list(WEIGHTS_LEGEND.values()), range=["circle", "diamond"]),
+    )  # fmt: skip
+
+
+def roofline_line(summary: pd.DataFrame, bandwidth_gb_s: float | None) -> alt.Chart | None:
+    """The decode-speed limit at each size: bandwidth / bytes of weights read per token (a dashed grey line)."""
+    data = summary.dropna(subset=["roofline_tok_per_s"]) if "roofline_tok_per_s" in summary else pd.DataFrame()
+    if data.empty:
+        return None
+    data = data.sort_values("params_m").assign(
+        label=f"memory-bandwidth limit: {bandwidth_gb_s or 0:.1f} GB/s / weight bytes"
+    )
+    return (
+        alt.Chart(data)
+        .mark_line(strokeDash=[4, 4], color="#888", point=alt.OverlayMarkDef(color="#888", shape="stroke", size=90))
+        .encode(
+            x="params_m:Q", y="roofline_tok_per_s:Q",
+            tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("series:N", title="at the weights of"),
+                     alt.Tooltip("roofline_tok_per_s:Q", title="limit, tok/s", format=".1f")],
+        )
+    )  # fmt: skip
 
 
 AXIS_EXTRA = {"params_m": "Parameters (millions, log scale)", "concurrency": "Concurrent requests"}
@@ -201,7 +241,7 @@ def experiment_charts(experiment: str, rows: pd.DataFrame) -> dict[str, alt.Char
     if experiment == "output-length":
         return {
             "e2e_s": sweep_chart(summary, "tokens_out", "e2e_s", fits=output_fit_lines(ok)),
-            "peak_rss_mb": sweep_chart(summary, "tokens_out", "peak_rss_mb"),
+            "model_memory_mb": sweep_chart(summary, "tokens_out", "model_memory_mb"),
             "kv_cache_mb": sweep_chart(summary, "tokens_out", "kv_cache_mb"),
             "decode_tok_per_s": sweep_chart(summary, "tokens_out", "decode_tok_per_s"),
         }
@@ -217,9 +257,15 @@ def experiment_charts(experiment: str, rows: pd.DataFrame) -> dict[str, alt.Char
         metrics = ("ttft_s", "e2e_s", "decode_tok_per_s", "aggregate_tok_per_s")
         return {m: sweep_chart(summary, "concurrency", m) for m in metrics}
     if experiment == "model-size":
-        metrics = ("decode_tok_per_s", "ttft_s", "e2e_s", "weights_mb", "peak_rss_mb")
-        return {m: sweep_chart(summary, "params_m", m, log_x=True, labels=True) for m in metrics}
-    metrics = ("decode_tok_per_s", "ttft_s", "weights_mb", "peak_rss_mb")
+        metrics = ("decode_tok_per_s", "ttft_s", "model_memory_mb", "usd_per_1m_out")
+        shown = [m for m in metrics if m in summary and summary[m].notna().any()]
+        charts = {m: sweep_chart(summary, "params_m", m, log_x=True, labels=True) for m in shown}
+        bandwidth = rows["bandwidth_gb_s"].dropna() if "bandwidth_gb_s" in rows else pd.Series(dtype=float)
+        limit = roofline_line(summary.assign(series=_series(summary)), bandwidth.max() if len(bandwidth) else None)
+        if limit is not None and "decode_tok_per_s" in charts:
+            charts["decode_tok_per_s"] = alt.layer(charts["decode_tok_per_s"], limit)
+        return charts
+    metrics = ("decode_tok_per_s", "ttft_s", "weights_mb", "model_memory_mb")
     return {m: setting_bars(summary, m) for m in metrics}
 
 

@@ -14,6 +14,7 @@ from inference_core.catalog import ModelReferenceError, builtin_models, resolve_
 from inference_core.engine import Access, Engine, HttpLimits, Saving
 from inference_core.experiments.plans import EXPERIMENTS
 from inference_core.lanes import Lane, lane_settings, split_lane
+from inference_core.prompts import EXAMPLES
 from inference_core.runner import MODES, lane_problem
 from inference_core.types import GenerationRequest, RunResult, Settings, StatusEvent, TokenEvent
 
@@ -128,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--json", action="store_true")
 
     comp = commands.add_parser("compare", help="run one prompt on several models")
-    comp.add_argument("--prompt", required=True)
+    comp.add_argument("--prompt", default=EXAMPLES["Short question"], help="default: %(default)r")
     comp.add_argument("--model", action="append", default=[], metavar="REF[:key=value,...]")
     comp.add_argument("--mode", choices=MODES, default="sequential")
     comp.add_argument("--json", action="store_true", help="print one JSON object per lane")

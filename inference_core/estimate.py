@@ -22,6 +22,7 @@ import psutil
 from inference_core.construction import BUILD_LOCK
 from inference_core.memory import DTYPE_BYTES, MB, kv_cache_bytes
 from inference_core.paths import config_cache, converted_dir, is_converted, locate_gguf
+from inference_core.shapes import SMOLLM2_TOKENIZER_VOCAB
 from inference_core.types import ModelSpec, Settings
 
 # Runtime overhead, calibrated on the two embedded models in fresh processes (BENCHMARKS.md):
@@ -151,6 +152,8 @@ def _read_config(spec: ModelSpec) -> Any:
         return AutoConfig.from_pretrained(spec.location, trust_remote_code=False)
     if spec.source == "hub":
         return AutoConfig.from_pretrained(spec.location, revision=spec.revision, trust_remote_code=False)
+    if spec.source == "shape":
+        return AutoConfig.from_pretrained(spec.location, trust_remote_code=False)
     raise ValueError(f"{spec.name} runs elsewhere ({spec.source}): no local memory to estimate")
 
 
@@ -194,6 +197,8 @@ def estimate(spec: ModelSpec, settings: Settings, context: int = 2048, available
         weights_mb = load_peak = float_mb
     kv_mb = kv_cache_bytes(config, context, settings.dtype) / MB
     vocab = getattr(config.get_text_config(), "vocab_size", 0) or 0
+    if spec.source == "shape":  # a shape's prompts go through the packaged SmolLM2 tokenizer
+        vocab = SMOLLM2_TOKENIZER_VOCAB
     overhead = OVERHEAD_MB + vocab * TOKENIZER_KB_PER_VOCAB_ENTRY / 1024
     total_mb = max(load_peak, weights_mb + kv_mb) + overhead
     free = available_memory_mb() if available_mb is None else available_mb

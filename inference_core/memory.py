@@ -114,3 +114,24 @@ def cuda_peak_mb() -> float | None:
     if not torch.cuda.is_available():
         return None
     return torch.cuda.max_memory_allocated() / MB
+
+
+def memory_bandwidth_gb_s(repeats: int = 10) -> float:
+    """Read bandwidth: a float32 matrix-vector product over a 256 MB matrix, median of ``repeats``.
+
+    Decoding one token reads every weight once, so bandwidth / weight bytes is the
+    decode-speed limit (the roofline) a model can approach on this machine."""
+    import statistics
+    import time
+
+    import torch
+
+    matrix = torch.randn(8192, 8192)
+    vector = torch.randn(8192)
+    torch.mv(matrix, vector)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        torch.mv(matrix, vector)
+        times.append(time.perf_counter() - started)
+    return matrix.numel() * 4 / statistics.median(times) / 1e9

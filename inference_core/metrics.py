@@ -27,6 +27,8 @@ METRIC_FORMULAS: dict[str, str] = {
     "e2e_s": "request start -> last generated token",
     "decode_tok_per_s": "(tokens_out - 1) / (e2e_s - ttft_s)",
     "prefill_tok_per_s": "tokens_in / ttft_s",
+    "model_memory_mb": "this model's own memory: resident memory its load added (at least its weights' bytes) "
+    "+ its run's peak growth (rss_delta_mb)",
     "peak_rss_mb": "peak process resident memory during the run, sampled every 10 ms",
     "rss_delta_mb": "peak_rss_mb - resident memory just before the run",
     "weights_mb": "bytes of the loaded parameters (tied weights counted once)",
@@ -35,6 +37,8 @@ METRIC_FORMULAS: dict[str, str] = {
     "usd_per_1m_in": "hourly_usd / (prefill_tok_per_s * 3600) * 1e6 / utilization",
     "usd_per_1m_out": "hourly_usd / (decode_tok_per_s * 3600) * 1e6 / utilization",
     "usd_answer": "tokens_in * usd_per_1m_in / 1e6 + tokens_out * usd_per_1m_out / 1e6",
+    "aggregate_tok_per_s": "tokens of all concurrent requests / the longest request's e2e_s",
+    "roofline_tok_per_s": "memory read bandwidth / weights_mb: each decoded token reads every weight once",
 }
 
 
@@ -142,9 +146,9 @@ def statistics_eta(durations_s: Sequence[float], remaining: int) -> float | None
     return ordered[len(ordered) // 2] * remaining
 
 
-SUMMARY_METRICS = ("ttft_s", "e2e_s", "tpot_s", "decode_tok_per_s", "prefill_tok_per_s", "peak_rss_mb",
-                   "rss_delta_mb", "weights_mb", "kv_cache_mb", "tokens_in", "tokens_out", "usd_per_1m_out",
-                   "usd_answer", "aggregate_tok_per_s")  # fmt: skip
+SUMMARY_METRICS = ("ttft_s", "e2e_s", "tpot_s", "decode_tok_per_s", "prefill_tok_per_s", "model_memory_mb",
+                   "peak_rss_mb", "rss_delta_mb", "weights_mb", "kv_cache_mb", "tokens_in", "tokens_out",
+                   "usd_per_1m_out", "usd_answer", "aggregate_tok_per_s", "roofline_tok_per_s")  # fmt: skip
 
 
 def summarize_rows(rows: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> pd.DataFrame:
@@ -155,7 +159,8 @@ def summarize_rows(rows: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS)
     records = []
     for (model, setting, value), group in ok.groupby(["model_name", "setting", "value"], sort=False):
         record: dict[str, Any] = {"model_name": model, "setting": setting, "value": value,
-                                  "params_m": group["params_m"].iloc[0], "runs": len(group)}  # fmt: skip
+                                  "params_m": group["params_m"].iloc[0], "runs": len(group),
+                                  "weights": group["weights"].iloc[0] if "weights" in group else "trained"}  # fmt: skip
         for metric in (m for m in metrics if m in group):
             summary = summarize([v for v in group[metric] if pd.notna(v)])
             if summary is None:

@@ -23,6 +23,7 @@ UNITS: dict[str, str] = {
     "e2e_s": "s",
     "decode_tok_per_s": "tok/s",
     "prefill_tok_per_s": "tok/s",
+    "model_memory_mb": "MB",
     "peak_rss_mb": "MB",
     "rss_delta_mb": "MB",
     "weights_mb": "MB",
@@ -32,8 +33,9 @@ UNITS: dict[str, str] = {
     "usd_per_1m_out": "$",
     "usd_answer": "$",
     "aggregate_tok_per_s": "tok/s",
+    "roofline_tok_per_s": "tok/s",
 }
-SWEEP_ONLY = ("aggregate_tok_per_s",)  # the traffic experiment's whole batch, not one lane's figure
+SWEEP_ONLY = ("aggregate_tok_per_s", "roofline_tok_per_s")  # figures of a whole sweep, not of one lane
 METRIC_COLUMNS = tuple(column for column in UNITS if column not in SWEEP_ONLY)
 
 
@@ -49,7 +51,7 @@ def weights_label(result: RunResult) -> str:
     if result.weights_format:
         return result.weights_format
     options = [s.attention if s.attention != "sdpa" else "", s.cache if s.cache != "dynamic" else "",
-               "compiled" if s.compile else ""]  # fmt: skip
+               "compiled" if s.compile else "", "shape only" if result.weights == "random" else ""]  # fmt: skip
     return " ".join([s.dtype if s.quantize == "none" else s.quantize, *filter(None, options)])
 
 
@@ -79,6 +81,7 @@ def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
             "dtype": result.settings.dtype,
             "quantize": result.settings.quantize,
             "backend": result.backend,
+            "weights": result.weights,
             "status": "stopped" if result.stopped else ("done" if result.ok else "error"),
             "error": result.error,
             "token_count_source": result.token_count_source,

@@ -52,6 +52,13 @@ def lane_problem(spec: ModelSpec, settings: Settings) -> str:
     return ""
 
 
+def pinned_if_shape(spec: ModelSpec, settings: Settings) -> Settings:
+    """Random weights end anywhere: a shape-only model always generates its full output length."""
+    if spec.weights == "random":
+        return settings.replace(min_new_tokens=settings.max_new_tokens)
+    return settings
+
+
 def run_lane(
     index: int,
     lane: Lane,
@@ -69,7 +76,7 @@ def run_lane(
         problem = lane_problem(spec, lane.settings)
         if problem:
             raise ModelReferenceError(problem)
-        request = GenerationRequest(prompt, lane.settings)
+        request = GenerationRequest(prompt, pinned_if_shape(spec, lane.settings))
         backend = create_backend(engine_for(spec, lane.settings), context)
     except (ValueError, ImportError) as exc:
         message = str(exc) if isinstance(exc, ValueError) else plain_error(exc)

@@ -13,7 +13,9 @@ from typing import Any
 DTYPES = ("float32", "bfloat16", "float16")
 QUANTIZATIONS = ("none", "int8")
 DEVICES = ("cpu", "cuda")
-SOURCES = ("packaged", "hub", "local", "gguf", "endpoint", "replay")
+SOURCES = ("packaged", "hub", "local", "gguf", "shape", "endpoint", "replay")
+WEIGHTS = ("trained", "random")
+"""A model's weights: as published, or seeded random values on its architecture (shape only)."""
 ENGINES = ("transformers", "llama.cpp")
 ATTENTIONS = ("sdpa", "eager")
 """transformers' attention kernels: PyTorch's scaled_dot_product_attention, or plain matmuls."""
@@ -55,8 +57,11 @@ class ModelSpec:
     served_model: str = ""
     """The model name an endpoint serves (source "endpoint")."""
     description: str = ""
+    weights: str = "trained"
 
     def __post_init__(self) -> None:
+        if self.weights not in WEIGHTS:
+            raise ValueError(f"weights must be one of {', '.join(WEIGHTS)}, got {self.weights!r}")
         if not self.key:
             raise ValueError("key must not be empty")
         if self.source not in SOURCES:
@@ -216,6 +221,10 @@ class RunResult:
     token_times_s: tuple[float, ...] = ()
     token_texts: tuple[str, ...] = ()
     """The text each token added, in order (what a replay re-streams)."""
+    weights: str = "trained"
+    """``random`` for a shape-only model: its speed and memory are real, its text is noise."""
+    model_memory_mb: float | None = None
+    """This model's own memory: RSS growth when it loaded (at least its weights' bytes) + its run's peak growth."""
     weights_format: str = ""
     """How the weights ran when it is not the dtype alone, e.g. ``Q4_1 (llama.cpp)``."""
     server_ttft_s: float | None = None

@@ -22,8 +22,9 @@ from inference_core.catalog import hub_cached
 from inference_core.construction import BUILD_LOCK
 from inference_core.estimate import admit
 from inference_core.hub import download
-from inference_core.memory import tensor_bytes
+from inference_core.memory import rss_mb, tensor_bytes
 from inference_core.paths import COMPLETE_MARKER, converted_dir, is_converted, locate_gguf
+from inference_core.shapes import build_shape_model, shape_tokenizer_spec
 from inference_core.types import ModelSpec, Settings
 
 logger = logging.getLogger(__name__)
@@ -130,15 +131,22 @@ def load_model(
     started = time.perf_counter()
     progress("checking that it fits in memory", 0.0)
     admit(spec, settings)
-    folder, kwargs = _weights_folder(spec, progress, cancel)
-    progress(f"loading weights ({settings.dtype})", 0.92)
+    if spec.source == "shape":
+        tokenizer_folder = convert_gguf(shape_tokenizer_spec(), progress)
+        progress(f"building the architecture with random weights ({settings.dtype})", 0.92)
+    else:
+        folder, kwargs = _weights_folder(spec, progress, cancel)
+        progress(f"loading weights ({settings.dtype})", 0.92)
     with BUILD_LOCK:
-        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **kwargs)
-        model = AutoModelForCausalLM.from_pretrained(
-            folder, dtype=getattr(torch, settings.dtype), attn_implementation=settings.attention,
-            trust_remote_code=False, **kwargs,
-        )  # fmt: skip
-        model.eval()
+        if spec.source == "shape":
+            tokenizer = AutoTokenizer.from_pretrained(tokenizer_folder)
+            model = build_shape_model(spec, settings.dtype, settings.attention)
+        else:
+            tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(
+                folder, dtype=getattr(torch, settings.dtype), attn_implementation=settings.attention,
+                trust_remote_code=False, **kwargs,
+            ).eval()  # fmt: skip
         _check_materialized(model, spec)
         _touch_weights(model)
         if settings.quantize == "int8":
@@ -223,7 +231,9 @@ class ModelPool:
         with key_lock:
             loaded = self._models.get(key)
             if loaded is None:
+                before = rss_mb()
                 loaded = (loader or self._loader)(spec, settings, progress, cancel)
+                loaded.load_rss_mb = max(rss_mb() - before, 0.0)
                 with self._guard:
                     self._models[key] = loaded
             return loaded

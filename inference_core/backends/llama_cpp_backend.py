@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
-from inference_core.backends.results import failed_result, measured_result, run_loaded
+from inference_core.backends.results import failed_result, measured_result, model_memory_mb, run_loaded
 from inference_core.estimate import OVERHEAD_MB, AdmissionError, available_memory_mb, load_config, verdict
 from inference_core.memory import MB, PeakRssSampler, kv_cache_bytes
 from inference_core.paths import locate_gguf
@@ -194,6 +194,7 @@ class LlamaCppBackend:
         return measured_result(
             spec, settings, self.name, text=tokens.text(), tokens_in=len(ids), token_times_s=tokens.times,
             token_texts=tuple(tokens.pieces), stopped=stopped, peak_rss_mb=rss.peak_mb, rss_delta_mb=rss.delta_mb,
+            model_memory_mb=model_memory_mb(loaded, rss.delta_mb),
             weights_mb=loaded.weights_mb, weights_format=f"{file_quantization(llm)} ({ENGINE})",
             kv_cache_mb=kv_cache_bytes(kv_geometry(llm), len(ids) + len(tokens.times), KV_DTYPE) / MB,
             load_s=load_s, params_m=spec.params_m, started_at=started_at,

@@ -22,6 +22,7 @@ def failed_result(spec: ModelSpec | None, settings: Settings, backend: str, mess
         error=message,
         backend=backend,
         params_m=spec.params_m if spec else None,
+        weights=spec.weights if spec else "trained",
         started_at=extra.pop("started_at", now_iso()),
         environment=collect_environment(),
         **extra,
@@ -56,6 +57,7 @@ def measured_result(
         tokens_out=len(token_times_s) if tokens_out is None else tokens_out,
         token_times_s=tuple(token_times_s),
         params_m=extra.pop("params_m", spec.params_m),
+        weights=spec.weights,
         environment=collect_environment(),
         ttft_s=timing.ttft_s,
         e2e_s=timing.e2e_s,
@@ -67,6 +69,12 @@ def measured_result(
         prefill_tok_per_s=timing.prefill_tok_per_s,
         **extra,
     )
+
+
+def model_memory_mb(loaded: Any, run_delta_mb: float) -> float:
+    """A model's own memory: what its load added to the process (never less than its weights' bytes,
+    since an allocator may reuse memory freed by an earlier model) plus its run's peak growth."""
+    return max(loaded.load_rss_mb, loaded.weights_mb) + max(run_delta_mb, 0.0)
 
 
 def plain_error(exc: BaseException) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from transformers.generation.streamers import BaseStreamer
 
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
-from inference_core.backends.results import failed_result, measured_result, run_loaded
+from inference_core.backends.results import failed_result, measured_result, model_memory_mb, run_loaded
 from inference_core.memory import PeakRssSampler, cuda_peak_mb, kv_cache_bytes
 from inference_core.types import (
     GenerationRequest,
@@ -170,6 +170,7 @@ class TransformersBackend:
             spec, settings, self.name, text=loaded.tokenizer.decode(tokens.assembler.ids, skip_special_tokens=True),
             tokens_in=len(ids), token_times_s=tokens.times, token_texts=tuple(tokens.pieces), stopped=stopped,
             peak_rss_mb=rss.peak_mb, rss_delta_mb=rss.delta_mb, weights_mb=loaded.weights_mb,
+            model_memory_mb=model_memory_mb(loaded, rss.delta_mb),
             kv_cache_mb=kv_cache_bytes(loaded.model.config, len(ids) + len(tokens.times), settings.dtype) / 2**20,
             load_s=load_s, params_m=spec.params_m or _count_params_m(loaded.model), started_at=started_at,
             request_epoch_s=time.time() - (time.perf_counter() - requested),

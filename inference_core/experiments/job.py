@@ -14,6 +14,7 @@ from inference_core.backends import BackendContext
 from inference_core.experiments.plans import SweepPlan, SweepPoint
 from inference_core.jobs import BackgroundJob
 from inference_core.lanes import Lane
+from inference_core.memory import MB, memory_bandwidth_gb_s
 from inference_core.metrics import statistics_eta
 from inference_core.report import METRIC_COLUMNS, settings_label
 from inference_core.runner import Finalize, compare, run_lane
@@ -35,6 +36,7 @@ def result_row(result: RunResult, experiment: str, variable: str, value: Any, re
         "setting": settings_label(result, with_length=False),
         "dtype": result.settings.dtype,
         "quantize": result.settings.quantize,
+        "weights": result.weights,
         "ok": result.ok,
         "error": result.error,
         "text": result.text,
@@ -72,6 +74,8 @@ class Sweep(BackgroundJob[SweepProgress]):
         self.wall_s = 0.0
         self.counted_wall_s = 0.0
         """Wall time of the counted runs alone (warm-ups excluded)."""
+        self.bandwidth_gb_s: float | None = None
+        """Memory read bandwidth measured before a model-size sweep (its roofline)."""
 
     def work(self) -> None:
         self.run(self.events.put)
@@ -82,7 +86,10 @@ class Sweep(BackgroundJob[SweepProgress]):
         done, total = 0, self.plan.total_runs
         warmed: set[tuple[str, tuple[str, str, str]]] = set()
         counted_s: list[float] = []
-        for point in self.plan.points:
+        by_size = self.plan.experiment == "model-size"
+        if by_size:
+            self.bandwidth_gb_s = memory_bandwidth_gb_s()
+        for number, point in enumerate(self.plan.points):
             label = f"{point.lane.ref} · {self.plan.variable}={point.value}"
             if (point.lane.ref, point.lane.settings.load_key) not in warmed:
                 warmed.add((point.lane.ref, point.lane.settings.load_key))
@@ -101,6 +108,8 @@ class Sweep(BackgroundJob[SweepProgress]):
                     return self.rows
                 self._record(batch, point, repeat)
                 done += 1
+            if by_size and point.lane.ref not in {p.lane.ref for p in self.plan.points[number + 1 :]}:
+                self.context.pool.unload(point.lane.ref)  # a ladder of models never fits in memory at once
         self.wall_s = time.perf_counter() - started
         if on_progress:
             on_progress(SweepProgress(done, total, "done", self.wall_s, 0.0))
@@ -112,6 +121,9 @@ class Sweep(BackgroundJob[SweepProgress]):
             self.results.append(result)
             row = result_row(result, self.plan.experiment, self.plan.variable, point.value, repeat)
             row["aggregate_tok_per_s"] = aggregate
+            if self.bandwidth_gb_s and result.weights_mb:
+                row["bandwidth_gb_s"] = self.bandwidth_gb_s
+                row["roofline_tok_per_s"] = self.bandwidth_gb_s * 1e9 / (result.weights_mb * MB)
             self.rows.append(row)
             if self.on_row is not None:
                 extra = {k: row[k] for k in ("experiment", "variable", "value", "repeat")}

@@ -12,7 +12,7 @@ from inference_core.types import Settings
 
 def test_output_length_charts_contain_the_expected_fields(output_rows):
     charts = experiment_charts("output-length", output_rows)
-    assert set(charts) == {"e2e_s", "peak_rss_mb", "kv_cache_mb", "decode_tok_per_s"}
+    assert set(charts) == {"e2e_s", "model_memory_mb", "kv_cache_mb", "decode_tok_per_s"}
     spec = charts["e2e_s"].to_dict()
     text = str(spec)
     assert "tokens_out" in text and "e2e_s" in text and "e2e_s_low" in text and "tooltip" in text
@@ -21,11 +21,18 @@ def test_output_length_charts_contain_the_expected_fields(output_rows):
 
 
 def test_model_size_and_settings_charts(context):
-    size = pd.DataFrame(Sweep(plan_sweep("model-size", ["smollm2-135m-instruct", "gemma3-270m"],
-                                         base=Settings(max_new_tokens=3), repeats=1), context).run())  # fmt: skip
-    assert sorted(size["params_m"]) == [134.5, 268.1]
-    spec = experiment_charts("model-size", size)["weights_mb"].to_dict()
-    assert "log" in str(spec) and "params_m" in str(spec)
+    refs = ["smollm2-135m-instruct", "gemma3-270m", "shape:smollm2-360m-instruct"]
+    size = pd.DataFrame(Sweep(plan_sweep("model-size", refs, base=Settings(max_new_tokens=3), repeats=1),
+                              context).run())  # fmt: skip
+    assert sorted(size["params_m"]) == [134.5, 268.1, 361.8]
+    assert list(size["weights"]) == ["trained", "trained", "random"]
+    assert (size["roofline_tok_per_s"] > size["decode_tok_per_s"]).all()  # no model beats the bandwidth limit
+    assert context.pool.loaded() == []  # each model was unloaded after its last point
+    charts = experiment_charts("model-size", size)
+    assert set(charts) == {"decode_tok_per_s", "ttft_s", "model_memory_mb"}  # no price without a machine price
+    speed = str(charts["decode_tok_per_s"].to_dict())
+    assert "log" in speed and "params_m" in speed and "roofline_tok_per_s" in speed and "GB/s" in speed
+    assert "diamond" in speed and "shape only (random weights)" in speed
     settings = pd.DataFrame(Sweep(plan_sweep("settings", ["smollm2-135m-instruct"], base=Settings(max_new_tokens=3),
                                              repeats=1), context).run())  # fmt: skip
     assert list(settings["value"]) == ["dtype=float32", "dtype=bfloat16", "quantize=int8", "engine=llama.cpp"]
