@@ -172,7 +172,7 @@ def _weights_shape(data: pd.DataFrame) -> alt.Shape:
     """Circles for trained models, diamonds for shape-only ones; a legend only when both kinds are shown."""
     shown = data["weights"].nunique() > 1 or (data["weights"] == WEIGHTS_LEGEND["random"]).any()
     return alt.Shape(
-        "weights:N", title=None, legend=alt.Legend(orient="bottom") if shown else None,
+        "weights:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=260) if shown else None,
         scale=alt.Scale(domain=list(WEIGHTS_LEGEND.values()), range=["circle", "diamond"]),
     )  # fmt: skip
 
@@ -185,15 +185,19 @@ def roofline_line(summary: pd.DataFrame, bandwidth_gb_s: float | None) -> alt.Ch
     data = data.sort_values("params_m").assign(
         label=f"memory-bandwidth limit: {bandwidth_gb_s or 0:.1f} GB/s / weight bytes"
     )
-    return (
+    tooltip = [alt.Tooltip("label:N", title="line"), alt.Tooltip("series:N", title="at the weights of"),
+               alt.Tooltip("roofline_tok_per_s:Q", title="limit, tok/s", format=".1f")]  # fmt: skip
+    line = (
         alt.Chart(data)
-        .mark_line(strokeDash=[4, 4], color="#888", point=alt.OverlayMarkDef(color="#888", shape="stroke", size=90))
-        .encode(
-            x="params_m:Q", y="roofline_tok_per_s:Q",
-            tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("series:N", title="at the weights of"),
-                     alt.Tooltip("roofline_tok_per_s:Q", title="limit, tok/s", format=".1f")],
-        )
-    )  # fmt: skip
+        .mark_line(strokeDash=[4, 4], color="#888")
+        .encode(x="params_m:Q", y="roofline_tok_per_s:Q", tooltip=tooltip)
+    )
+    name = (
+        alt.Chart(data.head(1))
+        .mark_text(align="left", dx=6, dy=-6, fontSize=10, color="#666")
+        .encode(x="params_m:Q", y="roofline_tok_per_s:Q", text=alt.value("bandwidth limit"), tooltip=tooltip)
+    )
+    return alt.layer(line, name)
 
 
 AXIS_EXTRA = {"params_m": "Parameters (millions, log scale)", "concurrency": "Concurrent requests"}

@@ -20,7 +20,7 @@ from inference_core.backends.llama_cpp_backend import unavailable_reason as llam
 from inference_core.bundle import dump_bundle
 from inference_core.catalog import resolve_reference
 from inference_core.endpoints import KeyRing
-from inference_core.estimate import Estimate, estimate
+from inference_core.estimate import Estimate, estimate, ladder, ladder_fits
 from inference_core.experiments.job import Sweep
 from inference_core.experiments.plans import SweepPlan
 from inference_core.inventory import LoadedInfo, ModelStatus, inventory, loaded_models
@@ -164,6 +164,15 @@ class Engine:
     @staticmethod
     def estimate(spec: ModelSpec, settings: Settings, context: int = 2048) -> Estimate:
         return estimate(spec, settings, context=context)
+
+    @staticmethod
+    def size_ladder(specs: list[ModelSpec], settings: Settings) -> list[ModelSpec]:
+        """The local models that fit here at these settings, smallest first."""
+        return ladder(specs, settings)
+
+    @staticmethod
+    def ladder_fits(specs: list[ModelSpec]) -> list[dict[str, Any]]:
+        return ladder_fits(specs)
 
     # History -------------------------------------------------------------------------------
 

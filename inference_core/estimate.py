@@ -157,8 +157,19 @@ def _read_config(spec: ModelSpec) -> Any:
     raise ValueError(f"{spec.name} runs elsewhere ({spec.source}): no local memory to estimate")
 
 
+_PARAMETER_COUNTS: dict[str, tuple[int, int]] = {}
+"""Counts per config (its JSON): a pure function of the config, built once per process."""
+
+
 def count_parameters(config: Any) -> tuple[int, int]:
     """(all parameters, parameters inside Linear layers) of an empty model built from the config."""
+    key = config.to_json_string()
+    if key not in _PARAMETER_COUNTS:
+        _PARAMETER_COUNTS[key] = _count_parameters(config)
+    return _PARAMETER_COUNTS[key]
+
+
+def _count_parameters(config: Any) -> tuple[int, int]:
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -222,3 +233,42 @@ def admit(spec: ModelSpec, settings: Settings) -> Estimate | None:
     if found.verdict == "does-not-fit":
         raise AdmissionError(f"not loaded, it would not fit: {found.summary()}")
     return found
+
+
+COMMUNITY_CLOUD_MB = 2700.0
+"""Memory a Streamlit Community Cloud app gets, at most (about 2.7 GB)."""
+
+
+def _local_and_known(spec: ModelSpec) -> bool:
+    """A model this machine can run whose size is known (hub models only once cached or reachable)."""
+    return spec.source in ("packaged", "hub", "local", "gguf", "shape") and spec.available and bool(spec.params_m)
+
+
+def ladder(specs: list[ModelSpec], settings: Settings, available_mb: float | None = None) -> list[ModelSpec]:
+    """The local models that are usable and fit at these settings, smallest first (the model-size default)."""
+    fitting = []
+    for spec in specs:
+        if not _local_and_known(spec):
+            continue
+        try:
+            if estimate(spec, settings, available_mb=available_mb).verdict != "does-not-fit":
+                fitting.append(spec)
+        except (OSError, ValueError):  # a config that cannot be read is not offered
+            continue
+    return sorted(fitting, key=lambda spec: spec.params_m or 0.0)
+
+
+def ladder_fits(specs: list[ModelSpec], dtypes: tuple[str, ...] = ("float32", "bfloat16")) -> list[dict[str, Any]]:
+    """Per model and dtype: memory needed, and whether it fits this machine and a Community Cloud app."""
+    here = available_memory_mb()
+    rows = []
+    for spec in filter(_local_and_known, specs):
+        for dtype in dtypes:
+            try:
+                found = estimate(spec, Settings(dtype=dtype), available_mb=here)
+            except (OSError, ValueError):
+                continue
+            cloud = verdict(found.total_mb, COMMUNITY_CLOUD_MB)
+            rows.append({"model": spec.name, "params_m": spec.params_m, "dtype": dtype, "needs_mb": found.total_mb,
+                         "this_machine": found.verdict, "community_cloud": cloud})  # fmt: skip
+    return rows

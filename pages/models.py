@@ -12,6 +12,7 @@ from ui.models_view import (
     engines_table,
     loaded_and_caches,
     session_models,
+    size_ladder_table,
     will_it_fit,
 )
 
@@ -20,6 +21,7 @@ models = session_models()
 st.title("Models")
 catalog_table(models)
 engines_table()
+size_ladder_table()
 will_it_fit(models)
 add_model_form()
 add_endpoint_form()

@@ -52,4 +52,5 @@ def start_comparison(prompt: str, lanes: list[state.LaneInput], names: dict[str,
     )  # fmt: skip
     titles = [f"{n}. {names.get(lane.ref, lane.ref)}" + (f" · {lane.settings.engine}" if lane.settings and
               lane.settings.engine != "transformers" else "") for n, lane in enumerate(lanes, start=1)]  # fmt: skip
-    run_job(state.JOB, job, lambda running: stream(running, titles), "comparison", keep_results)
+    shapes = [lane.ref.startswith("shape:") for lane in lanes]
+    run_job(state.JOB, job, lambda running: stream(running, titles, shapes), "comparison", keep_results)

@@ -11,9 +11,12 @@ import streamlit as st
 from inference_core.charts import compare_charts
 from inference_core.report import UNITS, metric_help, results_csv, results_frame, results_json, settings_label
 from inference_core.runner import Comparison
+from inference_core.shapes import NOTICE
 from inference_core.types import RunResult, StatusEvent, TokenEvent
 from ui.layout import chart_grid
 from ui.text import escape_markdown
+
+SHAPE_NOTICE = NOTICE[0].upper() + NOTICE[1:] + "."
 
 STATE_ICONS = {
     "waiting": ":material/hourglass_empty:",
@@ -41,6 +44,8 @@ class LiveLane:
     first_token_s: float | None = None
     last_token_s: float | None = None
     dirty: bool = True
+    shape_only: bool = False
+    """Random weights: the streamed text is noise, so the lane shows what it measures instead."""
 
     def apply(self, event: TokenEvent | StatusEvent) -> None:
         self.dirty = True
@@ -89,13 +94,17 @@ class LaneColumn:
         else:
             self.status.markdown(label)
         self.figures.caption(lane.figures())
-        self.text.markdown(escape_markdown("".join(lane.pieces)) or " ")
+        if lane.shape_only:
+            self.text.info(SHAPE_NOTICE, icon=":material/shape_line:")
+        else:
+            self.text.markdown(escape_markdown("".join(lane.pieces)) or " ")
         lane.dirty = False
 
 
-def stream(job: Comparison, titles: list[str]) -> list[LiveLane]:
+def stream(job: Comparison, titles: list[str], shape_only: list[bool] | None = None) -> list[LiveLane]:
     """Drain the job's events into one column per lane until the job ends."""
-    lanes = [LiveLane(title) for title in titles]
+    shapes = shape_only or [False] * len(titles)
+    lanes = [LiveLane(title, shape_only=shape) for title, shape in zip(titles, shapes, strict=True)]
     columns = [LaneColumn(col, lane) for col, lane in zip(st.columns(len(lanes)), lanes, strict=True)]
     for column in columns:
         column.render()
@@ -137,7 +146,10 @@ def render_answers(results: list[RunResult], utilization_pct: float) -> None:
                 continue
             if result.stopped:
                 st.warning("Stopped: kept what was generated.", icon=":material/stop_circle:")
-            st.markdown(escape_markdown(result.text) or "_(no text)_")
+            if result.weights == "random":
+                st.info(SHAPE_NOTICE, icon=":material/shape_line:")
+            else:
+                st.markdown(escape_markdown(result.text) or "_(no text)_")
             st.caption(
                 f"{result.tokens_out} tokens · TTFT {result.ttft_s or 0:.2f} s · "
                 f"{result.decode_tok_per_s or 0:.1f} tok/s · {result.e2e_s or 0:.2f} s in all"
@@ -164,8 +176,9 @@ def render_results(results: list[RunResult], prompt: str, utilization_pct: float
     st.dataframe(frame, column_config=metric_column_config(), hide_index=True, width="stretch")
     st.caption(
         "Hover a column header for its formula. TTFT includes queueing and prefill; "
-        "ITL/TPOT exclude the first token (vLLM's conventions). Token counts come from token ids. Peak memory is "
-        "the whole process's RSS, so every model loaded so far counts; weights_mb and kv_cache_mb are each lane's own."
+        "ITL/TPOT exclude the first token (vLLM's conventions). Token counts come from token ids. Model memory is "
+        "each lane's own: what its model's load added to the process (at least its weights' bytes) plus its run's "
+        "peak growth; peak_rss_mb is the whole process, so it counts every model loaded so far."
     )
     chart_grid(compare_charts(frame))
     environment = results[0].environment if results else {}

@@ -27,7 +27,7 @@ from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import track
 from ui.jobs import run_job
-from ui.resources import engine, model_choices, operator_problems, session_access
+from ui.resources import engine, model_choices, operator_problems, session_access, size_ladder
 from ui.text import notice
 
 
@@ -39,6 +39,20 @@ class SweepInputs:
     lengths: list | None
     output_tokens: int
     repeats: int
+    dtype: str = "float32"
+
+
+def _size_models(names: dict[str, str], choices: list[str]) -> tuple[list[str], str]:
+    """The model-size experiment: a dtype, and by default every model of the ladder that fits at it."""
+    dtype = st.segmented_control("Weights", ["float32", "bfloat16"], default="float32", key="sweep_size_dtype",
+                                 help="bfloat16 halves the weights (a 7B model needs it on 24 GB)")  # fmt: skip
+    dtype = dtype or "float32"
+    fitting = [key for key in size_ladder(dtype) if key in choices]
+    models = st.multiselect(
+        "Models (default: every size that fits here; diamonds are shape-only models with random weights)",
+        choices, default=fitting, format_func=lambda r: names.get(r, r), key=f"sweep_size_models_{dtype}",
+    )  # fmt: skip
+    return models, dtype
 
 
 def _models_and_variants(experiment: str) -> tuple[list[str], list[str]]:
@@ -76,7 +90,12 @@ def _lengths(experiment: str, column) -> list | None:
 
 def sweep_inputs() -> SweepInputs:
     experiment = st.radio("Experiment", list(EXPERIMENTS), format_func=EXPERIMENTS.get, key="sweep_experiment_choice")
-    models, variants = _models_and_variants(experiment)
+    dtype = "float32"
+    if experiment == "model-size":
+        models, dtype = _size_models(*model_choices())
+        variants = list(DEFAULT_SETTINGS_VARIANTS)
+    else:
+        models, variants = _models_and_variants(experiment)
     left, middle, right = st.columns(3)
     lengths = _lengths(experiment, left)
     output_tokens = 32
@@ -84,7 +103,7 @@ def sweep_inputs() -> SweepInputs:
         default = 16 if experiment == "input-length" else 32
         output_tokens = middle.number_input("Output tokens (pinned)", 1, 1024, default)
     repeats = right.number_input("Repeats per point", 0, 20, 3, help="Median and spread need at least 3")
-    return SweepInputs(experiment, models, variants, lengths, int(output_tokens), int(repeats))
+    return SweepInputs(experiment, models, variants, lengths, int(output_tokens), int(repeats), dtype)
 
 
 def run_buttons() -> bool:
@@ -109,7 +128,7 @@ def _plan(inputs: SweepInputs) -> SweepPlan:
     if inputs.lengths is not None and not inputs.lengths:
         raise SweepError("choose at least one length")
     plan = plan_sweep(
-        inputs.experiment, inputs.models, base=Settings(max_new_tokens=inputs.output_tokens),
+        inputs.experiment, inputs.models, base=Settings(max_new_tokens=inputs.output_tokens, dtype=inputs.dtype),
         lengths=parse_lengths(inputs.lengths) if inputs.lengths else None, variants=inputs.variants,
         repeats=inputs.repeats,
     )  # fmt: skip

@@ -16,6 +16,11 @@ from inference_core.report import with_environment
 from ui.layout import chart_grid
 from ui.text import escape_markdown
 
+MEMORY_CAPTION = (
+    "Model memory is each model's own: what its load added to the process (at least its weights' bytes) plus "
+    "the run's peak growth. The whole process's peak RSS, which counts every model loaded so far, is the "
+    "peak_rss_mb column of the table."
+)
 CHART_HEIGHT_PX = 340  # Streamlit sizes layered charts by this, not by the spec's height
 
 
@@ -39,7 +44,9 @@ def track(job: Sweep) -> None:
 
 def _settings_answers(rows: pd.DataFrame) -> None:
     """The settings experiment: what each setting answered (first counted run)."""
-    first = rows[rows["ok"]].drop_duplicates("setting")
+    first = rows[rows["ok"] & (rows.get("weights", "trained") == "trained")].drop_duplicates("setting")
+    if first.empty:
+        return
     st.subheader("Answers")
     for column, (_, row) in zip(st.columns(len(first)), first.iterrows(), strict=True):
         with column, st.container(border=True):
@@ -74,6 +81,12 @@ def render_sweep(experiment: str, records: list[dict[str, Any]], environment: di
                 f"e2e = {fit.ttft_s:.2f} s + (n - 1) × {fit.tpot_s * 1000:.1f} ms per token (least-squares fit)"
             )
     chart_grid(experiment_charts(experiment, rows), height=CHART_HEIGHT_PX)
+    st.caption(MEMORY_CAPTION)
+    if experiment == "model-size" and "roofline_tok_per_s" in rows:
+        st.caption("The dashed grey line on Decode speed is the memory-bandwidth limit: decoding one token reads "
+                   "every weight once, so no model can decode faster than bandwidth / weight bytes (bandwidth "
+                   "measured before the sweep, a 256 MB matrix-vector product). Diamonds are shape-only models: "
+                   "the real architecture with random weights.")  # fmt: skip
     if experiment == "settings" and rows["ok"].any():
         _settings_answers(rows)
     with st.expander("Every run (one row per counted run)"):

@@ -14,7 +14,7 @@ from inference_core.inventory import ModelStatus
 from inference_core.memory import rss_mb
 from inference_core.types import ENGINES, ModelSpec, Settings
 from ui import state
-from ui.resources import catalog, engine, operator
+from ui.resources import catalog, engine, ladder_fits, operator
 from ui.text import escape_markdown, notice
 
 ESTIMATE_CAPTION = (
@@ -78,6 +78,28 @@ def _estimate_rows(spec: ModelSpec, context: int) -> list[dict]:
         rows.append({"model": spec.name, "weights": "int8" if settings.quantize == "int8" else settings.dtype,
                      **figures})  # fmt: skip
     return rows
+
+
+def size_ladder_table() -> None:
+    """Which sizes this machine and a Community Cloud app can hold, per dtype."""
+    st.subheader("Which sizes fit")
+    rows = pd.DataFrame(ladder_fits())
+    if rows.empty:
+        return
+    wide = rows.pivot_table(index=["model", "params_m"], columns="dtype", values=["needs_mb", "this_machine",
+                            "community_cloud"], aggfunc="first", sort=False)  # fmt: skip
+    wide.columns = [f"{dtype} {what.replace('_', ' ')}" for what, dtype in wide.columns]
+    wide = wide.reset_index().sort_values("params_m")
+    order = ["model", "params_m"] + [f"{d} {w}" for d in ("float32", "bfloat16")
+                                     for w in ("needs mb", "this machine", "community cloud")]  # fmt: skip
+    config = {column: st.column_config.NumberColumn(column.replace("mb", "(MB)"), format="%,.0f")
+              for column in order if column.endswith("needs mb")}  # fmt: skip
+    config["params_m"] = st.column_config.NumberColumn("parameters (M)", format="%,.0f")
+    st.dataframe(wide[[c for c in order if c in wide]], hide_index=True, width="stretch", column_config=config)
+    st.caption(f"Estimated as below (weights + KV cache for 2,048 tokens + overhead). Here: "
+               f"{available_memory_mb():,.0f} MB free; a Community Cloud app: about 2,700 MB. Models marked "
+               "shape only carry their real architecture with random weights: measured speed and memory are "
+               "that size's, the text they write is noise.")  # fmt: skip
 
 
 def will_it_fit(models: list[ModelSpec]) -> None:

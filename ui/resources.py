@@ -19,7 +19,7 @@ from inference_core.operator import (
     operator_settings,
     request_problems,
 )
-from inference_core.types import ModelSpec
+from inference_core.types import ModelSpec, Settings
 from ui import state
 from ui.text import notice
 
@@ -59,6 +59,17 @@ def operator_problems(prompt: str, lanes: list[tuple[str, int]], repeats: int = 
 @st.cache_data(ttl=300, show_spinner=False)
 def catalog() -> list[ModelSpec]:
     return builtin_models()
+
+
+@st.cache_data(ttl=60, show_spinner="Checking which model sizes fit in memory...")
+def size_ladder(dtype: str) -> list[str]:
+    """References of the catalog's local models that fit here in ``dtype``, smallest first."""
+    return [spec.key for spec in engine().size_ladder(catalog(), Settings(dtype=dtype))]
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def ladder_fits() -> list[dict]:
+    return engine().ladder_fits(catalog())
 
 
 def model_choices() -> tuple[dict[str, str], list[str]]:
