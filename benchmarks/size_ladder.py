@@ -65,6 +65,8 @@ def twin(pairs: int, tokens: int) -> None:
     for _ in range(pairs):
         first, second = compare(prompt, [Lane(real.key, settings), Lane(shape.key, settings)], context=context,
                                 models=models)  # fmt: skip
+        if not (first.ok and second.ok):
+            raise SystemExit(f"a twin lane failed: {first.error or second.error}")
         speeds["real"].append(first.decode_tok_per_s or 0.0)
         speeds["shape"].append(second.decode_tok_per_s or 0.0)
     ratio = statistics.median(s / r for r, s in zip(speeds["real"], speeds["shape"], strict=True))

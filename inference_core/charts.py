@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterable
+
 import altair as alt
 import pandas as pd
 
@@ -9,6 +12,27 @@ from inference_core.metrics import fit_output_length, summarize_rows
 from inference_core.report import UNITS, short_name
 
 PALETTE = "tableau10"
+COLORS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d",
+          "#bab0ac")  # fmt: skip
+"""Tableau 10; the catalog's models take them in order so a model keeps its colour on every chart and page."""
+MODEL_ORDER = (
+    "SmolLM2 135M Instruct", "Gemma 3 270M base", "SmolLM2 360M Instruct", "Qwen2.5 0.5B Instruct",
+    "Qwen2.5 1.5B Instruct", "SmolLM2 1.7B Instruct", "Qwen2.5 3B Instruct", "Qwen2.5 7B Instruct",
+)  # fmt: skip
+
+
+def model_color(name: str) -> str:
+    """The colour of a model (its short name): fixed for the catalog, stable (a hash) for any other."""
+    if name in MODEL_ORDER:
+        return COLORS[MODEL_ORDER.index(name)]
+    return COLORS[zlib.crc32(name.encode("utf-8")) % len(COLORS)]
+
+
+def model_scale(names: Iterable[str]) -> alt.Scale:
+    domain = sorted(set(names))
+    return alt.Scale(domain=domain, range=[model_color(name) for name in domain])
+
+
 TITLES = {
     "ttft_s": "Time to first token",
     "decode_tok_per_s": "Decode speed",
@@ -45,12 +69,15 @@ def lane_bars(
     """One horizontal bar per lane, value printed at the bar's end (or at ``label_at``); unit in the title."""
     label_x = label_at or metric
     data = frame.dropna(subset=[metric])[list(dict.fromkeys(["lane", "model", metric, label_x]))]
+    names = frame["model_name"] if "model_name" in frame else frame["model"]
+    data = data.assign(name=names.loc[data.index].map(short_name))
     fmt = FORMATS.get(UNITS.get(metric, ""), ".3g")
-    base = alt.Chart(data, title=axis_title(metric), width=width, height=alt.Step(28))
+    base = alt.Chart(data, title=alt.TitleParams(axis_title(metric), anchor="start"), width=width,
+                     height=alt.Step(28))  # fmt: skip
     bars = base.mark_bar(cornerRadiusEnd=3).encode(
         x=alt.X(f"{metric}:Q", title=None, scale=alt.Scale(domain=[0, _headroom(data[label_x])], nice=False)),
         y=alt.Y("lane:N", title=None, sort=None, axis=alt.Axis(labelLimit=240)),
-        color=alt.Color("lane:N", legend=None, scale=alt.Scale(scheme=PALETTE)),
+        color=alt.Color("name:N", legend=None, scale=model_scale(data["name"])),
         tooltip=[alt.Tooltip("lane:N"), alt.Tooltip(f"{metric}:Q", title=axis_title(metric), format=fmt)],
     )
     labels = base.mark_text(align="left", dx=4, fontSize=11).encode(
@@ -123,7 +150,10 @@ def sweep_chart(
     x_axis = alt.Axis(tickMinStep=1, format="d") if whole else alt.Axis()
     x_enc = alt.X(f"{x}:Q", title=axis_title(x) if x in UNITS else AXIS_EXTRA.get(x, x), scale=x_scale, axis=x_axis)
     legend = None if labels else alt.Legend(orient="bottom", direction="vertical", labelLimit=420)
-    color = alt.Color("series:N", title=None, scale=alt.Scale(scheme=PALETTE), legend=legend)
+    color = alt.Color("name:N", title=None, scale=model_scale(data["name"]), legend=legend)
+    several = data.groupby("name")["setting"].nunique().max() > 1 if len(data) else False
+    dash = (alt.StrokeDash("setting:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=420))
+            if several else alt.value([1, 0]))  # fmt: skip
     fmt = FORMATS.get(UNITS.get(y, ""), ".3g")
     tooltip = [
         alt.Tooltip("series:N", title="model · setting"),
@@ -137,13 +167,13 @@ def sweep_chart(
         data = data.assign(weights="trained")
     data = data.assign(weights=data["weights"].map(WEIGHTS_LEGEND))
     base = alt.Chart(data)
-    y_enc = alt.Y(f"{y}:Q", title=axis_title(y))
+    y_enc = alt.Y(f"{y}:Q", title=None)  # the chart's title names it
     layers = [
         base.mark_rule(strokeWidth=2, opacity=0.6).encode(
-            x=x_enc, y=f"{y}_low:Q", y2=f"{y}_high:Q", color=color, tooltip=tooltip
+            x=x_enc, y=f"{y}_low:Q", y2=f"{y}_high:Q", color=color, detail="series:N", tooltip=tooltip
         ),
         base.mark_line(opacity=0.35 if fits is not None else 0.9).encode(
-            x=x_enc, y=y_enc, color=color, tooltip=tooltip
+            x=x_enc, y=y_enc, color=color, detail="series:N", strokeDash=dash, tooltip=tooltip
         ),
         base.mark_point(size=80, filled=True, opacity=1).encode(
             x=x_enc, y=y_enc, color=color, tooltip=tooltip, shape=_weights_shape(data)
@@ -152,17 +182,21 @@ def sweep_chart(
     if fits is not None and not fits.empty:
         layers.append(
             alt.Chart(fits).mark_line(strokeDash=[6, 4], strokeWidth=2).encode(
-                x=alt.X("x:Q"), y=alt.Y("y:Q"), color=alt.Color("series:N"),
+                x=alt.X("x:Q"), y=alt.Y("y:Q"), color=alt.Color("name:N", scale=model_scale(data["name"])),
+                detail="series:N",
                 tooltip=[alt.Tooltip("series:N"), alt.Tooltip("fit:N", title="fitted")],
             )
         )  # fmt: skip
-    if labels:
-        layers.append(
-            base.mark_text(align="center", dy=-12, fontSize=11).encode(
-                x=x_enc, y=f"{y}:Q", text="name:N", tooltip=tooltip
+    if labels:  # alternately above and below the points, so neighbours on the log axis do not collide
+        ordered = data.sort_values(x).reset_index(drop=True)
+        for parity, dy in ((0, -12), (1, 16)):
+            layers.append(
+                alt.Chart(ordered[ordered.index % 2 == parity])
+                .mark_text(align="center", dy=dy, fontSize=11)
+                .encode(x=x_enc, y=f"{y}:Q", text="name:N", tooltip=tooltip)
             )
-        )
-    return alt.layer(*layers, title=axis_title(y)).properties(width=width, height=240)
+    return alt.layer(*layers, title=alt.TitleParams(axis_title(y), anchor="start")).properties(width=width,
+                                                                                                height=240)  # fmt: skip
 
 
 WEIGHTS_LEGEND = {"trained": "trained weights", "random": "shape only (random weights)"}
@@ -190,7 +224,7 @@ def roofline_line(summary: pd.DataFrame, bandwidth_gb_s: float | None) -> alt.Ch
     line = (
         alt.Chart(data)
         .mark_line(strokeDash=[4, 4], color="#888")
-        .encode(x="params_m:Q", y="roofline_tok_per_s:Q", tooltip=tooltip)
+        .encode(x=alt.X("params_m:Q", title=None), y=alt.Y("roofline_tok_per_s:Q", title=None), tooltip=tooltip)
     )
     name = (
         alt.Chart(data.head(1))
@@ -232,7 +266,8 @@ def output_fit_lines(rows: pd.DataFrame) -> pd.DataFrame:
         series = _series(pd.DataFrame({"model_name": [fit.model_name], "setting": [fit.setting]})).iloc[0]
         label = f"e2e = {fit.ttft_s:.2f} s + (n - 1) x {fit.tpot_s * 1000:.1f} ms"
         for n in (low, high):
-            records.append({"series": series, "x": n, "y": fit.ttft_s + (n - 1) * fit.tpot_s, "fit": label})
+            records.append({"series": series, "name": short_name(fit.model_name), "x": n,
+                            "y": fit.ttft_s + (n - 1) * fit.tpot_s, "fit": label})  # fmt: skip
     return pd.DataFrame(records)
 
 

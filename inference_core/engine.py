@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from inference_core.backends.llama_cpp_backend import unavailable_reason as llam
 from inference_core.bundle import dump_bundle
 from inference_core.catalog import resolve_reference
 from inference_core.endpoints import KeyRing
+from inference_core.environment import collect_environment
 from inference_core.estimate import Estimate, estimate, ladder, ladder_fits
 from inference_core.experiments.job import Sweep
 from inference_core.experiments.plans import SweepPlan
@@ -191,6 +193,24 @@ class Engine:
 
     def run(self, run_id: str) -> StoredRun | None:
         return self._store().get_run(run_id)
+
+    def history_results(self, recent_runs: int = 40) -> list[RunResult]:
+        """The finished lanes of the history's most recent runs that were measured on this machine."""
+        here = collect_environment().get("machine")
+        found = []
+        for summary in self._store().list_runs(limit=recent_runs):
+            run = self._store().get_run(summary.id)
+            found += [r for r in (run.results if run else []) if r.ok and r.environment.get("machine") == here]
+        return found
+
+    def measured_speeds(self, recent_runs: int = 40) -> dict[str, tuple[float, float]]:
+        """Model -> (median TTFT s, median decode tok/s) over the history's recent runs on this machine."""
+        found: dict[str, list[tuple[float, float]]] = {}
+        for result in self.history_results(recent_runs):
+            if result.decode_tok_per_s and result.ttft_s is not None:
+                found.setdefault(result.model, []).append((result.ttft_s, result.decode_tok_per_s))
+        return {model: (statistics.median(t for t, _ in pairs), statistics.median(d for _, d in pairs))
+                for model, pairs in found.items()}  # fmt: skip
 
     def history_models(self) -> list[str]:
         return self._store().models()

@@ -88,14 +88,32 @@ class Estimate:
 def available_memory_mb() -> float:
     """Free memory, capped by a cgroup limit when there is one (containers, Streamlit Cloud)."""
     available = psutil.virtual_memory().available / MB
+    limit = cgroup_limit()
+    if limit is not None:
+        available = min(available, (limit[0] - limit[1]) / MB)
+    return max(available, 0.0)
+
+
+def cgroup_limit() -> tuple[int, int] | None:
+    """(limit, usage) in bytes of this process's memory cgroup (v2, else v1); None when unlimited."""
     try:
         limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
         if limit != "max":
-            available = min(available, (int(limit) - used) / MB)
+            return int(limit), int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
     except (OSError, ValueError):
         pass
-    return max(available, 0.0)
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+        path = next(line.split(":", 2)[2] for line in lines if line.split(":")[1] == "memory")
+        folder = Path("/sys/fs/cgroup/memory") / path.lstrip("/")
+        limit_bytes = int((folder / "memory.limit_in_bytes").read_text())
+        if limit_bytes < 2**60:  # v1 writes "no limit" as a huge number
+            stats = dict(line.split() for line in (folder / "memory.stat").read_text().splitlines())
+            usage = int((folder / "memory.usage_in_bytes").read_text()) - int(stats.get("total_inactive_file", 0))
+            return limit_bytes, usage  # page cache the kernel can drop is not counted, as docker stats does
+    except (OSError, ValueError, StopIteration, IndexError):
+        pass
+    return None
 
 
 def load_config(spec: ModelSpec) -> Any:

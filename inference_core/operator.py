@@ -42,6 +42,8 @@ class OperatorSettings(BaseModel):
     max_repeats: int = Field(20, ge=1)
     max_concurrent_generations: int = Field(0, ge=0)
     """0: no cap. Otherwise lanes beyond the cap wait in a queue that shows their position."""
+    operator_actions: bool = False
+    """Server-wide actions on the Models page (unload models, clear caches, keep catalog entries for everyone)."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     """What the engine logs to the server's standard error (INFO: every model load)."""
 

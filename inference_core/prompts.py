@@ -40,3 +40,18 @@ def document_prompt(document_words: int) -> str:
     words = DOCUMENT.split()
     repeated = (words * (document_words // len(words) + 1))[:document_words]
     return f"Read this document carefully.\n\n{' '.join(repeated)}\n\n{QUESTION}"
+
+
+COMPLETION_NOTE = "base model: asked as a completion ('Question: ...' then 'Answer:'), stopped at the end of its answer"
+_ANSWER_ENDS = ("\n\n", "\nQuestion:")
+
+
+def completion_prompt(prompt: str) -> str:
+    """A base (non-chat) model continues text: a question becomes the start of a question-and-answer pair."""
+    return f"Question: {prompt.strip()}\nAnswer:"
+
+
+def answer_ended(text: str) -> bool:
+    """Whether a base model's continuation has finished its answer (a blank line or the next question)."""
+    answer = text.lstrip()
+    return bool(answer) and any(end in answer for end in _ANSWER_ENDS)

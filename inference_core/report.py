@@ -67,7 +67,8 @@ def settings_label(result: RunResult, with_length: bool = True) -> str:
 
 def lane_label(index: int, result: RunResult) -> str:
     """Short and unique: number, model name without its packaging note, weight format."""
-    return f"{index + 1}. {short_name(result.model_name)} · {weights_label(result)}"
+    stopped = " (stopped)" if result.stopped else ""
+    return f"{index + 1}. {short_name(result.model_name)} · {weights_label(result)}{stopped}"
 
 
 def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:

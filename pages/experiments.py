@@ -16,7 +16,7 @@ st.caption(
     "then each point runs several times, one run at a time; points show the median and the min-max range."
 )
 inputs = sweep_inputs()
-run_clicked = run_buttons()
+run_clicked = run_buttons(inputs)
 
 interrupted = collect(state.SWEEP_JOB, keep_rows)
 if run_clicked:

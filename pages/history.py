@@ -24,7 +24,7 @@ export_and_delete(selected, runs)
 
 collect(state.REPLAY_JOB)
 if len(selected) == 1 and (run := engine().run(selected[0])) is not None:
-    render_run(run, st.session_state[state.UTILIZATION_PCT])
     replay(run)
+    render_run(run, st.session_state[state.UTILIZATION_PCT])
 elif len(selected) > 1:
     render_together([run for run_id in selected if (run := engine().run(run_id)) is not None])

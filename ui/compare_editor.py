@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from inference_core.prompts import EXAMPLES
@@ -32,9 +34,17 @@ def _use_example() -> None:
         st.session_state[state.PROMPT] = EXAMPLES[choice]
 
 
-def prompt_input() -> None:
-    st.pills("Examples", list(EXAMPLES), key="example", on_change=_use_example)
-    st.text_area("Prompt", key=state.PROMPT, height=120, placeholder="Ask something, or pick an example above.")
+def prompt_and_buttons() -> tuple[bool, Any]:
+    """Examples, the prompt with Run and Stop beside it, and a slot just below them for their messages.
+
+    Returns (Run clicked, the message slot); Stop only interrupts (the page collects the job)."""
+    st.pills("Examples", list(EXAMPLES), key="example", on_change=_use_example, label_visibility="collapsed")
+    prompt_col, buttons_col = st.columns([6, 1], vertical_alignment="bottom")
+    prompt_col.text_area("Prompt", key=state.PROMPT, height=96, placeholder="Ask something, or pick an example above.")
+    clicked = buttons_col.button("Run", type="primary", icon=":material/play_arrow:", width="stretch")
+    buttons_col.button("Stop", icon=":material/stop:", help="Stops every lane; what was generated is kept",
+                       width="stretch")  # fmt: skip
+    return clicked, st.container()
 
 
 def _lane_row(number: int, lane_id: int, names: dict[str, str], choices: list[str]) -> None:
@@ -74,9 +84,31 @@ def _runtime_options(key, llama: bool) -> None:
                     help="torch's threads are process-wide: meaningful one lane at a time")  # fmt: skip
 
 
+def lane_summary(lanes: list[state.LaneInput], names: dict[str, str]) -> str:
+    """One line naming every lane: ``1. SmolLM2 135M Instruct · float32 · max 48``."""
+    parts = []
+    for number, lane in enumerate(lanes, start=1):
+        name = names.get(lane.ref, lane.ref).split(" (")[0]
+        if lane.settings is None:
+            parts.append(f"{number}. {name} (invalid: {lane.error})")
+            continue
+        s = lane.settings
+        weights = "llama.cpp" if s.engine == "llama.cpp" else (s.quantize if s.quantize != "none" else s.dtype)
+        parts.append(f"{number}. {name} · {weights} · max {s.max_new_tokens}")
+    return "   ".join(parts)
+
+
+def lane_editor(names: dict[str, str], choices: list[str]) -> list[state.LaneInput]:
+    """The lanes in one line, and their editor (with the mode) in an expander, so answers stay in view."""
+    st.caption(escape_markdown(lane_summary(state.lane_inputs(), names)))
+    with st.expander("Lanes: models, engines, settings and mode", icon=":material/tune:"):
+        lanes = lane_rows(names, choices)
+        mode_input()
+    return lanes
+
+
 def lane_rows(names: dict[str, str], choices: list[str]) -> list[state.LaneInput]:
     """One row of widgets per lane, the Add lane button; returns the lanes as typed."""
-    st.subheader("Lanes")
     st.caption("Each lane is a model with its settings; add the same model twice to compare settings.")
     for number, lane_id in enumerate(st.session_state[state.LANE_IDS], start=1):
         _lane_row(number, lane_id, names, choices)
@@ -111,9 +143,11 @@ def mode_input() -> None:
     )  # fmt: skip
 
 
-def run_buttons() -> bool:
-    """Run and Stop; True when Run was clicked (Stop only interrupts: the page collects the job)."""
-    run_col, stop_col, _ = st.columns([1, 1, 4])
-    clicked = run_col.button("Run", type="primary", icon=":material/play_arrow:")
-    stop_col.button("Stop", icon=":material/stop:", help="Stops every lane; what was generated is kept")
-    return clicked
+def share_links(lanes: list[state.LaneInput], run_id: str | None) -> None:
+    """Sharing is the address bar: this setup as a link, and the last run's own link (copy icon on each)."""
+    with st.expander("Share", icon=":material/link:", expanded=bool(run_id)):
+        if run_id:
+            st.caption("This run, as it was measured: opens its answers, figures and charts without running anything.")
+            st.code(state.run_link(run_id), language=None, wrap_lines=True)
+        st.caption("This setup (prompt, lanes, mode): opens the Compare page ready to run.")
+        st.code(state.setup_link(lanes), language=None, wrap_lines=True)

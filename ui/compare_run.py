@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from inference_core.engine import Saving
@@ -13,11 +15,14 @@ from ui.jobs import run_job
 from ui.resources import engine, operator_problems, session_access
 from ui.text import notice
 
+_RECORDING = "compare_recording_run_id"
+
 
 def keep_results(job) -> None:
     """Every lane that finished, and the prompt, stay in the session for the results view."""
     st.session_state[state.RESULTS] = job.finished_results()
     st.session_state[state.RESULTS_PROMPT] = job.prompt
+    st.session_state[state.RESULTS_RUN_ID] = st.session_state.get(_RECORDING)
 
 
 def problems(prompt: str, lanes: list[state.LaneInput]) -> list[str]:
@@ -29,14 +34,16 @@ def problems(prompt: str, lanes: list[state.LaneInput]) -> list[str]:
     return found + operator_problems(prompt, asked)
 
 
-def start_comparison(prompt: str, lanes: list[state.LaneInput], names: dict[str, str]) -> None:
-    """Validate, then run and stream the comparison, saving each lane as it finishes."""
+def start_comparison(prompt: str, lanes: list[state.LaneInput], names: dict[str, str], messages: Any) -> None:
+    """Validate (problems go to ``messages``, next to the Run button), then run and stream the comparison,
+    saving each lane as it finishes."""
     if not prompt.strip():
-        st.warning("Type a prompt first (it cannot be empty or only spaces).", icon=":material/edit:")
+        messages.warning("Type a prompt first (it cannot be empty or only spaces).", icon=":material/edit:")
         return
     found = problems(prompt, lanes)
-    for message in found:
-        notice("error", message)
+    with messages:
+        for message in found:
+            notice("error", message)
     if found:
         return
     hourly, utilization_pct = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT]
@@ -45,6 +52,7 @@ def start_comparison(prompt: str, lanes: list[state.LaneInput], names: dict[str,
             "utilization_pct": utilization_pct}  # fmt: skip
     recorder = engine().recorder(Saving("compare", prompt, meta=meta))
     st.session_state[state.SAVE_ERRORS] = recorder.errors
+    st.session_state[_RECORDING] = recorder.run_id
     job = engine().comparison(
         prompt, [Lane(lane.ref, lane.settings) for lane in lanes if lane.settings], access=session_access(),
         mode=mode, finalize=default_pricer(hourly, utilization_pct / 100), on_result=recorder,

@@ -6,6 +6,7 @@ import queue
 import time
 from dataclasses import dataclass, field
 
+import pandas as pd
 import streamlit as st
 
 from inference_core.charts import compare_charts
@@ -14,7 +15,7 @@ from inference_core.runner import Comparison
 from inference_core.shapes import NOTICE
 from inference_core.types import RunResult, StatusEvent, TokenEvent
 from ui.layout import chart_grid
-from ui.text import escape_markdown
+from ui.text import escape_markdown, plural
 
 SHAPE_NOTICE = NOTICE[0].upper() + NOTICE[1:] + "."
 
@@ -62,7 +63,7 @@ class LiveLane:
 
     def figures(self) -> str:
         parts = [f"{time.perf_counter() - self.started:.1f} s elapsed" if self.started else "waiting"]
-        parts.append(f"{self.tokens} tokens")
+        parts.append(plural(self.tokens, "token"))
         if self.first_token_s is not None:
             parts.append(f"TTFT {self.first_token_s:.2f} s")
         if self.tokens > 1 and self.last_token_s and self.last_token_s > self.first_token_s:
@@ -151,21 +152,51 @@ def render_answers(results: list[RunResult], utilization_pct: float) -> None:
             else:
                 st.markdown(escape_markdown(result.text) or "_(no text)_")
             st.caption(
-                f"{result.tokens_out} tokens · TTFT {result.ttft_s or 0:.2f} s · "
+                f"{plural(result.tokens_out, 'token')} · TTFT {result.ttft_s or 0:.2f} s · "
                 f"{result.decode_tok_per_s or 0:.1f} tok/s · {result.e2e_s or 0:.2f} s in all"
             )
             if price := _price_line(result, utilization_pct):
                 st.caption(price)
 
 
+LEADING_COLUMNS = ("ttft_s", "decode_tok_per_s", "e2e_s", "model_memory_mb", "usd_answer", "usd_per_1m_out",
+                   "tokens_in", "tokens_out", "status")  # fmt: skip
+"""What a reader looks for first; the rest of the metrics, then the lane's metadata, follow."""
+COLUMN_LABELS = {
+    "ttft_s": "TTFT (s)", "decode_tok_per_s": "Decode (tok/s)", "e2e_s": "End-to-end (s)",
+    "model_memory_mb": "Model memory (MB)", "usd_answer": "$ per answer", "usd_per_1m_out": "$ per 1M output",
+    "usd_per_1m_in": "$ per 1M input", "tokens_in": "Input tokens", "tokens_out": "Output tokens",
+    "tpot_s": "TPOT (s)", "itl_p50_s": "ITL p50 (s)", "itl_p95_s": "ITL p95 (s)",
+    "prefill_tok_per_s": "Prefill (tok/s)",
+    "peak_rss_mb": "Process peak RSS (MB)", "rss_delta_mb": "Run's RSS growth (MB)", "weights_mb": "Weights (MB)",
+    "kv_cache_mb": "KV cache (MB)", "load_s": "Waited for model (s)", "server_ttft_s": "Server TTFT (s)",
+    "params_m": "Parameters (M)", "aggregate_tok_per_s": "All requests (tok/s)",
+}  # fmt: skip
+FORMATS = {"s": "%.3f", "tok/s": "%.1f", "MB": "%.0f", "tokens": "%d"}
+
+
 def metric_column_config() -> dict:
-    """Units as number formats and each metric's formula as the header's help."""
-    config = {}
+    """Readable headers with units, number formats, and each metric's formula as the header's help."""
+    config: dict = {}
     for column, unit in UNITS.items():
-        fmt = "$%.6f" if unit == "$" else ("%d" if unit == "tokens" else "%.3f")
-        label = column if unit in ("$", "tokens") else f"{column}"
-        config[column] = st.column_config.NumberColumn(label, help=metric_help(column), format=fmt)
+        fmt = ("$%.6f" if column == "usd_answer" else "$%.2f") if unit == "$" else FORMATS.get(unit, "%.3f")
+        config[column] = st.column_config.NumberColumn(COLUMN_LABELS.get(column, column), help=metric_help(column),
+                                                       format=fmt)  # fmt: skip
+    config["params_m"] = st.column_config.NumberColumn("Parameters (M)", format="%.0f")
+    config["error"] = st.column_config.TextColumn("Error", width="large")
     return config
+
+
+def results_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The lane as the index, the figures people read first, then the rest; no raw None shown."""
+    order = [c for c in LEADING_COLUMNS if c in frame] + [c for c in frame if c not in LEADING_COLUMNS]
+    table = frame[order].set_index("lane")
+    for column in table:
+        if column in UNITS or column == "params_m":
+            table[column] = pd.to_numeric(table[column], errors="coerce")
+        elif table[column].dtype == object:
+            table[column] = table[column].fillna("")
+    return table
 
 
 def render_results(results: list[RunResult], prompt: str, utilization_pct: float) -> None:
@@ -173,7 +204,7 @@ def render_results(results: list[RunResult], prompt: str, utilization_pct: float
     render_answers(results, utilization_pct)
     frame = results_frame(results)
     st.subheader("Results")
-    st.dataframe(frame, column_config=metric_column_config(), hide_index=True, width="stretch")
+    st.dataframe(results_table(frame), column_config=metric_column_config(), width="stretch")
     st.caption(
         "Hover a column header for its formula. TTFT includes queueing and prefill; "
         "ITL/TPOT exclude the first token (vLLM's conventions). Token counts come from token ids. Model memory is "

@@ -10,13 +10,16 @@ import streamlit as st
 from inference_core import cost, pricing
 from inference_core.catalog import DEFAULT_MODELS, resolve_reference
 from inference_core.charts import answer_cost_chart, monthly_chart, price_vs_params
+from inference_core.engine import Saving
 from inference_core.lanes import Lane
 from inference_core.pricing import ApiPrice, HardwareRate, PriceError, Traffic
 from inference_core.prompts import EXAMPLES
 from inference_core.report import short_name
 from inference_core.types import Settings
 from ui import state
-from ui.resources import engine, session_access
+from ui.compare_view import stream
+from ui.jobs import collect, report_save_errors, run_job
+from ui.resources import engine, history_results, session_access
 from ui.text import escape_markdown, notice
 
 MACHINE = "cost_machine"
@@ -89,25 +92,41 @@ def token_counts(prompt: str, refs: list[str], self_hosted: pd.DataFrame, apis: 
 MEASURE_SETTINGS = Settings(max_new_tokens=48, min_new_tokens=48)
 
 
+def _keep_measured(job) -> None:
+    st.session_state[state.COST_RESULTS] = [*st.session_state[state.COST_RESULTS], *job.finished_results()]
+
+
+def _measure(models: list[str], names: dict[str, str]) -> None:
+    """One pinned run per model, streamed with its progress, stoppable, and saved to History."""
+    prompt = EXAMPLES["Request for a long answer"]
+    recorder = engine().recorder(Saving("compare", prompt, title="Cost page: measured speed"))
+    st.session_state[state.SAVE_ERRORS] = recorder.errors
+    job = engine().comparison(prompt, [Lane(m, MEASURE_SETTINGS) for m in models], access=session_access(),
+                              on_result=recorder)  # fmt: skip
+    titles = [f"{n}. {names.get(m, m)}" for n, m in enumerate(models, start=1)]
+    run_job(state.COST_JOB, job, lambda running: stream(running, titles), "measurement", _keep_measured)
+
+
 def measured_speed(names: dict[str, str], choices: list[str]) -> tuple[pd.DataFrame, list[str]]:
-    """Speed medians of every run this session made, and a Measure button for more; (throughput, models)."""
+    """Speed medians of this machine's runs in History and this session, and a Measure button for more."""
     st.subheader("Measured speed")
     models = st.multiselect("Models to measure", choices, default=[m for m in DEFAULT_MODELS if m in choices],
                             format_func=lambda r: names.get(r, r))  # fmt: skip
-    if st.button("Measure", icon=":material/speed:", help=f"One run each, {MEASURE_SETTINGS.max_new_tokens} tokens"):
-        if not models:
-            st.warning("Choose at least one model to measure.")
-        else:
-            with st.spinner("Measuring (one run per model, one at a time)..."):
-                lanes = [Lane(m, MEASURE_SETTINGS) for m in models]
-                measured = engine().compare(EXAMPLES["Request for a long answer"], lanes, access=session_access())
-            for failed in (r for r in measured if not r.ok):
-                notice("error", f"{failed.model_name}: {failed.error}")
-            st.session_state[state.COST_RESULTS] = [*st.session_state[state.COST_RESULTS], *measured]
-            st.rerun()
-    results = [*st.session_state[state.RESULTS], *st.session_state[state.SWEEP_RESULTS],
+    measure_col, stop_col, _ = st.columns([1, 1, 4])
+    clicked = measure_col.button("Measure", icon=":material/speed:",
+                                 help=f"One run per model, {MEASURE_SETTINGS.max_new_tokens} pinned tokens, saved to "
+                                 "History")  # fmt: skip
+    stop_col.button("Stop", icon=":material/stop:", key="cost_stop", help="Stops the measurement; finished runs count")
+    collect(state.COST_JOB, _keep_measured)
+    if clicked and not models:
+        st.warning("Choose at least one model to measure.")
+    elif clicked:
+        _measure(models, names)
+    report_save_errors(st.session_state[state.SAVE_ERRORS])
+    results = [*history_results(), *st.session_state[state.RESULTS], *st.session_state[state.SWEEP_RESULTS],
                *st.session_state[state.COST_RESULTS]]  # fmt: skip
-    return cost.measured_throughput(results), models
+    unique = list({(r.model, r.started_at, r.ttft_s): r for r in results}.values())  # History holds them too
+    return cost.measured_throughput(unique), models
 
 
 def price_table(throughput: pd.DataFrame, hourly: float, utilization: float) -> pd.DataFrame | None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from inference_core.bundle import BundleError, read_limited
 from inference_core.types import RunSummary
 from ui.resources import engine
-from ui.text import notice
+from ui.text import notice, plural
 
 CONFIRM_DELETE = "history_confirm_delete"
 SELECTED = "history_selected"
+_GENERATION = "history_table_generation"
 
 
 def import_bundle() -> None:
@@ -38,21 +40,31 @@ def find_runs() -> list[RunSummary]:
     return runs
 
 
+def runs_frame(runs: list[RunSummary]) -> pd.DataFrame:
+    """One row per saved run; a sweep counts its runs, a comparison its lanes."""
+    return pd.DataFrame([{
+        "when (UTC)": run.created_at[:19].replace("T", " "),
+        "kind": run.kind,
+        "prompt": run.prompt[:120],
+        "size": plural(run.lanes, "lane" if run.kind == "compare" else "run"),
+        "finished": f"{run.ok_lanes} of {run.lanes}",
+        "models": ", ".join(run.models),
+    } for run in runs])  # fmt: skip
+
+
 def pick_runs(runs: list[RunSummary]) -> list[str]:
-    labels = {
-        run.id: f"{run.created_at[:19].replace('T', ' ')} · {run.kind} · {run.prompt[:60]!r} · "
-        f"{run.lanes} lane(s), {', '.join(run.models)[:80]}"
-        for run in runs
-    }
-    selected = st.multiselect(f"{len(runs)} run(s), newest first: choose one to open, several to chart together",
-                              list(labels), format_func=labels.get, key=SELECTED)  # fmt: skip
-    return [run_id for run_id in selected if run_id in labels]
+    """A searchable table of runs (search above it, sort by any column); tick one to open, several to chart."""
+    st.caption(f"{plural(len(runs), 'run')}, newest first: tick one to open it, several to chart them together.")
+    event = st.dataframe(runs_frame(runs), hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="multi-row", key=f"{SELECTED}-{st.session_state.get(_GENERATION, 0)}",
+                         column_config={"prompt": st.column_config.TextColumn(width="large")})  # fmt: skip
+    return [runs[row].id for row in event.selection.rows if row < len(runs)]
 
 
 def _delete_pending() -> None:
-    """Runs before the widgets are drawn, so it may clear the selection."""
+    """Runs before the widgets are drawn, so it may clear the selection (a new table key)."""
     removed = engine().delete_runs(st.session_state.pop(CONFIRM_DELETE, []))
-    st.session_state[SELECTED] = []
+    st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
     st.toast(f"Deleted {removed} run(s).")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import streamlit as st
 
@@ -12,13 +13,14 @@ from inference_core.lanes import Lane
 from inference_core.report import results_frame
 from inference_core.types import StoredRun
 from ui import state
-from ui.compare_view import metric_column_config, render_results, stream
+from ui.compare_view import metric_column_config, render_results, results_table, stream
 from ui.experiments_view import render_sweep
 from ui.jobs import watch
 from ui.layout import chart_grid
 from ui.resources import engine
-from ui.text import escape_markdown
+from ui.text import escape_markdown, notice
 
+_RUN_ID = re.compile(r"[0-9a-f]{32}")
 SPEEDS = {"1x": "recorded speed", "2x": "twice as fast", "instant": "all at once"}
 
 
@@ -83,5 +85,22 @@ def render_together(runs: list[StoredRun]) -> None:
         for result in run.results
     ]
     frame = results_frame(combined)
-    st.dataframe(frame, column_config=metric_column_config(), hide_index=True, width="stretch")
+    st.dataframe(results_table(frame), column_config=metric_column_config(), width="stretch")
     chart_grid(compare_charts(frame))
+
+
+def shared_run(run_id: str, utilization_pct: float) -> bool:
+    """A ``?run=RUN_ID`` link: the saved run's answers, figures and charts, Replay first; False when unknown."""
+    run = engine().run(run_id) if _RUN_ID.fullmatch(run_id) else None
+    if run is None:
+        notice("warning", f"The link names no saved run here ({run_id[:40]}): showing the Compare page instead.")
+        return False
+    st.title("Saved run")
+    st.caption("Opened from a link: nothing was run for it. Replay streams the answers again at their recorded "
+               "token times, without the model.")  # fmt: skip
+    if st.button("New comparison", icon=":material/add:"):
+        st.query_params.clear()
+        st.rerun()
+    replay(run)
+    render_run(run, utilization_pct)
+    return True

@@ -123,7 +123,7 @@ def add_model_form() -> None:
     st.subheader("Add a model")
     with st.form("add_model", clear_on_submit=False):
         ref = st.text_input("Reference", placeholder="hf:ORG/NAME[@revision], local:/path/to/dir, gguf:/path/file.gguf")
-        keep = st.checkbox("Keep it in my catalog file (for later sessions)")
+        keep = operator().operator_actions and st.checkbox("Keep it in the catalog file (for every later session)")
         if not st.form_submit_button("Add"):
             return
         try:
@@ -173,9 +173,24 @@ def add_endpoint_form() -> None:
                     f"{escape_markdown(endpoint.base_url)}{' (with a key)' if endpoint.api_key else ''}")  # fmt: skip
 
 
+OPERATOR_ONLY = (
+    "Unloading models and clearing caches act on the whole server, for every visitor: they are the operator's. "
+    "An operator enables them with `INFERENCE_LENS_OPERATOR_ACTIONS=1` or `operator_actions = true` under "
+    "`[inference_lens]` in the app's secrets."
+)
+
+
 def loaded_and_caches() -> None:
     st.subheader("Loaded models and caches")
     loaded = engine().loaded()
+    if not operator().operator_actions:
+        for model in loaded:
+            st.markdown(f"- **{escape_markdown(model.name)}** · {' / '.join(model.load_key)} · "
+                        f"{model.weights_mb:,.0f} MB")  # fmt: skip
+        if not loaded:
+            st.caption("No model is loaded in this server process.")
+        st.caption(OPERATOR_ONLY)
+        return
     for model in loaded:
         col_name, col_button = st.columns([4, 1], vertical_alignment="center")
         col_name.markdown(f"**{escape_markdown(model.name)}** · {' / '.join(model.load_key)} · "

@@ -67,6 +67,18 @@ def size_ladder(dtype: str) -> list[str]:
     return [spec.key for spec in engine().size_ladder(catalog(), Settings(dtype=dtype))]
 
 
+@st.cache_data(ttl=10, show_spinner=False)
+def history_results() -> list:
+    """This machine's finished lanes in the history's recent runs (what the Cost page starts from)."""
+    return engine().history_results()
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def measured_speeds() -> dict[str, tuple[float, float]]:
+    """Model -> (TTFT s, decode tok/s) measured on this machine in the history's recent runs."""
+    return engine().measured_speeds()
+
+
 @st.cache_data(ttl=60, show_spinner=False)
 def ladder_fits() -> list[dict]:
     return engine().ladder_fits(catalog())

@@ -26,5 +26,7 @@ def render_sidebar() -> None:
             min_value=1,
             max_value=100,
             key=state.UTILIZATION_PCT,
-            help="Share of the paid hours the machine spends generating; idle hours are paid too.",
+            help="Share of the paid hours the machine spends generating; idle hours are paid too. 100% flatters "
+            "self-hosting: real traffic has peaks, nights and weekends. The default, 50%, is a generous share for "
+            "one team's service; a shared, busy API runs closer to its peak.",
         )

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from inference_core.catalog import DEFAULT_MODELS
 from inference_core.catalog_file import load_user_catalog
 from inference_core.lanes import format_lane, lane_settings, split_lane
 from inference_core.pricing import default_hourly_usd
@@ -23,8 +22,11 @@ NEXT_LANE_ID = "next_lane_id"
 MODE = "mode"
 RESULTS = "compare_results"
 RESULTS_PROMPT = "compare_results_prompt"
+RESULTS_RUN_ID = "compare_results_run_id"
+"""The saved run of the last comparison (its ?run= link)."""
 JOB = "compare_job"
 REPLAY_JOB = "replay_job"
+COST_JOB = "cost_job"
 SWEEP_JOB = "sweep_job"
 SWEEP_ROWS = "sweep_rows"
 SWEEP_EXPERIMENT = "sweep_experiment"
@@ -41,6 +43,9 @@ LINK_ERRORS = "link_errors"
 _LINK_LOADED = "_link_loaded"
 
 MAX_LANES = 6
+DEFAULT_UTILIZATION_PCT = 50
+"""A machine paid around the clock is busy only part of it (traffic has peaks, nights and weekends), so
+100% would flatter self-hosting; 50% is a generous share for one team's service."""
 LANE_FIELDS = (
     "model",
     "engine",
@@ -55,6 +60,11 @@ LANE_FIELDS = (
     "threads",
 )
 DEFAULT_SETTINGS = Settings(max_new_tokens=48)
+DEFAULT_LANES = (
+    ("smollm2-135m-instruct", DEFAULT_SETTINGS),
+    ("smollm2-135m-instruct", DEFAULT_SETTINGS.replace(quantize="int8")),
+)
+"""Like for like: one instruct model under two settings (float32 and int8 weights), which runs everywhere."""
 
 
 def lane_key(lane_id: int, field: str) -> str:
@@ -146,8 +156,8 @@ def _load_link() -> None:
         except ValueError as exc:
             errors.append(f"lane {text[:200]!r} in the link was skipped: {exc}")
     if not st.session_state[LANE_IDS]:
-        for ref in DEFAULT_MODELS:
-            add_lane(ref)
+        for ref, settings in DEFAULT_LANES:
+            add_lane(ref, settings)
     st.session_state[LINK_ERRORS] = errors
 
 
@@ -186,8 +196,9 @@ def init_state(router: bool = False) -> None:
         MODE: "sequential",
         RESULTS: [],
         RESULTS_PROMPT: "",
+        RESULTS_RUN_ID: None,
         HOURLY_USD: default_hourly_usd(),
-        UTILIZATION_PCT: 100,
+        UTILIZATION_PCT: DEFAULT_UTILIZATION_PCT,
         CUSTOM_MODELS: [],
         LINK_ERRORS: [],
         SWEEP_ROWS: [],
@@ -220,6 +231,31 @@ def keep_widget_values() -> None:
     for key in keys:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+
+
+def app_address() -> str:
+    """The app's own address (scheme, host and path), without any query string."""
+    return (st.context.url or "").split("?")[0]
+
+
+def setup_link(lanes: list[LaneInput]) -> str:
+    """The link that reopens this prompt, these lanes and this mode (without running them)."""
+    from urllib.parse import urlencode
+
+    query = {"prompt": st.session_state[PROMPT], "lane": [lane.link_value() for lane in lanes if lane.ref],
+             "mode": st.session_state[MODE]}  # fmt: skip
+    return f"{app_address()}?{urlencode({k: v for k, v in query.items() if v}, doseq=True)}"
+
+
+PAGE_PATHS = ("compare", "experiments", "cost", "history", "models")
+
+
+def run_link(run_id: str) -> str:
+    """The link that opens a saved run (answers, figures, charts) on the landing page, running nothing."""
+    address = app_address().rstrip("/")
+    head, _, last = address.rpartition("/")
+    root = head if last in PAGE_PATHS else address
+    return f"{root}/?run={run_id}"
 
 
 def save_link(lanes: list[LaneInput]) -> None:

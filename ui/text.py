@@ -16,6 +16,11 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 token``, ``2 tokens``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def notice(
     kind: Literal["info", "success", "warning", "error", "toast"], message: str, icon: str | None = None
 ) -> None:

@@ -21,6 +21,7 @@ from inference_core.backends.results import failed_result, measured_result, mode
 from inference_core.estimate import OVERHEAD_MB, AdmissionError, available_memory_mb, load_config, verdict
 from inference_core.memory import MB, PeakRssSampler, kv_cache_bytes
 from inference_core.paths import locate_gguf
+from inference_core.prompts import COMPLETION_NOTE, answer_ended, completion_prompt
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, Settings, StatusEvent, TokenEvent
 from inference_core.weights import LoadedModel, Progress
 
@@ -117,7 +118,7 @@ def prompt_tokens(llm: Any, prompt: str, chat: bool) -> list[int]:
                                         bos_token=model.token_get_text(model.token_bos()))  # fmt: skip
         text = formatter(messages=[{"role": "user", "content": prompt}]).prompt
         return llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
-    return llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=False)
+    return llm.tokenize(completion_prompt(prompt).encode("utf-8"), add_bos=True, special=False)
 
 
 def _end_of_generation(llm: Any) -> Callable[[int], bool]:
@@ -188,7 +189,7 @@ class LlamaCppBackend:
         on_event(StatusEvent(lane, "prefill", f"{len(ids)} prompt tokens"))
         tokens = _Tokens(lane, llm, on_event, requested)
         with PeakRssSampler() as rss:
-            _stream(llm, ids, settings, tokens, stop)
+            _stream(llm, ids, settings, tokens, stop, ends_answers=not spec.chat and not settings.min_new_tokens)
         stopped = stop.is_set() and len(tokens.ids) < settings.max_new_tokens
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
         return measured_result(
@@ -199,6 +200,7 @@ class LlamaCppBackend:
             kv_cache_mb=kv_cache_bytes(kv_geometry(llm), len(ids) + len(tokens.times), KV_DTYPE) / MB,
             load_s=load_s, params_m=spec.params_m, started_at=started_at,
             request_epoch_s=time.time() - (time.perf_counter() - requested),
+            notes=() if spec.chat else (COMPLETION_NOTE,),
         )  # fmt: skip
 
 
@@ -225,8 +227,9 @@ class _Tokens:
         return self.llm.detokenize(self.ids).decode("utf-8", errors="replace")
 
 
-def _stream(llm: Any, ids: list[int], settings: Settings, tokens: _Tokens, stop: Event) -> None:
-    """Sample until max_new_tokens, an end-of-generation token (after min_new_tokens) or stop."""
+def _stream(llm: Any, ids: list[int], settings: Settings, tokens: _Tokens, stop: Event, ends_answers: bool) -> None:
+    """Sample until max_new_tokens, an end-of-generation token (after min_new_tokens), the end of a base
+    model's answer (``ends_answers``) or stop."""
     is_end = _end_of_generation(llm)
     end_ids = [t for t in (llm.token_eos(), llm._model.token_eot()) if t is not None and t >= 0]
     llm.reset()  # no prefix reuse: every run pays its own prefill
@@ -245,4 +248,6 @@ def _stream(llm: Any, ids: list[int], settings: Settings, tokens: _Tokens, stop:
             break
         tokens.add(token, stamp)
         if len(tokens.ids) >= settings.max_new_tokens or stop.is_set():
+            break
+        if ends_answers and answer_ended("".join(tokens.pieces)):
             break

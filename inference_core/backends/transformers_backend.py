@@ -13,6 +13,7 @@ from transformers.generation.streamers import BaseStreamer
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
 from inference_core.backends.results import failed_result, measured_result, model_memory_mb, run_loaded
 from inference_core.memory import PeakRssSampler, cuda_peak_mb, kv_cache_bytes
+from inference_core.prompts import COMPLETION_NOTE, answer_ended, completion_prompt
 from inference_core.types import (
     GenerationRequest,
     ModelSpec,
@@ -47,13 +48,15 @@ class TimestampStreamer(BaseStreamer):
         return None
 
 
-def _stop_criteria(stop: Event) -> Any:
+def _stop_criteria(stop: Event, answer_so_far: Callable[[], str] | None = None) -> Any:
+    """Stop on the user's Stop, and (base models, unpinned) once the answer has ended."""
     import torch
     from transformers import StoppingCriteria, StoppingCriteriaList
 
     class StopOnEvent(StoppingCriteria):
         def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-            return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool, device=input_ids.device)
+            done = stop.is_set() or (answer_so_far is not None and answer_ended(answer_so_far()))
+            return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
 
     return StoppingCriteriaList([StopOnEvent()])
 
@@ -65,7 +68,7 @@ def prompt_ids(tokenizer: Any, prompt: str, chat: bool) -> list[int]:
             [{"role": "user", "content": prompt}], add_generation_prompt=True, return_dict=True
         )
         return list(encoded["input_ids"])
-    return list(tokenizer(prompt)["input_ids"])
+    return list(tokenizer(completion_prompt(prompt))["input_ids"])
 
 
 def generation_config(loaded: LoadedModel, settings: Settings) -> Any:
@@ -179,7 +182,7 @@ class TransformersBackend:
 
 
 def _notes(loaded: LoadedModel) -> tuple[str, ...]:
-    notes = []
+    notes = [] if loaded.spec.chat else [COMPLETION_NOTE]
     cuda_mb = cuda_peak_mb() if loaded.model.device.type == "cuda" else None
     if cuda_mb is not None:
         notes.append(f"CUDA peak allocated {cuda_mb:.0f} MB")
@@ -196,6 +199,9 @@ class _Tokens:
         self.assembler = _TextAssembler(tokenizer)
         self.times: list[float] = []
         self.pieces: list[str] = []
+
+    def text(self) -> str:
+        return "".join(self.pieces)
 
     def __call__(self, token_id: int, stamp: float) -> None:
         if not self.times:
@@ -231,6 +237,7 @@ def _generate_timed(loaded: LoadedModel, ids: list[int], settings: Settings, tok
     """Run ``generate`` with the timestamping streamer; returns the peak-RSS sampler of the run."""
     import torch
 
+    ends_answers = not loaded.spec.chat and not settings.min_new_tokens
     device = loaded.model.device
     input_ids = torch.tensor([ids], device=device)
     if not settings.greedy:
@@ -246,7 +253,7 @@ def _generate_timed(loaded: LoadedModel, ids: list[int], settings: Settings, tok
                 attention_mask=torch.ones_like(input_ids),
                 generation_config=generation_config(loaded, settings),
                 streamer=TimestampStreamer(tokens),
-                stopping_criteria=_stop_criteria(stop),
+                stopping_criteria=_stop_criteria(stop, tokens.text if ends_answers else None),
             )
     return rss
 

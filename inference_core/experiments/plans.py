@@ -211,3 +211,33 @@ def plan_sweep(
     request = PlanRequest(_resolve(refs), base, lengths, variants)
     variable, points, notes = PLANNERS[experiment](request)
     return SweepPlan(experiment, variable, tuple(points), repeats, tuple(notes))
+
+
+@dataclass(frozen=True)
+class PlanEstimate:
+    """What a sweep will generate, and how long it should take at this machine's measured speeds."""
+
+    tokens_out: int
+    seconds: float | None
+    """None when a model in the plan has no measured speed yet."""
+    unmeasured: tuple[str, ...]
+
+
+def estimate_plan(plan: SweepPlan, speeds: dict[str, tuple[float, float]], warmup_tokens: int = 4) -> PlanEstimate:
+    """Tokens and seconds of a plan: per run ``ttft + (n - 1) / decode`` from ``speeds`` (model -> (TTFT s,
+    decode tok/s) measured on this machine), each lane's warm-up included; models load apart from this."""
+    tokens, seconds, unmeasured = 0, 0.0, []
+    warmed: set[str] = set()
+    for point in plan.points:
+        n = point.lane.settings.max_new_tokens
+        runs = plan.repeats * point.concurrency
+        tokens += n * runs
+        first = point.lane.ref not in warmed
+        warmed.add(point.lane.ref)
+        if point.lane.ref not in speeds:
+            unmeasured.append(point.lane.ref)
+            continue
+        ttft, decode = speeds[point.lane.ref]
+        seconds += runs * (ttft + (n - 1) / decode) + (ttft + warmup_tokens / decode if first else 0.0)
+    missing = tuple(dict.fromkeys(unmeasured))
+    return PlanEstimate(tokens, None if missing else seconds, missing)
