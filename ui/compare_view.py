@@ -157,6 +157,8 @@ def render_answers(results: list[RunResult], utilization_pct: float) -> None:
             )
             if price := _price_line(result, utilization_pct):
                 st.caption(price)
+            for note in result.notes:
+                st.caption(escape_markdown(note))
 
 
 LEADING_COLUMNS = ("ttft_s", "decode_tok_per_s", "e2e_s", "model_memory_mb", "usd_answer", "usd_per_1m_out",
@@ -206,7 +208,8 @@ def render_results(results: list[RunResult], prompt: str, utilization_pct: float
     st.subheader("Results")
     st.dataframe(results_table(frame), column_config=metric_column_config(), width="stretch")
     st.caption(
-        "Hover a column header for its formula. TTFT includes queueing and prefill; "
+        "Each lane ran once: every figure is one sample, with no spread (Experiments repeats runs for a median "
+        "and a range). Hover a column header for its formula. TTFT includes queueing and prefill; "
         "ITL/TPOT exclude the first token (vLLM's conventions). Token counts come from token ids. Model memory is "
         "each lane's own: what its model's load added to the process (at least its weights' bytes) plus its run's "
         "peak growth; peak_rss_mb is the whole process, so it counts every model loaded so far."

@@ -16,7 +16,10 @@ def test_app_starts_on_compare_with_the_two_embedded_models(app):
     app.run()
     assert not app.exception
     assert app.title[0].value == "Compare models"
-    assert [s.value for s in app.selectbox if s.label == "Model"] == ["smollm2-135m-instruct", "gemma3-270m"]
+    # like for like: one instruct model in float32 and in int8
+    assert [s.value for s in app.selectbox if s.label == "Model"] == ["smollm2-135m-instruct"] * 2
+    assert [t.value for t in app.toggle if t.label == "int8"] == [False, True]
+    assert app.session_state["utilization_pct"] == 50  # 100% would flatter self-hosting
 
 
 def test_default_lanes_stream_two_answers_and_a_results_table(app):
@@ -33,6 +36,42 @@ def test_default_lanes_stream_two_answers_and_a_results_table(app):
     assert (table["usd_answer"] > 0).all()
     texts = answers(app)
     assert len(texts) == 2 and all(t.strip() for t in texts)
+    assert list(table.columns[:3]) == ["ttft_s", "decode_tok_per_s", "e2e_s"] and table.index.name == "lane"
+    assert any("one sample" in c.value for c in app.caption)
+    [run_link] = [c.value for c in app.code if "?run=" in c.value]  # the run's own link, to copy
+    assert run_link.split("?run=")[1] == app.session_state["compare_results_run_id"]
+
+
+def test_a_run_link_opens_the_saved_run_without_running_it(app):
+    app.run()
+    app.text_area(key="prompt").set_value("Name a fruit.")
+    for lane_id in (0, 1):
+        app.number_input(key=f"lane{lane_id}.max_new_tokens").set_value(4)
+    click(app, "Run")
+    run_id = app.session_state["compare_results_run_id"]
+    at = page("compare")
+    at.query_params["run"] = run_id
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Saved run"
+    assert [b for b in at.button if b.label == "Replay"]
+    assert not [b for b in at.button if b.label == "Run"]  # nothing to run: it shows what was measured
+    assert len(at.dataframe[0].value) == 2
+    unknown = page("compare")
+    unknown.query_params["run"] = "not-a-run"
+    unknown.run()
+    assert unknown.title[0].value == "Compare models" and "names no saved run" in plain(unknown.warning[0].value)
+
+
+def test_a_base_model_lane_says_it_was_asked_for_a_completion():
+    at = page("compare")
+    at.query_params["prompt"] = "What is the capital of France?"
+    at.query_params["lane"] = ["gemma3-270m:max_new_tokens=40"]
+    at.run()
+    click(at, "Run")
+    assert not at.exception
+    assert any("asked as a completion" in plain(c.value) for c in at.caption)
+    assert at.dataframe[0].value["tokens_out"].iloc[0] < 40  # stopped at the end of its answer
 
 
 def test_an_empty_prompt_is_refused(app):
@@ -95,7 +134,8 @@ def test_lanes_can_be_added_and_removed(app):
     click(app, "Add lane")
     assert len([s for s in app.selectbox if s.label == "Model"]) == 3
     app.button(key="lane0.remove").click().run()
-    assert [s.value for s in app.selectbox if s.label == "Model"] == ["gemma3-270m", "gemma3-270m"]
+    assert [s.value for s in app.selectbox if s.label == "Model"] == ["smollm2-135m-instruct"] * 2
+    assert [t.value for t in app.toggle if t.label == "int8"] == [True, True]  # the added lane copied the last
 
 
 INJECTED_LANE = "smollm2-135m-instruct:dtype=![p](//127.0.0.1/pixel.png)[Log in again](//evil.example/login)"

@@ -9,6 +9,7 @@ from tests.browser.helpers import app_button
 
 
 def set_max_tokens(page, value: int) -> None:
+    page.get_by_text("Lanes: models, engines").click()  # the lane editor is folded under the prompt
     page.get_by_label("Max new tokens").first.wait_for(timeout=30_000)
     for field in page.get_by_label("Max new tokens").all():
         field.fill(str(value))

@@ -15,9 +15,13 @@ def test_catalog_has_embedded_models_and_a_ladder_by_size():
     assert keys[:2] == ["smollm2-135m-instruct", "gemma3-270m"]
     assert specs[0].available and specs[1].available
     assert specs[0].chat and not specs[1].chat
-    ladder = [s.params_m for s in specs[2:]]
+    hub = [s for s in specs[2:] if s.source == "hub"]
+    ladder = [s.params_m for s in hub]
     assert ladder == sorted(ladder) and ladder[-1] >= 3000
-    assert all(s.source == "hub" and not s.available and s.unavailable_reason for s in specs[2:])
+    assert all(not s.available and s.unavailable_reason for s in hub)
+    shapes = [s for s in specs if s.source == "shape"]
+    assert [s.key for s in specs[2 + len(hub) :]] == [s.key for s in shapes]  # the shape twins come last
+    assert all(s.available and s.weights == "random" for s in shapes)
 
 
 @pytest.mark.parametrize(

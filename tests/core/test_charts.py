@@ -47,4 +47,5 @@ def test_estimate_chart_stacks_the_parts_and_shows_the_limit():
     row = {"model": "M (GGUF)", "weights": "float32", "weights_mb": 500.0, "kv_cache_mb": 50.0, "overhead_mb": 100.0}
     frame = pd.DataFrame([{**row, "total_mb": 650.0, "available_mb": 1000.0, "verdict": "fits"}])
     spec = str(estimate_chart(frame).to_dict())
-    assert "weights" in spec and "KV cache" in spec and "70% of free memory (700 MB)" in spec
+    assert "weights" in spec and "KV cache" in spec and "70% of free memory here (700 MB)" in spec
+    assert "a Community Cloud app (2,700 MB)" in spec

@@ -64,3 +64,13 @@ def test_models_can_be_listed_unloaded_and_estimated(engine, smollm2):
     assert engine.inventory([smollm2])[0].loaded_mb > 0
     assert engine.unload(smollm2.key) == 1 and engine.loaded() == []
     assert engine.converted(smollm2) and engine.estimate(smollm2, Settings()).verdict == "fits"
+
+
+def test_this_machines_history_gives_measured_speeds(engine):
+    recorder = engine.recorder(Saving("compare", "Speed"))
+    engine.compare("Speed", [Lane("smollm2-135m-instruct", Settings(max_new_tokens=8, min_new_tokens=8))],
+                   on_result=recorder)  # fmt: skip
+    results = engine.history_results()
+    assert results and all(r.ok for r in results)
+    ttft, decode = engine.measured_speeds()["smollm2-135m-instruct"]
+    assert 0 < ttft < 60 and decode > 0

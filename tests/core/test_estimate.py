@@ -64,3 +64,24 @@ def test_estimate_cli_prints_json_fields_for_a_config_only_folder(seven_b):
 
 def test_verdict_thresholds():
     assert verdict(700, 1000) == "fits" and verdict(850, 1000) == "tight" and verdict(950, 1000) == "does-not-fit"
+
+
+def test_the_ladder_that_fits_and_the_table_of_what_fits_where(models):
+    from inference_core.estimate import COMMUNITY_CLOUD_MB, ladder, ladder_fits
+
+    fitting = ladder(models, Settings(dtype="bfloat16"), available_mb=6_000)
+    params = [spec.params_m for spec in fitting]
+    assert params == sorted(params) and fitting[0].key == "smollm2-135m-instruct"
+    assert "shape:qwen2.5-1.5b-instruct" in [s.key for s in fitting]
+    assert "shape:qwen2.5-7b-instruct" not in [s.key for s in fitting]  # 15 GB in bfloat16
+    rows = {(row["model"], row["dtype"]): row for row in ladder_fits(models)}
+    small = rows[("SmolLM2 135M Instruct (Q4_1 GGUF)", "float32")]
+    assert small["community_cloud"] == "fits" and small["needs_mb"] < COMMUNITY_CLOUD_MB
+    assert rows[("Qwen2.5 3B Instruct (shape only)", "bfloat16")]["community_cloud"] == "does-not-fit"
+
+
+def test_a_cgroup_limit_caps_free_memory(monkeypatch):
+    from inference_core import estimate as module
+
+    monkeypatch.setattr(module, "cgroup_limit", lambda: (2700 * 2**20, 700 * 2**20))
+    assert module.available_memory_mb() == pytest.approx(2000)

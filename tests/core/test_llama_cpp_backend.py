@@ -15,7 +15,7 @@ from inference_core.lanes import Lane
 from inference_core.runner import compare
 from inference_core.types import Settings, StatusEvent, TokenEvent
 
-LLAMA = Settings(engine="llama.cpp", max_new_tokens=24)
+LLAMA = Settings(engine="llama.cpp", max_new_tokens=24, min_new_tokens=24)
 PROMPT = "What is the capital of France?"
 
 
@@ -31,8 +31,8 @@ def greedy_ids(context, model: str) -> tuple[dict[str, list[int]], dict]:
         if isinstance(event, TokenEvent):
             token_ids["llama.cpp" if event.lane == 0 else "transformers"].append(event.token_id)
 
-    llama, torch_lane = compare(PROMPT, [Lane(model, LLAMA), Lane(model, Settings(max_new_tokens=24))],
-                                context=context, on_event=collect)  # fmt: skip
+    lanes = [Lane(model, LLAMA), Lane(model, Settings(max_new_tokens=24, min_new_tokens=24))]  # pinned: no stop
+    llama, torch_lane = compare(PROMPT, lanes, context=context, on_event=collect)
     assert llama.ok and torch_lane.ok, (llama.error, torch_lane.error)
     assert llama.tokens_in == torch_lane.tokens_in  # the same chat template, the same tokenizer
     return token_ids, {"llama.cpp": llama, "transformers": torch_lane}

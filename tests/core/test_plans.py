@@ -43,3 +43,15 @@ def test_typed_lengths_must_be_whole_numbers():
     assert parse_lengths(["16", 64, " 128 ", ""]) == [16, 64, 128]
     with pytest.raises(SweepError, match="whole numbers, got 'many'"):
         parse_lengths(["16", "many"])
+
+
+def test_a_plan_says_what_it_will_generate_and_how_long_it_takes_at_measured_speeds():
+    from inference_core.experiments.plans import estimate_plan
+
+    plan = plan_sweep("output-length", ["smollm2-135m-instruct"], lengths=[16, 64], repeats=3)
+    found = estimate_plan(plan, {"smollm2-135m-instruct": (0.1, 20.0)})
+    assert found.tokens_out == 3 * (16 + 64)
+    runs = 3 * (0.1 + 15 / 20) + 3 * (0.1 + 63 / 20)
+    assert found.seconds == pytest.approx(runs + 0.1 + 4 / 20)  # one warm-up for the lane
+    unknown = estimate_plan(plan, {})
+    assert unknown.seconds is None and unknown.unmeasured == ("smollm2-135m-instruct",)

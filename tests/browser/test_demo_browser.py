@@ -1,0 +1,86 @@
+"""Demo-readiness in Chromium: answers where the eye is, the table's order, ?run= links, operator-only actions."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from inference_core.backends import BackendContext
+from inference_core.lanes import Lane
+from inference_core.runner import compare
+from inference_core.store import RunRecorder, RunStore
+from inference_core.types import Settings
+from tests.browser.conftest import streamlit_server
+from tests.browser.helpers import app_button
+
+SCREEN = {"width": 1400, "height": 900}
+TWO_LANES = ("smollm2-135m-instruct:max_new_tokens=160", "smollm2-135m-instruct:quantize=int8,max_new_tokens=160")
+LANES = "&".join(f"lane={quote(lane)}" for lane in TWO_LANES)
+
+
+def test_after_run_the_first_lane_streams_in_the_upper_half_of_the_screen(browser, app_url, output_dir):
+    page = browser.new_context(viewport=SCREEN).new_page()
+    page.goto(f"{app_url}/?prompt={quote('Write a long story about a lighthouse keeper.')}&{LANES}")
+    page.get_by_text("Compare models").wait_for(timeout=60_000)
+    run = app_button(page, "Run")
+    run.wait_for(timeout=30_000)
+    assert run.bounding_box()["y"] + run.bounding_box()["height"] < SCREEN["height"]  # reached without scrolling
+    run.click()
+    lane = page.locator('[data-testid="stColumn"]').filter(has_text="tok/s").first
+    lane.wait_for(timeout=180_000)
+    figures = lane.get_by_text(re.compile(r"tokens? · TTFT")).first
+    box = figures.bounding_box()
+    assert box["y"] + box["height"] < SCREEN["height"] / 2, box  # the live figures sit in the upper half
+    answer = lane.locator('[data-testid="stMarkdownContainer"]').last
+    assert answer.bounding_box()["y"] < SCREEN["height"] - 40  # and the answer starts in view below them
+    page.screenshot(path=str(output_dir / "streaming-1400x900.png"))
+    app_button(page, "Stop").click()
+    page.get_by_text("Stopped: kept what was generated.").first.wait_for(timeout=30_000)
+
+
+def test_the_results_table_leads_with_ttft(browser, app_url, output_dir):
+    page = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
+    page.goto(f"{app_url}/?prompt=Name+a+fruit.&lane=smollm2-135m-instruct:max_new_tokens=6")
+    page.get_by_text("Compare models").wait_for(timeout=60_000)
+    app_button(page, "Run").click()
+    page.get_by_text("Results", exact=True).wait_for(timeout=180_000)
+    headers = page.locator('[data-testid="stDataFrame"] [role="columnheader"]')
+    headers.first.wait_for(timeout=30_000)
+    names = [text.strip() for text in headers.all_inner_texts()]
+    assert names[0] == "lane" and names[1] == "TTFT (s)", names  # the lane names the row; TTFT is the first figure
+    page.screenshot(path=str(output_dir / "results.png"), full_page=True)
+
+
+def test_a_run_link_shows_the_saved_answers_without_loading_a_model(browser, tmp_path, monkeypatch, output_dir):
+    monkeypatch.setenv("INFERENCE_LENS_DATA", str(tmp_path))
+    store = RunStore()
+    recorder = RunRecorder(store, "compare", "Name a fruit.")
+    lanes = [Lane("smollm2-135m-instruct", Settings(max_new_tokens=8))]
+    [result] = compare("Name a fruit.", lanes, on_result=recorder, context=BackendContext())
+    log = tmp_path / "server.log"
+    with streamlit_server(tmp_path, env={"INFERENCE_LENS_LOG_LEVEL": "INFO"}, log=log) as server:
+        page = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
+        page.goto(f"{server.url}/?run={recorder.run_id}")
+        page.get_by_text("Saved run").wait_for(timeout=60_000)
+        page.get_by_text(result.text.strip()[:20]).first.wait_for(timeout=30_000)
+        assert app_button(page, "Replay").is_visible()
+        page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=30_000)
+        page.screenshot(path=str(output_dir / "run-link.png"), full_page=True)
+    assert "loaded smollm2" not in log.read_text()  # nothing was run for it
+
+
+def test_server_wide_actions_are_the_operators_only(browser, tmp_path):
+    for enabled in (False, True):
+        env = {"INFERENCE_LENS_OPERATOR_ACTIONS": "1"} if enabled else {}
+        with streamlit_server(tmp_path / str(enabled), env=env) as server:
+            page = browser.new_context(viewport={"width": 1400, "height": 3000}).new_page()
+            page.goto(f"{server.url}/models")
+            page.get_by_text("Loaded models and caches").wait_for(timeout=60_000)
+            page.get_by_text("Add an endpoint").wait_for(timeout=30_000)
+            clear = page.locator("button").filter(has_text=re.compile(r"^Clear$"))
+            keep = page.get_by_text("Keep it in the catalog file")
+            if enabled:
+                assert clear.count() >= 1 and keep.count() == 1  # the packaged models' converted caches
+            else:
+                assert clear.count() == 0 and keep.count() == 0
+                assert page.get_by_text("INFERENCE_LENS_OPERATOR_ACTIONS=1").count() == 1
