@@ -8,6 +8,7 @@ from ui import state
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Inference Lens", page_icon=":material/speed:", layout="wide")
+st.html("<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</style>")  # answers above the fold
 state.init_state(router=True)
 state.keep_widget_values()
 render_sidebar()

@@ -7,6 +7,7 @@ can share one axis.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
@@ -110,6 +111,7 @@ def break_evens(
                 traffic, price, hourly_usd, row["prefill_tok_per_s"], row["decode_tok_per_s"], utilization
             )
             records.append({"self-hosted": row["option"], "API": price.model,
-                            "break_even_requests_per_month": result.requests_per_month,
+                            "break_even_requests_per_month": None if result.requests_per_month is None else
+                            math.ceil(result.requests_per_month),  # whole requests
                             "verdict": result.reason})  # fmt: skip
     return pd.DataFrame(records)

@@ -78,6 +78,7 @@ def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
         row: dict[str, Any] = {
             "lane": lane_label(index, result),
             "model": result.model,
+            "model_name": result.model_name,
             "params_m": result.params_m,
             "dtype": result.settings.dtype,
             "quantize": result.settings.quantize,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -90,11 +91,12 @@ class LaneColumn:
             label += f": {escape_markdown(lane.detail)}"
         if lane.state == "loading" and lane.fraction is not None:
             self.status.progress(min(max(lane.fraction, 0.0), 1.0), text=label)
+            self.figures.caption(lane.figures())
         elif lane.state == "error":
             self.status.error(label)
-        else:
-            self.status.markdown(label)
-        self.figures.caption(lane.figures())
+            self.figures.caption(lane.figures())
+        else:  # one line: the state and the live figures, so the answer starts high on the screen
+            self.status.markdown(f"{label} · :gray[{lane.figures()}]")
         if lane.shape_only:
             self.text.info(SHAPE_NOTICE, icon=":material/shape_line:")
         else:
@@ -178,27 +180,32 @@ FORMATS = {"s": "%.3f", "tok/s": "%.1f", "MB": "%.0f", "tokens": "%d"}
 
 
 def metric_column_config() -> dict:
-    """Readable headers with units, number formats, and each metric's formula as the header's help."""
-    config: dict = {}
-    for column, unit in UNITS.items():
-        fmt = ("$%.6f" if column == "usd_answer" else "$%.2f") if unit == "$" else FORMATS.get(unit, "%.3f")
-        config[column] = st.column_config.NumberColumn(COLUMN_LABELS.get(column, column), help=metric_help(column),
-                                                       format=fmt)  # fmt: skip
-    config["params_m"] = st.column_config.NumberColumn("Parameters (M)", format="%.0f")
+    """Readable headers with units, and each metric's formula as the header's help (formats: ``results_table``)."""
+    config: dict = {column: st.column_config.Column(COLUMN_LABELS.get(column, column), help=metric_help(column))
+                    for column in UNITS}  # fmt: skip
+    config["params_m"] = st.column_config.Column("Parameters (M)")
     config["error"] = st.column_config.TextColumn("Error", width="large")
     return config
 
 
-def results_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The lane as the index, the figures people read first, then the rest; no raw None shown."""
+def _number_format(column: str) -> str:
+    unit = UNITS.get(column, "")
+    if unit == "$":
+        return "${:.6f}" if column == "usd_answer" else "${:.2f}"
+    return {"s": "{:.3f}", "tok/s": "{:.1f}", "MB": "{:,.0f}", "tokens": "{:,.0f}"}.get(unit, "{:,.0f}")
+
+
+def results_table(frame: pd.DataFrame) -> Any:
+    """The lane as the index, the figures people read first, then the rest; a missing figure shows empty."""
     order = [c for c in LEADING_COLUMNS if c in frame] + [c for c in frame if c not in LEADING_COLUMNS]
-    table = frame[order].set_index("lane")
+    table = frame[order].drop(columns=["model_name"], errors="ignore").set_index("lane")
+    numbers = [c for c in table if c in UNITS or c == "params_m"]
     for column in table:
-        if column in UNITS or column == "params_m":
+        if column in numbers:
             table[column] = pd.to_numeric(table[column], errors="coerce")
         elif table[column].dtype == object:
             table[column] = table[column].fillna("")
-    return table
+    return table.style.format({c: _number_format(c) for c in numbers}, na_rep="")
 
 
 def render_results(results: list[RunResult], prompt: str, utilization_pct: float) -> None:

@@ -62,8 +62,13 @@ def catalog_table(models: list[ModelSpec]) -> None:
         "gives an app between about 0.7 and 2.7 GB, so check the estimate before loading a larger model."
     )
     config = {"on_disk_mb": st.column_config.NumberColumn("on disk (MB)", format="%.0f"),
-              "loaded_mb": st.column_config.NumberColumn("loaded now (MB)", format="%.0f")}  # fmt: skip
-    st.dataframe(catalog_frame(engine().inventory(models)), hide_index=True, width="stretch", column_config=config)
+              "loaded_mb": st.column_config.NumberColumn("loaded now (MB)", format="%.0f"),
+              "params_m": st.column_config.NumberColumn("parameters (M)", format="%.0f"),
+              "available": st.column_config.TextColumn("available", width="large")}  # fmt: skip
+    frame = catalog_frame(engine().inventory(models))
+    for column in ("params_m", "on_disk_mb", "loaded_mb"):  # an unknown figure shows empty, never "None"
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
 
 
 def _estimate_rows(spec: ModelSpec, context: int) -> list[dict]:

@@ -244,7 +244,7 @@ def setup_link(lanes: list[LaneInput]) -> str:
 
     query = {"prompt": st.session_state[PROMPT], "lane": [lane.link_value() for lane in lanes if lane.ref],
              "mode": st.session_state[MODE]}  # fmt: skip
-    return f"{app_address()}?{urlencode({k: v for k, v in query.items() if v}, doseq=True)}"
+    return f"{app_address().rstrip('/')}/?{urlencode({k: v for k, v in query.items() if v}, doseq=True)}"
 
 
 PAGE_PATHS = ("compare", "experiments", "cost", "history", "models")

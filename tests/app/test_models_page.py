@@ -70,3 +70,25 @@ def test_without_llama_cpp_python_the_pages_run_and_the_engine_says_how_to_insta
     assert not compare.exception
     [engine_picker, *_] = [s for s in compare.selectbox if s.label == "Engine"]
     assert "llama.cpp (not installed)" in engine_picker.options
+
+
+def test_which_sizes_fit_here_and_on_community_cloud():
+    at = page("models")
+    at.run(timeout=120)
+    sizes = next(frame.value for frame in at.dataframe if "float32 community cloud" in frame.value.columns)
+    assert list(sizes["params_m"]) == sorted(sizes["params_m"]) and sizes["params_m"].max() > 7000
+    row = sizes.set_index("model").loc["Qwen2.5 7B Instruct (shape only)"]
+    assert row["float32 community cloud"] == "does-not-fit" and row["bfloat16 needs mb"] > 14000
+
+
+def test_server_wide_actions_need_the_operator_setting(monkeypatch):
+    at = page("models")
+    at.run(timeout=120)
+    assert not [b for b in at.button if b.label in ("Clear", "Unload")]
+    assert not [c for c in at.checkbox if "catalog file" in c.label]
+    assert any("INFERENCE_LENS_OPERATOR_ACTIONS=1" in c.value for c in at.caption)
+    monkeypatch.setenv("INFERENCE_LENS_OPERATOR_ACTIONS", "1")
+    operator = page("models")
+    operator.run(timeout=120)
+    assert [b for b in operator.button if b.label == "Clear"]  # the packaged models' converted caches
+    assert [c for c in operator.checkbox if "catalog file" in c.label]

@@ -29,11 +29,11 @@ def test_after_run_the_first_lane_streams_in_the_upper_half_of_the_screen(browse
     lane = page.locator('[data-testid="stColumn"]').filter(has_text="tok/s").first
     lane.wait_for(timeout=180_000)
     figures = lane.get_by_text(re.compile(r"tokens? · TTFT")).first
+    page.screenshot(path=str(output_dir / "streaming-1400x900.png"))
     box = figures.bounding_box()
     assert box["y"] + box["height"] < SCREEN["height"] / 2, box  # the live figures sit in the upper half
     answer = lane.locator('[data-testid="stMarkdownContainer"]').last
     assert answer.bounding_box()["y"] < SCREEN["height"] - 40  # and the answer starts in view below them
-    page.screenshot(path=str(output_dir / "streaming-1400x900.png"))
     app_button(page, "Stop").click()
     page.get_by_text("Stopped: kept what was generated.").first.wait_for(timeout=30_000)
 
@@ -45,8 +45,8 @@ def test_the_results_table_leads_with_ttft(browser, app_url, output_dir):
     app_button(page, "Run").click()
     page.get_by_text("Results", exact=True).wait_for(timeout=180_000)
     headers = page.locator('[data-testid="stDataFrame"] [role="columnheader"]')
-    headers.first.wait_for(timeout=30_000)
-    names = [text.strip() for text in headers.all_inner_texts()]
+    headers.first.wait_for(state="attached", timeout=30_000)  # the grid's accessible table (drawn on a canvas)
+    names = [(text or "").strip() for text in headers.all_text_contents()]
     assert names[0] == "lane" and names[1] == "TTFT (s)", names  # the lane names the row; TTFT is the first figure
     page.screenshot(path=str(output_dir / "results.png"), full_page=True)
 
@@ -63,7 +63,7 @@ def test_a_run_link_shows_the_saved_answers_without_loading_a_model(browser, tmp
         page.goto(f"{server.url}/?run={recorder.run_id}")
         page.get_by_text("Saved run").wait_for(timeout=60_000)
         page.get_by_text(result.text.strip()[:20]).first.wait_for(timeout=30_000)
-        assert app_button(page, "Replay").is_visible()
+        app_button(page, "Replay").wait_for(timeout=30_000)
         page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=30_000)
         page.screenshot(path=str(output_dir / "run-link.png"), full_page=True)
     assert "loaded smollm2" not in log.read_text()  # nothing was run for it
@@ -77,6 +77,8 @@ def test_server_wide_actions_are_the_operators_only(browser, tmp_path):
             page.goto(f"{server.url}/models")
             page.get_by_text("Loaded models and caches").wait_for(timeout=60_000)
             page.get_by_text("Add an endpoint").wait_for(timeout=30_000)
+            marker = "Converted cache of" if enabled else "INFERENCE_LENS_OPERATOR_ACTIONS=1"
+            page.get_by_text(marker).first.wait_for(timeout=30_000)
             clear = page.locator("button").filter(has_text=re.compile(r"^Clear$"))
             keep = page.get_by_text("Keep it in the catalog file")
             if enabled:
