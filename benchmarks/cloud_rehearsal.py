@@ -96,8 +96,11 @@ def drive_default_comparison(url: str, tokens: int) -> tuple[float, str]:
         page.get_by_text("Results", exact=True).wait_for(timeout=600_000)
         elapsed = time.perf_counter() - started
         text = page.inner_text("body")
+        page.goto(f"{url}/models")
+        page.get_by_text("MB are free").wait_for(timeout=120_000)
+        free = next(line for line in page.inner_text("body").splitlines() if "MB are free" in line)
         browser.close()
-    return elapsed, text
+    return elapsed, text + "\n" + free
 
 
 def main() -> None:
@@ -120,6 +123,7 @@ def main() -> None:
                   f"lanes refused or out of memory: {len(errors)}")  # fmt: skip
             for line in errors:
                 print(f"  {line}")
+            print("the Models page inside the cgroup says: " + text.splitlines()[-1])
     finally:
         time.sleep(1)
         cgroup.remove()

@@ -136,7 +136,8 @@ def builtin_models(shapes: bool = True) -> list[ModelSpec]:
         _hub_spec(key, name, repo, params, license=lic, context_length=ctx, chat=True)
         for key, name, repo, params, lic, ctx in _LADDER
     ]
-    return [_smollm2(), _gemma3(), *ladder, *(shape_specs() if shapes else [])]
+    smollm2 = _smollm2()
+    return [smollm2, _gemma3(), *ladder, *(shape_specs(smollm2.available) if shapes else [])]
 
 
 def _config_facts(folder: Path) -> dict[str, Any]:
@@ -221,7 +222,7 @@ def resolve_reference(ref: str, models: list[ModelSpec] | None = None) -> ModelS
 
 def _shape(key: str) -> ModelSpec:
     try:
-        return shape_spec(key)
+        return shape_spec(key, _smollm2().available)
     except ValueError as exc:
         raise ModelReferenceError(str(exc)) from None
 

