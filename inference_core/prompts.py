@@ -55,3 +55,11 @@ def answer_ended(text: str) -> bool:
     """Whether a base model's continuation has finished its answer (a blank line or the next question)."""
     answer = text.lstrip()
     return bool(answer) and any(end in answer for end in _ANSWER_ENDS)
+
+
+def trim_answer(text: str) -> str:
+    """A base model's answer without what follows its end (the blank line, the next question), as APIs drop
+    a stop sequence from the text; the tokens it took are still counted."""
+    start = len(text) - len(text.lstrip())
+    ends = [found for end in _ANSWER_ENDS if (found := text.find(end, start)) >= 0]
+    return text[: min(ends)] if ends else text

@@ -145,6 +145,9 @@ def price_table(throughput: pd.DataFrame, hourly: float, utilization: float) -> 
                f"${cheapest['usd_per_1m_out']:.4f} per 1M output tokens.")  # fmt: skip
     formula = "hourly_usd / ({} * 3600) * 1e6 / utilization"
     st.dataframe(self_hosted.drop(columns=["kind"]), hide_index=True, column_config={
+        "params_m": st.column_config.NumberColumn("parameters (M)", format="%.0f"),
+        "prefill_tok_per_s": st.column_config.NumberColumn("prefill (tok/s)", format="%.1f"),
+        "decode_tok_per_s": st.column_config.NumberColumn("decode (tok/s)", format="%.1f"),
         "usd_per_1m_in": st.column_config.NumberColumn("$ / 1M input", format="$%.4f",
                                                        help=formula.format("prefill_tok_per_s")),
         "usd_per_1m_out": st.column_config.NumberColumn("$ / 1M output", format="$%.4f",

@@ -61,14 +61,15 @@ def catalog_table(models: list[ModelSpec]) -> None:
         f"This process holds {rss_mb():,.0f} MB; {available_memory_mb():,.0f} MB are free. Streamlit Community Cloud "
         "gives an app between about 0.7 and 2.7 GB, so check the estimate before loading a larger model."
     )
-    config = {"on_disk_mb": st.column_config.NumberColumn("on disk (MB)", format="%.0f"),
-              "loaded_mb": st.column_config.NumberColumn("loaded now (MB)", format="%.0f"),
-              "params_m": st.column_config.NumberColumn("parameters (M)", format="%.0f"),
+    config = {"on_disk_mb": st.column_config.Column("on disk (MB)"), "loaded_mb": st.column_config.Column(
+              "loaded now (MB)"), "params_m": st.column_config.Column("parameters (M)"),
               "available": st.column_config.TextColumn("available", width="large")}  # fmt: skip
     frame = catalog_frame(engine().inventory(models))
-    for column in ("params_m", "on_disk_mb", "loaded_mb"):  # an unknown figure shows empty, never "None"
+    numbers = ["params_m", "on_disk_mb", "loaded_mb"]
+    for column in numbers:
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    shown = frame.style.format(dict.fromkeys(numbers, "{:,.0f}"), na_rep="")  # unknown: empty, never "None"
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 
 def _estimate_rows(spec: ModelSpec, context: int) -> list[dict]:

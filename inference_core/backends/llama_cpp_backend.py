@@ -21,7 +21,7 @@ from inference_core.backends.results import failed_result, measured_result, mode
 from inference_core.estimate import OVERHEAD_MB, AdmissionError, available_memory_mb, load_config, verdict
 from inference_core.memory import MB, PeakRssSampler, kv_cache_bytes
 from inference_core.paths import locate_gguf
-from inference_core.prompts import COMPLETION_NOTE, answer_ended, completion_prompt
+from inference_core.prompts import COMPLETION_NOTE, answer_ended, completion_prompt, trim_answer
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, Settings, StatusEvent, TokenEvent
 from inference_core.weights import LoadedModel, Progress
 
@@ -193,7 +193,8 @@ class LlamaCppBackend:
         stopped = stop.is_set() and len(tokens.ids) < settings.max_new_tokens
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
         return measured_result(
-            spec, settings, self.name, text=tokens.text(), tokens_in=len(ids), token_times_s=tokens.times,
+            spec, settings, self.name, text=tokens.text() if spec.chat or settings.min_new_tokens else
+            trim_answer(tokens.text()), tokens_in=len(ids), token_times_s=tokens.times,
             token_texts=tuple(tokens.pieces), stopped=stopped, peak_rss_mb=rss.peak_mb, rss_delta_mb=rss.delta_mb,
             model_memory_mb=model_memory_mb(loaded, rss.delta_mb),
             weights_mb=loaded.weights_mb, weights_format=f"{file_quantization(llm)} ({ENGINE})",

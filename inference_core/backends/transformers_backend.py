@@ -13,7 +13,7 @@ from transformers.generation.streamers import BaseStreamer
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
 from inference_core.backends.results import failed_result, measured_result, model_memory_mb, run_loaded
 from inference_core.memory import PeakRssSampler, cuda_peak_mb, kv_cache_bytes
-from inference_core.prompts import COMPLETION_NOTE, answer_ended, completion_prompt
+from inference_core.prompts import COMPLETION_NOTE, answer_ended, completion_prompt, trim_answer
 from inference_core.types import (
     GenerationRequest,
     ModelSpec,
@@ -169,8 +169,9 @@ class TransformersBackend:
         stopped = stop.is_set()
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
         notes = _notes(loaded)
+        text = loaded.tokenizer.decode(tokens.assembler.ids, skip_special_tokens=True)
         return measured_result(
-            spec, settings, self.name, text=loaded.tokenizer.decode(tokens.assembler.ids, skip_special_tokens=True),
+            spec, settings, self.name, text=text if spec.chat or settings.min_new_tokens else trim_answer(text),
             tokens_in=len(ids), token_times_s=tokens.times, token_texts=tuple(tokens.pieces), stopped=stopped,
             peak_rss_mb=rss.peak_mb, rss_delta_mb=rss.delta_mb, weights_mb=loaded.weights_mb,
             model_memory_mb=model_memory_mb(loaded, rss.delta_mb),

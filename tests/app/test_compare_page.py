@@ -38,6 +38,9 @@ def test_default_lanes_stream_two_answers_and_a_results_table(app):
     assert len(texts) == 2 and all(t.strip() for t in texts)
     assert list(table.columns[:3]) == ["ttft_s", "decode_tok_per_s", "e2e_s"] and table.index.name == "lane"
     assert any("one sample" in c.value for c in app.caption)
+    charts = [str(chart.proto.spec) for chart in app.get("vega_lite_chart")]
+    assert any("Model memory (MB)" in spec for spec in charts)  # each model's own memory, not the process's
+    assert not any("peak_rss_mb" in spec for spec in charts)
     [run_link] = [c.value for c in app.code if "?run=" in c.value]  # the run's own link, to copy
     assert run_link.split("?run=")[1] == app.session_state["compare_results_run_id"]
 

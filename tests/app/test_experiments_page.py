@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.app.helpers import click, page
+import re
+
+from tests.app.helpers import click, page, plain
 
 
 def test_tiny_output_length_sweep_shows_charts_and_the_fit():
@@ -13,10 +15,17 @@ def test_tiny_output_length_sweep_shows_charts_and_the_fit():
     [models] = [m for m in at.multiselect if m.label == "Models"]
     models.set_value(["smollm2-135m-instruct"])
     [repeats] = [n for n in at.number_input if n.label == "Repeats per point"]
-    repeats.set_value(1)
+    repeats.set_value(1).run()
+    assert any("2 runs · 16 generated tokens" in plain(c.value) for c in at.caption)  # planned before Run
     click(at, "Run sweep")
     assert not at.exception
     assert any("e2e = " in m.value for m in at.markdown)
+    again = page("experiments")  # this machine has now measured SmolLM2: the plan says how long it takes
+    again.run()
+    again.multiselect(key="sweep_output_lengths").set_value([4, 12])
+    [models] = [m for m in again.multiselect if m.label == "Models"]
+    models.set_value(["smollm2-135m-instruct"]).run()
+    assert any(re.search(r"generated tokens · about \d+ s here", plain(c.value)) for c in again.caption)
     assert len(at.get("vega_lite_chart")) == 4
     table = at.dataframe[0].value
     assert list(table["tokens_out"]) == [4, 12]

@@ -49,3 +49,21 @@ def test_estimate_chart_stacks_the_parts_and_shows_the_limit():
     spec = str(estimate_chart(frame).to_dict())
     assert "weights" in spec and "KV cache" in spec and "70% of free memory here (700 MB)" in spec
     assert "a Community Cloud app (2,700 MB)" in spec
+
+
+def test_a_model_keeps_its_colour_on_every_chart():
+    from inference_core.charts import lane_bars, model_color, sweep_chart
+
+    bars = pd.DataFrame({"lane": ["1. a", "2. b"], "model": ["gemma3-270m", "smollm2-135m-instruct"],
+                         "model_name": ["Gemma 3 270M base", "SmolLM2 135M Instruct (Q4_1 GGUF)"],
+                         "ttft_s": [0.2, 0.1]})  # fmt: skip
+    summary = pd.DataFrame({"model_name": ["SmolLM2 135M Instruct (Q4_1 GGUF)", "Qwen2.5 0.5B Instruct (shape only)"],
+                            "setting": ["float32", "float32"], "value": [1, 2], "params_m": [134.5, 494.0],
+                            "runs": [1, 1], "ttft_s": [0.1, 0.3], "ttft_s_low": [0.1, 0.3],
+                            "ttft_s_high": [0.1, 0.3], "weights": ["trained", "random"]})  # fmt: skip
+    smol = model_color("SmolLM2 135M Instruct")
+    assert smol != model_color("Gemma 3 270M base") != model_color("Qwen2.5 0.5B Instruct")
+    for chart in (lane_bars(bars, "ttft_s"), sweep_chart(summary, "params_m", "ttft_s", log_x=True)):
+        spec = str(chart.to_dict())
+        assert "'SmolLM2 135M Instruct'" in spec and smol in spec
+    assert model_color("some-model-of-mine") == model_color("some-model-of-mine")  # stable for any name
