@@ -18,6 +18,7 @@ st.navigation(
         st.Page("pages/experiments.py", title="Experiments", icon=":material/science:"),
         st.Page("pages/cost.py", title="Cost", icon=":material/payments:"),
         st.Page("pages/history.py", title="History", icon=":material/history:"),
+        st.Page("pages/tradeoffs.py", title="Trade-offs", icon=":material/insights:"),
         st.Page("pages/models.py", title="Models", icon=":material/memory:"),
     ]
 ).run()

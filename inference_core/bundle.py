@@ -116,6 +116,7 @@ class ResultRecord(_Strict):
     usd_per_1m_out: Amount | None = None
     usd_answer: Amount | None = None
     hourly_usd: Amount | None = None
+    utilization_pct: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] | None = None
     started_at: Name = ""
     environment: JsonObject = {}
     notes: Annotated[list[Text], Field(max_length=1000)] = []

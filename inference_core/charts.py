@@ -9,6 +9,13 @@ import altair as alt
 import pandas as pd
 
 from inference_core.metrics import fit_output_length, summarize_rows
+from inference_core.price_charts import (
+    answer_price_fits,
+    api_answer_lines,
+    api_lines_layer,
+    api_rules,
+    input_price_fits,
+)
 from inference_core.report import UNITS, short_name
 
 PALETTE = "tableau10"
@@ -134,6 +141,7 @@ def sweep_chart(
     y: str,
     *,
     log_x: bool = False,
+    log_y: bool = False,
     labels: bool = False,
     fits: pd.DataFrame | None = None,
     width: int | str = "container",
@@ -159,7 +167,7 @@ def sweep_chart(
         data = data.assign(weights="trained")
     data = data.assign(weights=data["weights"].map(WEIGHTS_LEGEND))
     base = alt.Chart(data)
-    y_enc = alt.Y(f"{y}:Q", title=None)  # the chart's title names it
+    y_enc = alt.Y(f"{y}:Q", title=None, scale=alt.Scale(type="log") if log_y else alt.Scale())  # titled above
     layers = [
         base.mark_rule(strokeWidth=2, opacity=0.6).encode(
             x=x_enc, y=f"{y}_low:Q", y2=f"{y}_high:Q", color=color, detail="series:N", tooltip=tooltip
@@ -280,41 +288,78 @@ def output_fit_lines(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def experiment_charts(experiment: str, rows: pd.DataFrame) -> dict[str, alt.Chart]:
-    """The charts of one experiment, from its tidy rows (one per counted run)."""
+def experiment_charts(experiment: str, rows: pd.DataFrame, apis: pd.DataFrame | None = None) -> dict[str, alt.Chart]:
+    """The charts of one experiment, from its tidy rows (one per counted run); ``apis`` (option,
+    usd_per_1m_in, usd_per_1m_out) adds API prices for the same token counts to the price charts."""
     ok = rows[rows["ok"]] if not rows.empty else rows
     if ok.empty:
         return {}
-    summary = summarize_rows(ok)
-    if experiment == "output-length":
-        return {
-            "e2e_s": sweep_chart(summary, "tokens_out", "e2e_s", fits=output_fit_lines(ok)),
-            "model_memory_mb": sweep_chart(summary, "tokens_out", "model_memory_mb"),
-            "kv_cache_mb": sweep_chart(summary, "tokens_out", "kv_cache_mb"),
-            "decode_tok_per_s": sweep_chart(summary, "tokens_out", "decode_tok_per_s"),
-        }
-    if experiment == "input-length":
-        return {
-            "ttft_s": sweep_chart(summary, "tokens_in", "ttft_s"),
-            "prefill_tok_per_s": sweep_chart(summary, "tokens_in", "prefill_tok_per_s"),
-            "kv_cache_mb": sweep_chart(summary, "tokens_in", "kv_cache_mb"),
-            "e2e_s": sweep_chart(summary, "tokens_in", "e2e_s"),
-        }
-    if experiment == "traffic":
-        summary = summary.assign(concurrency=summary["value"].astype(float))
-        metrics = ("ttft_s", "e2e_s", "decode_tok_per_s", "aggregate_tok_per_s")
-        return {m: sweep_chart(summary, "concurrency", m) for m in metrics}
-    if experiment == "model-size":
-        metrics = ("decode_tok_per_s", "ttft_s", "model_memory_mb", "usd_per_1m_out")
-        shown = [m for m in metrics if m in summary and summary[m].notna().any()]
-        charts = {m: sweep_chart(summary, "params_m", m, log_x=True, labels=True) for m in shown}
-        bandwidth = rows["bandwidth_gb_s"].dropna() if "bandwidth_gb_s" in rows else pd.Series(dtype=float)
-        limit = roofline_line(summary.assign(series=_series(summary)), bandwidth.max() if len(bandwidth) else None)
-        if limit is not None and "decode_tok_per_s" in charts:
-            charts["decode_tok_per_s"] = alt.layer(charts["decode_tok_per_s"], limit)
-        return charts
-    metrics = ("decode_tok_per_s", "ttft_s", "weights_mb", "model_memory_mb")
-    return {m: setting_bars(summary, m) for m in metrics}
+    builders = {"output-length": _output_length_charts, "input-length": _input_length_charts,
+                "traffic": _traffic_charts, "model-size": _model_size_charts}  # fmt: skip
+    build = builders.get(experiment, _settings_charts)
+    return build(summarize_rows(ok), ok, apis if apis is not None else pd.DataFrame())
+
+
+def _priced(summary: pd.DataFrame, metric: str) -> bool:
+    return metric in summary and summary[metric].notna().any()
+
+
+def _output_length_charts(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.DataFrame) -> dict[str, alt.Chart]:
+    charts: dict[str, alt.Chart] = {
+        "e2e_s": sweep_chart(summary, "tokens_out", "e2e_s", fits=output_fit_lines(ok)),
+        "model_memory_mb": sweep_chart(summary, "tokens_out", "model_memory_mb"),
+        "kv_cache_mb": sweep_chart(summary, "tokens_out", "kv_cache_mb"),
+        "decode_tok_per_s": sweep_chart(summary, "tokens_out", "decode_tok_per_s"),
+    }
+    if _priced(summary, "usd_answer"):
+        price = sweep_chart(summary, "tokens_out", "usd_answer", fits=answer_price_fits(ok), log_y=True)
+        lines = api_answer_lines(apis, ok, "tokens_out")
+        charts["usd_answer"] = alt.layer(price, api_lines_layer(lines)) if not lines.empty else price
+    return charts
+
+
+def _input_length_charts(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.DataFrame) -> dict[str, alt.Chart]:
+    charts: dict[str, alt.Chart] = {
+        "ttft_s": sweep_chart(summary, "tokens_in", "ttft_s"),
+        "prefill_tok_per_s": sweep_chart(summary, "tokens_in", "prefill_tok_per_s"),
+        "kv_cache_mb": sweep_chart(summary, "tokens_in", "kv_cache_mb"),
+        "e2e_s": sweep_chart(summary, "tokens_in", "e2e_s"),
+    }
+    if _priced(summary, "usd_answer"):
+        price = sweep_chart(summary, "tokens_in", "usd_answer", fits=input_price_fits(ok), log_y=True)
+        lines = api_answer_lines(apis, ok, "tokens_in")
+        charts["usd_answer"] = alt.layer(price, api_lines_layer(lines)) if not lines.empty else price
+    return charts
+
+
+def _traffic_charts(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.DataFrame) -> dict[str, alt.Chart]:
+    summary = summary.assign(concurrency=summary["value"].astype(float))
+    metrics = ("ttft_s", "e2e_s", "decode_tok_per_s", "aggregate_tok_per_s")
+    return {m: sweep_chart(summary, "concurrency", m) for m in metrics}
+
+
+def _model_size_charts(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.DataFrame) -> dict[str, alt.Chart]:
+    metrics = ("decode_tok_per_s", "ttft_s", "model_memory_mb", "usd_per_1m_out")
+    charts: dict[str, alt.Chart] = {
+        m: sweep_chart(summary, "params_m", m, log_x=True, labels=True, log_y=m == "usd_per_1m_out")
+        for m in metrics
+        if _priced(summary, m)
+    }
+    bandwidth = ok["bandwidth_gb_s"].dropna() if "bandwidth_gb_s" in ok else pd.Series(dtype=float)
+    limit = roofline_line(summary.assign(series=_series(summary)), bandwidth.max() if len(bandwidth) else None)
+    if limit is not None and "decode_tok_per_s" in charts:
+        charts["decode_tok_per_s"] = alt.layer(charts["decode_tok_per_s"], limit)
+    if "usd_per_1m_out" in charts and not apis.empty:
+        charts["usd_per_1m_out"] = alt.layer(charts["usd_per_1m_out"], api_rules(apis))
+    return charts
+
+
+def _settings_charts(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.DataFrame) -> dict[str, alt.Chart]:
+    metrics = ("decode_tok_per_s", "ttft_s", "weights_mb", "model_memory_mb", "usd_per_1m_out")
+    charts: dict[str, alt.Chart] = {m: setting_bars(summary, m) for m in metrics if _priced(summary, m)}
+    if "usd_per_1m_out" in charts and not apis.empty:
+        charts["usd_per_1m_out"] = alt.layer(charts["usd_per_1m_out"], api_rules(apis, horizontal=False))
+    return charts
 
 
 CLOUD_MB = 2700.0

@@ -194,6 +194,11 @@ class Engine:
     def run(self, run_id: str) -> StoredRun | None:
         return self._store().get_run(run_id)
 
+    def recent_runs(self, limit: int = 200) -> list[StoredRun]:
+        """The history's most recent runs, whole (every machine)."""
+        runs = (self._store().get_run(summary.id) for summary in self._store().list_runs(limit=limit))
+        return [run for run in runs if run is not None]
+
     def history_results(self, recent_runs: int = 40) -> list[RunResult]:
         """The finished lanes of the history's most recent runs that were measured on this machine."""
         here = collect_environment().get("machine")

@@ -36,7 +36,9 @@ METRIC_FORMULAS: dict[str, str] = {
     "load_s": "time this run waited for its model (0 when already loaded)",
     "usd_per_1m_in": "hourly_usd / (prefill_tok_per_s * 3600) * 1e6 / utilization",
     "usd_per_1m_out": "hourly_usd / (decode_tok_per_s * 3600) * 1e6 / utilization",
-    "usd_answer": "tokens_in * usd_per_1m_in / 1e6 + tokens_out * usd_per_1m_out / 1e6",
+    "usd_answer": "e2e_s * hourly_usd / 3600 / utilization: the machine time the answer took",
+    "hourly_usd": "the machine's price per hour the run was priced with",
+    "utilization_pct": "share of paid hours the machine generates (idle hours are paid too)",
     "aggregate_tok_per_s": "tokens of all concurrent requests / the longest request's e2e_s",
     "roofline_tok_per_s": "memory read bandwidth / weights_mb: each decoded token reads every weight once",
 }

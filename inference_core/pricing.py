@@ -132,18 +132,25 @@ def answer_usd(
     return tokens_in * usd_per_1m_in / 1e6 + tokens_out * usd_per_1m_out / 1e6
 
 
+def machine_time_usd(seconds: float | None, hourly_usd: float, utilization: float = 1.0) -> float | None:
+    """What ``seconds`` of a machine cost: seconds * hourly_usd / 3600 / utilization (idle hours included)."""
+    if seconds is None or math.isnan(seconds):
+        return None
+    return seconds * _check_hourly(hourly_usd) / 3600 / check_utilization(utilization)
+
+
 def price_result(result: RunResult, hourly_usd: float, utilization: float = 1.0) -> RunResult:
-    """The result with its self-hosted prices at this rate filled in."""
+    """The result with its self-hosted prices at this rate filled in: the answer costs the machine time it
+    took (e2e_s), and $ per 1M input and output tokens follow from prefill and decode speed."""
     if not result.ok:
         return result
-    per_in = usd_per_1m_tokens(result.prefill_tok_per_s, hourly_usd, utilization)
-    per_out = usd_per_1m_tokens(result.decode_tok_per_s, hourly_usd, utilization)
     return dataclasses.replace(
         result,
-        usd_per_1m_in=per_in,
-        usd_per_1m_out=per_out,
-        usd_answer=answer_usd(result.tokens_in, result.tokens_out, per_in, per_out),
+        usd_per_1m_in=usd_per_1m_tokens(result.prefill_tok_per_s, hourly_usd, utilization),
+        usd_per_1m_out=usd_per_1m_tokens(result.decode_tok_per_s, hourly_usd, utilization),
+        usd_answer=machine_time_usd(result.e2e_s, hourly_usd, utilization),
         hourly_usd=hourly_usd,
+        utilization_pct=check_utilization(utilization) * 100,
     )
 
 

@@ -237,6 +237,8 @@ class RunResult:
     usd_per_1m_out: float | None = None
     usd_answer: float | None = None
     hourly_usd: float | None = None
+    utilization_pct: float | None = None
+    """The machine's utilization the prices were computed with (idle hours are paid too)."""
     started_at: str = ""
     environment: dict[str, Any] = field(default_factory=dict, compare=False)
     notes: tuple[str, ...] = ()

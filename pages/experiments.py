@@ -8,6 +8,7 @@ from ui import state
 from ui.experiments_editor import keep_rows, run_buttons, start_sweep, sweep_inputs
 from ui.experiments_view import render_sweep
 from ui.jobs import collect, report_save_errors
+from ui.layout import page_link
 
 state.init_state()
 st.title("Experiments")
@@ -15,6 +16,7 @@ st.caption(
     "Each experiment turns one claim into a measured curve. Every lane is warmed up once (not counted), "
     "then each point runs several times, one run at a time; points show the median and the min-max range."
 )
+page_link("pages/tradeoffs.py", "Every saved run in one figure: Trade-offs", ":material/insights:")
 inputs = sweep_inputs()
 run_clicked = run_buttons(inputs)
 

@@ -8,6 +8,7 @@ from ui import state
 from ui.history_picker import export_and_delete, find_runs, import_bundle, pick_runs
 from ui.history_view import render_run, render_together, replay
 from ui.jobs import collect
+from ui.layout import page_link
 from ui.resources import engine
 
 state.init_state()
@@ -17,6 +18,7 @@ st.caption(
     "timings, prices and machine. Open one, chart several together, replay one without its model, or move "
     "runs between machines as a bundle."
 )
+page_link("pages/tradeoffs.py", "These runs in one figure: Trade-offs", ":material/insights:")
 import_bundle()
 runs = find_runs()
 selected = pick_runs(runs)

@@ -175,6 +175,7 @@ COLUMN_LABELS = {
     "peak_rss_mb": "Process peak RSS (MB)", "rss_delta_mb": "Run's RSS growth (MB)", "weights_mb": "Weights (MB)",
     "kv_cache_mb": "KV cache (MB)", "load_s": "Waited for model (s)", "server_ttft_s": "Server TTFT (s)",
     "params_m": "Parameters (M)", "aggregate_tok_per_s": "All requests (tok/s)",
+    "hourly_usd": "Machine ($/h)", "utilization_pct": "Utilization (%)",
 }  # fmt: skip
 FORMATS = {"s": "%.3f", "tok/s": "%.1f", "MB": "%.0f", "tokens": "%d"}
 
@@ -192,7 +193,8 @@ def _number_format(column: str) -> str:
     unit = UNITS.get(column, "")
     if unit == "$":
         return "${:.6f}" if column == "usd_answer" else "${:.2f}"
-    return {"s": "{:.3f}", "tok/s": "{:.1f}", "MB": "{:,.0f}", "tokens": "{:,.0f}"}.get(unit, "{:,.0f}")
+    formats = {"s": "{:.3f}", "tok/s": "{:.1f}", "MB": "{:,.0f}", "tokens": "{:,.0f}", "$/h": "${:.4f}", "%": "{:.0f}%"}
+    return formats.get(unit, "{:,.0f}")
 
 
 def results_table(frame: pd.DataFrame) -> Any:

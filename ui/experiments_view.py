@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from inference_core import cost, pricing
 from inference_core.charts import experiment_charts
 from inference_core.experiments.job import Sweep, SweepProgress
 from inference_core.metrics import fit_output_length, noisy_points, summarize_rows
@@ -20,6 +21,12 @@ MEMORY_CAPTION = (
     "Model memory is each model's own: what its load added to the process (at least its weights' bytes) plus "
     "the run's peak growth. The whole process's peak RSS, which counts every model loaded so far, is the "
     "peak_rss_mb column of the table."
+)
+PRICE_CAPTION = (
+    "Price of an answer = the machine time it took: e2e_s x hourly_usd / 3600 / utilization (the sidebar's machine "
+    "price and utilization when the sweep ran; each row of the CSV carries them). Dashed coloured lines are the "
+    "fit $ = (ttft + (n - 1) x tpot) x hourly / 3600 / utilization; grey dashed lines are API prices for the same "
+    "token counts (the shipped, dated table), so the break-even shows where the lines cross."
 )
 CHART_HEIGHT_PX = 340  # Streamlit sizes layered charts by this, not by the spec's height
 
@@ -80,8 +87,10 @@ def render_sweep(experiment: str, records: list[dict[str, Any]], environment: di
                 f"**{escape_markdown(fit.model_name)} · {escape_markdown(fit.setting)}**: "
                 f"e2e = {fit.ttft_s:.2f} s + (n - 1) × {fit.tpot_s * 1000:.1f} ms per token (least-squares fit)"
             )
-    chart_grid(experiment_charts(experiment, rows), height=CHART_HEIGHT_PX)
+    chart_grid(experiment_charts(experiment, rows, cost.api_frame(pricing.api_prices())), height=CHART_HEIGHT_PX)
     st.caption(MEMORY_CAPTION)
+    if "usd_answer" in rows and rows["usd_answer"].notna().any():
+        st.caption(PRICE_CAPTION)
     if experiment == "model-size" and "roofline_tok_per_s" in rows:
         st.caption("The dashed grey line on Decode speed is the memory-bandwidth limit: decoding one token reads "
                    "every weight once, so no model can decode faster than bandwidth / weight bytes (bandwidth "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import streamlit as st
@@ -20,3 +21,11 @@ def chart_grid(charts: dict[str, Any], height: int | None = None) -> None:
                     st.altair_chart(charts[name], width="stretch")
                 else:
                     st.altair_chart(charts[name], width="stretch", height=height)
+
+
+def page_link(page: str, label: str, icon: str) -> None:
+    """A link to another page; skipped when this page runs alone (AppTest without the router has no pages)."""
+    from streamlit.errors import StreamlitAPIException
+
+    with contextlib.suppress(StreamlitAPIException):
+        st.page_link(page, label=label, icon=icon)

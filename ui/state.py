@@ -247,7 +247,7 @@ def setup_link(lanes: list[LaneInput]) -> str:
     return f"{app_address().rstrip('/')}/?{urlencode({k: v for k, v in query.items() if v}, doseq=True)}"
 
 
-PAGE_PATHS = ("compare", "experiments", "cost", "history", "models")
+PAGE_PATHS = ("compare", "experiments", "cost", "history", "tradeoffs", "models")
 
 
 def run_link(run_id: str) -> str:

@@ -223,6 +223,17 @@ class PlanEstimate:
     unmeasured: tuple[str, ...]
 
 
+ROUGH_TTFT_S = 0.5
+ROUGH_PARAMS_TOKENS = 2500.0
+"""Before any measurement here: decode tok/s ~ 2,500 / parameters in millions (this machine's ladder:
+24 tok/s at 135M, 4.9 at 1.7B, 1.3 at 7.6B), TTFT about half a second."""
+
+
+def rough_speeds(specs: Sequence[ModelSpec]) -> dict[str, tuple[float, float]]:
+    """Model -> (TTFT s, decode tok/s) guessed from its size, for a plan's time before anything was measured."""
+    return {spec.key: (ROUGH_TTFT_S, ROUGH_PARAMS_TOKENS / spec.params_m) for spec in specs if spec.params_m}
+
+
 def estimate_plan(plan: SweepPlan, speeds: dict[str, tuple[float, float]], warmup_tokens: int = 4) -> PlanEstimate:
     """Tokens and seconds of a plan: per run ``ttft + (n - 1) / decode`` from ``speeds`` (model -> (TTFT s,
     decode tok/s) measured on this machine), each lane's warm-up included; models load apart from this."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.app.helpers import click, page, plain
 
 
@@ -26,9 +28,13 @@ def test_tiny_output_length_sweep_shows_charts_and_the_fit():
     [models] = [m for m in again.multiselect if m.label == "Models"]
     models.set_value(["smollm2-135m-instruct"]).run()
     assert any(re.search(r"generated tokens · about \d+ s here", plain(c.value)) for c in again.caption)
-    assert len(at.get("vega_lite_chart")) == 4
+    assert len(at.get("vega_lite_chart")) == 5  # time, memory, KV cache, speed, and the price of an answer
     table = at.dataframe[0].value
     assert list(table["tokens_out"]) == [4, 12]
+    # each point's price is its own machine time at the rate in its row: e2e_s * hourly_usd / 3600 / utilization
+    expected = table["e2e_s"] * table["hourly_usd"] / 3600 / (table["utilization_pct"] / 100)
+    assert list(table["usd_answer"]) == pytest.approx(list(expected))
+    assert (table["utilization_pct"] == 50).all()
 
 
 def test_bad_sweep_settings_get_messages():

@@ -86,3 +86,17 @@ def test_server_wide_actions_are_the_operators_only(browser, tmp_path):
             else:
                 assert clear.count() == 0 and keep.count() == 0
                 assert page.get_by_text("INFERENCE_LENS_OPERATOR_ACTIONS=1").count() == 1
+
+
+def test_the_trade_off_view_renders_the_saved_runs(browser, app_url, output_dir):
+    page = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
+    page.goto(f"{app_url}/?prompt=Name+a+fruit.&lane=smollm2-135m-instruct:max_new_tokens=6")
+    page.get_by_text("Compare models").wait_for(timeout=60_000)
+    app_button(page, "Run").click()
+    page.get_by_text("Results", exact=True).wait_for(timeout=180_000)  # at least one saved run
+    page.goto(f"{app_url}/tradeoffs")
+    page.get_by_text("Trade-offs", exact=True).first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=60_000)
+    app_button(page, "Download PNG").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(output_dir / "tradeoffs.png"), full_page=True)

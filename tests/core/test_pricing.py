@@ -39,15 +39,18 @@ def test_bad_price_inputs_are_refused(kwargs, message):
 
 def test_answer_price_and_priced_result():
     assert pricing.answer_usd(1000, 500, 2.0, 10.0) == pytest.approx(0.002 + 0.005)
+    # TTFT 0.2 s (200 tokens at 1000 tok/s), then 99 more tokens at 20 tok/s: e2e 5.15 s.
     result = RunResult(
-        model="m", model_name="m", settings=Settings(), ok=True,
-        tokens_in=200, tokens_out=100, prefill_tok_per_s=1000.0, decode_tok_per_s=20.0,
+        model="m", model_name="m", settings=Settings(), ok=True, tokens_in=200, tokens_out=100,
+        prefill_tok_per_s=1000.0, decode_tok_per_s=20.0, ttft_s=0.2, e2e_s=5.15,
     )  # fmt: skip
-    priced = pricing.price_result(result, hourly_usd=0.72)
-    assert priced.usd_per_1m_in == pytest.approx(0.2)  # 0.72 / 3.6e6 * 1e6
-    assert priced.usd_per_1m_out == pytest.approx(10.0)  # 0.72 / 72000 * 1e6
-    assert priced.usd_answer == pytest.approx(200 * 0.2e-6 + 100 * 10e-6)
-    assert priced.usd_answer > 0  # never free
+    priced = pricing.price_result(result, hourly_usd=0.72, utilization=0.5)
+    assert priced.usd_per_1m_in == pytest.approx(0.4)  # 0.72 / 3.6e6 * 1e6 / 0.5
+    assert priced.usd_per_1m_out == pytest.approx(20.0)  # 0.72 / 72000 * 1e6 / 0.5
+    assert priced.usd_answer == pytest.approx(5.15 * 0.72 / 3600 / 0.5)  # the machine time the answer took
+    # the old sum counted the first token in both prefill and decode: 200 * 0.4e-6 + 100 * 20e-6
+    assert priced.usd_answer < 200 * 0.4e-6 + 100 * 20e-6
+    assert priced.hourly_usd == 0.72 and priced.utilization_pct == 50
 
 
 def test_monthly_api_cost_and_self_hosted_machines():
