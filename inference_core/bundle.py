@@ -43,6 +43,7 @@ Amount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=10 * MAX_TOKENS)]
 Text = Annotated[str, Field(max_length=MAX_BUNDLE_BYTES)]
 Name = Annotated[str, Field(max_length=2000)]
+LogProb = Annotated[float, Field(ge=-1e4, le=0, allow_inf_nan=False)]
 JsonObject = dict[Name, JsonValue]
 
 
@@ -69,6 +70,7 @@ class SettingsRecord(_Strict):
     attention: Name = _DEFAULTS.attention
     cache: Name = _DEFAULTS.cache
     compile: bool = _DEFAULTS.compile
+    logprobs: int = _DEFAULTS.logprobs
 
     @model_validator(mode="after")
     def _valid_settings(self) -> SettingsRecord:
@@ -120,6 +122,10 @@ class ResultRecord(_Strict):
     started_at: Name = ""
     environment: JsonObject = {}
     notes: Annotated[list[Text], Field(max_length=1000)] = []
+    token_logprobs: Annotated[list[LogProb], Field(max_length=MAX_TOKENS)] = []
+    top_logprobs: Annotated[list[Annotated[list[tuple[Text, LogProb]], Field(max_length=20)]],
+                            Field(max_length=MAX_TOKENS)] = []  # fmt: skip
+    token_entropy: Annotated[list[Amount], Field(max_length=MAX_TOKENS)] = []
 
     @field_validator("token_times_s")
     @classmethod

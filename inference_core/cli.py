@@ -47,6 +47,8 @@ def _settings_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--engine", default="transformers", help="transformers or llama.cpp (GGUF models)")
+    parser.add_argument("--logprobs", type=int, default=0, metavar="K",
+                        help="record token_logprobs and the top K alternatives per token (top_logprobs)")  # fmt: skip
 
 
 def base_settings(args: argparse.Namespace) -> Settings:
@@ -62,6 +64,7 @@ def base_settings(args: argparse.Namespace) -> Settings:
             top_p=args.top_p,
             seed=args.seed,
             engine=args.engine,
+            logprobs=args.logprobs,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -27,6 +27,7 @@ LANE_KEYS = {
     "attention": str,
     "cache": str,
     "compile": "flag",
+    "logprobs": int,
 }
 
 

@@ -25,6 +25,7 @@ CACHES = ("dynamic", "static")
 MAX_NEW_TOKENS = 1_000_000
 MAX_THREADS = 1024
 MAX_SEED = 2**63 - 1
+MAX_LOGPROBS = 20
 LANE_STATES = ("waiting", "loading", "prefill", "decoding", "done", "stopped", "error")
 
 
@@ -90,6 +91,8 @@ class Settings:
     cache: str = "dynamic"
     compile: bool = False
     """torch.compile the forward pass (transformers, static cache); compiling is timed apart from the run."""
+    logprobs: int = 0
+    """Record each generated token's log-probability and its top-``logprobs`` alternatives (0: off)."""
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -118,6 +121,8 @@ class Settings:
         if self.engine == "llama.cpp" and transformers_only != ("float32", "none", "cpu", "sdpa", "dynamic", False):
             raise ValueError("engine=llama.cpp runs the GGUF file's own quantization on the CPU: leave dtype, "
                              "quantize, device, attention, cache and compile unset")  # fmt: skip
+        if not 0 <= self.logprobs <= MAX_LOGPROBS:
+            raise ValueError(f"logprobs must be between 0 and {MAX_LOGPROBS}, got {self.logprobs}")
         if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
             raise ValueError(f"threads must be between 1 and {MAX_THREADS}, got {self.threads}")
         if not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS:
@@ -242,9 +247,18 @@ class RunResult:
     started_at: str = ""
     environment: dict[str, Any] = field(default_factory=dict, compare=False)
     notes: tuple[str, ...] = ()
+    token_logprobs: tuple[float, ...] = ()
+    """Natural-log probability of each generated token (``settings.logprobs`` > 0)."""
+    top_logprobs: tuple[tuple[tuple[str, float], ...], ...] = ()
+    """Per position, the ``settings.logprobs`` most likely tokens as (text, log-probability), best first."""
+    token_entropy: tuple[float, ...] = ()
+    """Per position, the entropy (nats) of the model's whole next-token distribution."""
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
+        data["token_logprobs"] = list(self.token_logprobs)
+        data["top_logprobs"] = [[list(pair) for pair in position] for position in self.top_logprobs]
+        data["token_entropy"] = list(self.token_entropy)
         data["itl_s"] = list(self.itl_s)
         data["token_times_s"] = list(self.token_times_s)
         data["token_texts"] = list(self.token_texts)
@@ -257,8 +271,11 @@ class RunResult:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["settings"] = Settings(**values.get("settings", {}))
-        for name in ("itl_s", "token_times_s", "token_texts", "tokens_per_chunk", "notes"):
+        for name in ("itl_s", "token_times_s", "token_texts", "tokens_per_chunk", "notes", "token_logprobs",
+                     "token_entropy"):  # fmt: skip
             values[name] = tuple(values.get(name) or ())
+        values["top_logprobs"] = tuple(tuple((str(text), float(lp)) for text, lp in position)
+                                       for position in values.get("top_logprobs") or ())  # fmt: skip
         return cls(**values)
 
 

@@ -30,6 +30,7 @@ INSTALL = "bash scripts/install_llama.sh (compiles llama.cpp: about 6 minutes on
 MAX_CONTEXT = 8192
 """Tokens of KV cache a llama.cpp model is loaded with (llama.cpp allocates them up front)."""
 KV_DTYPE = "float16"
+LOGPROBS_NOTE = "logprobs: not recorded on llama.cpp here (the transformers engine and endpoints record them)"
 
 
 def unavailable_reason() -> str:
@@ -201,7 +202,7 @@ class LlamaCppBackend:
             kv_cache_mb=kv_cache_bytes(kv_geometry(llm), len(ids) + len(tokens.times), KV_DTYPE) / MB,
             load_s=load_s, params_m=spec.params_m, started_at=started_at,
             request_epoch_s=time.time() - (time.perf_counter() - requested),
-            notes=() if spec.chat else (COMPLETION_NOTE,),
+            notes=(() if spec.chat else (COMPLETION_NOTE,)) + ((LOGPROBS_NOTE,) if settings.logprobs else ()),
         )  # fmt: skip
 
 

@@ -67,6 +67,8 @@ class _Stream:
     timings: dict[str, Any] = dataclasses.field(default_factory=dict)
     finish_reason: str | None = None
     done: bool = False
+    logprobs: list[float] = dataclasses.field(default_factory=list)
+    top_logprobs: list[tuple[tuple[str, float], ...]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,6 +151,8 @@ class OpenAIHttpBackend:
             payload |= {"top_p": s.top_p, "seed": s.seed}
         if pin and s.min_new_tokens:
             payload |= {"min_tokens": s.min_new_tokens, "ignore_eos": s.min_new_tokens >= s.max_new_tokens}
+        if s.logprobs:
+            payload |= {"logprobs": True, "top_logprobs": s.logprobs}
         return payload
 
     def run(
@@ -300,6 +304,7 @@ class OpenAIHttpBackend:
             result.timings = _mapping(event, "timings", data) or result.timings
             for choice, piece in _choices(event, data):
                 result.finish_reason = choice.get("finish_reason") or result.finish_reason
+                _keep_logprobs(choice, result)
                 if piece:
                     if not result.times:
                         on_event(StatusEvent(lane, "decoding"))
@@ -325,6 +330,8 @@ class OpenAIHttpBackend:
         if not stream.done and stream.finish_reason:
             notes.append("the stream ended without [DONE] (after a finish_reason)")
         server_ttft = stream.timings.get("prompt_ms")
+        if request.settings.logprobs and not stream.logprobs:
+            notes.append("logprobs were asked for but the server returned none")
         return measured_result(
             spec, request.settings, self.name, text=text, tokens_in=tokens_in or 0, token_times_s=stream.times,
             tokens_out=len(stream.pieces) if stopped else tokens_out, token_texts=tuple(stream.pieces),
@@ -332,6 +339,7 @@ class OpenAIHttpBackend:
             notes=tuple(notes), tokens_per_chunk=() if stopped else per_chunk,
             token_count_source="chunks (stopped)" if stopped else source,
             server_ttft_s=server_ttft / 1000 if isinstance(server_ttft, int | float) and not stopped else None,
+            token_logprobs=tuple(stream.logprobs), top_logprobs=tuple(stream.top_logprobs),
         )  # fmt: skip
 
     def _count(self, spec: ModelSpec, prompt: str, stream: _Stream) -> tuple[int | None, int, tuple[int, ...], str]:
@@ -353,6 +361,18 @@ class OpenAIHttpBackend:
             tokens_in = len(tokenizer(prompt)["input_ids"])
             return tokens_in, sum(per_chunk), per_chunk, f"re-tokenized with {spec.served_model}'s tokenizer"
         return None, len(stream.pieces), (), "chunks (no usage and no known tokenizer: one token per chunk assumed)"
+
+
+def _keep_logprobs(choice: dict[str, Any], stream: _Stream) -> None:
+    """The OpenAI ``logprobs.content`` entries of a chunk (token, logprob, top_logprobs); malformed ones skipped."""
+    content = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
+    for entry in content if isinstance(content, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("logprob"), int | float):
+            continue
+        stream.logprobs.append(max(float(entry["logprob"]), -1e4))
+        top = entry.get("top_logprobs") if isinstance(entry.get("top_logprobs"), list) else []
+        valid = [t for t in top if isinstance(t, dict) and isinstance(t.get("logprob"), int | float)]
+        stream.top_logprobs.append(tuple((str(t.get("token", "")), max(float(t["logprob"]), -1e4)) for t in valid))
 
 
 def _malformed(data: str) -> StreamFault:

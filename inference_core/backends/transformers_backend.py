@@ -80,8 +80,10 @@ def generation_config(loaded: LoadedModel, settings: Settings) -> Any:
     pad = loaded.tokenizer.pad_token_id
     sampling = {} if settings.greedy else {"temperature": settings.temperature, "top_p": settings.top_p}
     static = {"cache_implementation": "static"} if settings.cache == "static" else {}
+    scored = {"output_logits": True, "return_dict_in_generate": True} if settings.logprobs else {}
     return GenerationConfig(
         **static,
+        **scored,
         max_new_tokens=settings.max_new_tokens,
         min_new_tokens=settings.min_new_tokens or None,
         do_sample=not settings.greedy,
@@ -178,7 +180,7 @@ class TransformersBackend:
             kv_cache_mb=kv_cache_bytes(loaded.model.config, len(ids) + len(tokens.times), settings.dtype) / 2**20,
             load_s=load_s, params_m=spec.params_m or _count_params_m(loaded.model), started_at=started_at,
             request_epoch_s=time.time() - (time.perf_counter() - requested),
-            notes=notes,
+            notes=notes, **tokens.scores,
         )  # fmt: skip
 
 
@@ -200,6 +202,8 @@ class _Tokens:
         self.assembler = _TextAssembler(tokenizer)
         self.times: list[float] = []
         self.pieces: list[str] = []
+        self.scores: dict[str, tuple] = {}
+        """Log-probabilities, top alternatives and entropies, when asked for (``token_scores``)."""
 
     def text(self) -> str:
         return "".join(self.pieces)
@@ -249,14 +253,31 @@ def _generate_timed(loaded: LoadedModel, ids: list[int], settings: Settings, tok
         if device.type == "cuda":
             torch.cuda.synchronize()
         if not stop.is_set():
-            loaded.model.generate(
+            out = loaded.model.generate(
                 input_ids=input_ids,
                 attention_mask=torch.ones_like(input_ids),
                 generation_config=generation_config(loaded, settings),
                 streamer=TimestampStreamer(tokens),
                 stopping_criteria=_stop_criteria(stop, tokens.text if ends_answers else None),
             )
+            if settings.logprobs:
+                tokens.scores = token_scores(loaded.tokenizer, out.logits, tokens.assembler.ids, settings.logprobs)
     return rss
+
+
+def token_scores(tokenizer: Any, logits: Any, ids: list[int], k: int) -> dict[str, tuple]:
+    """Per generated token: its log-probability under the model's raw next-token distribution, the ``k``
+    most likely tokens (text, log-probability), and the distribution's entropy in nats."""
+    import torch
+
+    chosen, top, entropy = [], [], []
+    for step, token_id in zip(logits, ids, strict=False):
+        logp = torch.log_softmax(step[0].float(), dim=-1)
+        values, indices = logp.topk(k)
+        chosen.append(float(logp[token_id]))
+        top.append(tuple((tokenizer.decode([int(i)]), float(v)) for v, i in zip(values, indices, strict=True)))
+        entropy.append(float(-(logp.exp() * logp).nan_to_num().sum()))
+    return {"token_logprobs": tuple(chosen), "top_logprobs": tuple(top), "token_entropy": tuple(entropy)}
 
 
 def _count_params_m(model: Any) -> float:
