@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from inference_core.bundle import finite_tree
@@ -171,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     load = commands.add_parser("import", help="add the runs of a JSON bundle to the history")
     load.add_argument("bundle", help="bundle file to read")
+
+    quality = commands.add_parser(
+        "eval", help="how often each model answers a question set correctly, and at what cost"
+    )
+    quality.add_argument("--set", default="builtin", help="builtin, or a CSV file with prompt,expected,check")
+    quality.add_argument("--model", action="append", default=[], metavar="REF[:key=value,...]")
+    quality.add_argument("--json", action="store_true", help="one JSON object per answer, then the summary")
+    quality.add_argument("--save", action="store_true", help="save every answer to the history")
+    _settings_args(quality)
+    quality.set_defaults(max_new_tokens=32)
     return parser
 
 
@@ -344,6 +355,41 @@ def _run_sweep(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _questions(source: str) -> list:
+    from inference_core.questions import QuestionError, builtin_questions, parse_questions
+
+    try:
+        if source == "builtin":
+            return builtin_questions()
+        return parse_questions(Path(source).read_bytes())
+    except OSError as exc:
+        raise UsageError(f"--set: cannot read {source}: {exc.strerror}") from None
+    except QuestionError as exc:
+        raise UsageError(f"--set {source}: {exc}") from None
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    from inference_core.experiments.evaluation import eval_summary
+    from inference_core.pricing import default_pricer
+
+    questions = _questions(args.set)
+    lanes = parse_lanes(args.model, base_settings(args))
+    engine = Engine()
+    recorder = _recorder(engine, args, Saving("compare", f"Quality: {args.set}", title=f"Quality: {args.set}",
+                                              meta={"questions": len(questions), "models": args.model}))  # fmt: skip
+    job = engine.evaluation(questions, lanes, finalize=default_pricer(), on_row=recorder)
+    rows = job.run(lambda p: print(f"[{p.done}/{p.total}] {p.current}", file=sys.stderr, flush=True))
+    _report_saved(engine, recorder)
+    summary = eval_summary(rows)
+    if args.json:
+        for row in rows:
+            print(json.dumps(finite_tree(row), allow_nan=False))
+        print(json.dumps({"summary": finite_tree(summary.to_dict("records"))}, allow_nan=False))
+    else:
+        sys.stdout.write(summary.to_string(index=False) + "\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -354,6 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "estimate": _run_estimate,
         "export": _run_export,
         "import": _run_import,
+        "eval": _run_eval,
     }
     try:
         return handlers[args.command](args)

@@ -18,17 +18,20 @@ from typing import Any
 
 from inference_core.backends import BackendContext, HttpLimits, create_backend
 from inference_core.backends.llama_cpp_backend import unavailable_reason as llama_unavailable
+from inference_core.backends.transformers_backend import token_pieces
 from inference_core.bundle import dump_bundle
 from inference_core.catalog import resolve_reference
 from inference_core.endpoints import KeyRing
 from inference_core.environment import collect_environment
 from inference_core.estimate import Estimate, estimate, ladder, ladder_fits
+from inference_core.experiments.evaluation import Evaluation
 from inference_core.experiments.job import Sweep
 from inference_core.experiments.plans import SweepPlan
 from inference_core.inventory import LoadedInfo, ModelStatus, inventory, loaded_models
 from inference_core.lanes import Lane
 from inference_core.operator import GenerationGate
 from inference_core.paths import is_converted
+from inference_core.questions import Question
 from inference_core.runner import Comparison, Finalize, compare, engine_for, lane_problem
 from inference_core.store import RunRecorder, RunStore
 from inference_core.types import ModelSpec, RunResult, RunSummary, Settings, StoredRun
@@ -139,6 +142,20 @@ class Engine:
         """Tokens the model reads for this prompt, chat template included (its backend counts them)."""
         spec = resolve_reference(ref)
         return create_backend(engine_for(spec, Settings()), self._context(Access())).count_tokens(spec, prompt)
+
+    def tokenize(self, ref: str, text: str) -> list[tuple[int, str, str]]:
+        """The text as a local model's tokenizer cuts it, special tokens aside: (id, piece, decoded text)."""
+        spec = resolve_reference(ref)
+        if spec.source in ("endpoint", "replay"):
+            raise ValueError(f"{spec.name} runs elsewhere: its tokenizer is not here")
+        loaded = self._pool.get(spec, Settings())
+        with loaded.lock:  # a tokenizer shared across sessions is not thread-safe
+            return token_pieces(loaded.tokenizer, text)
+
+    def evaluation(self, questions: Sequence[Question], lanes: Sequence[Lane], *, access: Access | None = None,
+                   finalize: Finalize | None = None, on_row: Callable | None = None) -> Evaluation:  # fmt: skip
+        """A background job asking every question of every lane (``start()`` it, or ``run()`` in place)."""
+        return Evaluation(questions, lanes, self._context(access or Access()), finalize, on_row)
 
     # Models --------------------------------------------------------------------------------
 

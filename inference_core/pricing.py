@@ -154,7 +154,14 @@ def price_result(result: RunResult, hourly_usd: float, utilization: float = 1.0)
     )
 
 
-def default_pricer(hourly_usd: float | None = None, utilization: float = 1.0) -> Callable[[RunResult], RunResult]:
+DEFAULT_UTILIZATION = 0.5
+"""A machine paid around the clock is busy only part of it (peaks, nights, weekends): 100% would flatter
+self-hosting; 50% is a generous share for one team's service."""
+
+
+def default_pricer(
+    hourly_usd: float | None = None, utilization: float = DEFAULT_UTILIZATION
+) -> Callable[[RunResult], RunResult]:
     rate = default_hourly_usd() if hourly_usd is None else hourly_usd
     return lambda result: price_result(result, rate, utilization)
 

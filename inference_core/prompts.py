@@ -43,7 +43,7 @@ def document_prompt(document_words: int) -> str:
 
 
 COMPLETION_NOTE = "base model: asked as a completion ('Question: ...' then 'Answer:'), stopped at the end of its answer"
-_ANSWER_ENDS = ("\n\n", "\nQuestion:")
+_ANSWER_ENDS = ("\n\n", "\nQuestion:", "\nAnswer:")
 
 
 def completion_prompt(prompt: str) -> str:

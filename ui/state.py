@@ -13,7 +13,7 @@ import streamlit as st
 
 from inference_core.catalog_file import load_user_catalog
 from inference_core.lanes import format_lane, lane_settings, split_lane
-from inference_core.pricing import default_hourly_usd
+from inference_core.pricing import DEFAULT_UTILIZATION, default_hourly_usd
 from inference_core.types import Settings
 
 PROMPT = "prompt"
@@ -43,9 +43,8 @@ LINK_ERRORS = "link_errors"
 _LINK_LOADED = "_link_loaded"
 
 MAX_LANES = 6
-DEFAULT_UTILIZATION_PCT = 50
-"""A machine paid around the clock is busy only part of it (traffic has peaks, nights and weekends), so
-100% would flatter self-hosting; 50% is a generous share for one team's service."""
+DEFAULT_UTILIZATION_PCT = round(DEFAULT_UTILIZATION * 100)
+"""The engine's default utilization (``pricing.DEFAULT_UTILIZATION``: why 50%), as the sidebar's percent."""
 LANE_FIELDS = (
     "model",
     "engine",
@@ -247,7 +246,7 @@ def setup_link(lanes: list[LaneInput]) -> str:
     return f"{app_address().rstrip('/')}/?{urlencode({k: v for k, v in query.items() if v}, doseq=True)}"
 
 
-PAGE_PATHS = ("compare", "experiments", "cost", "history", "tradeoffs", "models")
+PAGE_PATHS = ("compare", "experiments", "cost", "quality", "history", "tradeoffs", "models")
 
 
 def run_link(run_id: str) -> str:

@@ -71,6 +71,13 @@ def prompt_ids(tokenizer: Any, prompt: str, chat: bool) -> list[int]:
     return list(tokenizer(completion_prompt(prompt))["input_ids"])
 
 
+def token_pieces(tokenizer: Any, text: str) -> list[tuple[int, str, str]]:
+    """(id, the tokenizer's own piece, the text it decodes to) per token, special tokens aside."""
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    pieces = tokenizer.convert_ids_to_tokens(ids)
+    return [(int(i), str(piece), tokenizer.decode([i])) for i, piece in zip(ids, pieces, strict=True)]
+
+
 def generation_config(loaded: LoadedModel, settings: Settings) -> Any:
     """A fresh config, so a model's own sampling defaults never change the comparison."""
     from transformers import GenerationConfig
