@@ -21,6 +21,12 @@ def visible(text: str) -> str:
     return html.escape(shown, quote=True)
 
 
+def readable(text: str) -> str:
+    """Text escaped for HTML with its line breaks kept and any other control character shown as ``\\xNN``."""
+    shown = "".join(c if c in "\n\t" or (ord(c) >= 32 and ord(c) != 127) else f"\\x{ord(c):02x}" for c in text)
+    return html.escape(shown, quote=True)
+
+
 def token_chips(pieces: Sequence[tuple[int, str, str]]) -> str:
     """One chip per token: its text (or its raw piece when the text is a partial UTF-8 sequence), id on hover."""
     chips = []
@@ -34,9 +40,10 @@ def token_chips(pieces: Sequence[tuple[int, str, str]]) -> str:
 
 
 CHIP_STYLE = (
-    "<style>.chips{line-height:2.1;font-family:monospace;font-size:0.85rem}.chip{border:1px solid #bbb;"
-    "border-radius:4px;padding:1px 4px;margin:1px;background:#f4f4f6;white-space:pre}.chip.partial{border-style:"
-    "dashed;background:#fff4e5}.chip sub{color:#888;font-size:0.6rem;margin-left:2px}</style>"
+    "<style>.chips{display:flex;flex-wrap:wrap;gap:3px;line-height:1.8;font-family:monospace;font-size:0.85rem}"
+    ".chip{border:1px solid #bbb;border-radius:4px;padding:1px 4px;background:#f4f4f6;white-space:pre}"
+    ".chip.partial{border-style:dashed;background:#fff4e5}.chip sub{color:#888;font-size:0.6rem;margin-left:2px}"
+    "</style>"
 )
 
 
@@ -45,13 +52,13 @@ def confidence_html(result: RunResult) -> str:
     spans = []
     for index, text in enumerate(result.token_texts):
         if index >= len(result.token_logprobs):
-            spans.append(visible(text))
+            spans.append(readable(text))
             continue
         probability = math.exp(result.token_logprobs[index])
         options = result.top_logprobs[index] if index < len(result.top_logprobs) else ()
         hover = "\n".join(f"{visible(t)}: {math.exp(lp):.1%}" for t, lp in options)
         spans.append(f'<span style="background:hsl({probability * 120:.0f},75%,82%)" '
-                     f'title="p = {probability:.1%}&#10;{hover}">{html.escape(text) or "&#8203;"}</span>')  # fmt: skip
+                     f'title="p = {probability:.1%}&#10;{hover}">{readable(text) or "&#8203;"}</span>')  # fmt: skip
     return '<div style="white-space:pre-wrap;line-height:1.8">' + "".join(spans) + "</div>"
 
 
@@ -86,10 +93,10 @@ def divergence(greedy: RunResult, sample: RunResult) -> int | None:
 def marked_sample(sample: RunResult, at: int | None) -> str:
     """A sample's text with the point where it leaves the greedy answer marked (escaped HTML)."""
     if at is None:
-        return html.escape("".join(sample.token_texts))
+        return readable("".join(sample.token_texts))
     same, rest = "".join(sample.token_texts[:at]), "".join(sample.token_texts[at:])
-    return (f'<span style="color:#888">{html.escape(same)}</span><mark title="leaves the greedy answer here">'
-            f"&#9656;</mark>{html.escape(rest)}")  # fmt: skip
+    return (f'<span style="color:#888">{readable(same)}</span><mark title="leaves the greedy answer here">'
+            f"&#9656;</mark>{readable(rest)}")  # fmt: skip
 
 
 def quality_chart(summary: pd.DataFrame, x: str, x_title: str) -> alt.Chart:

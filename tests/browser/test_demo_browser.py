@@ -100,3 +100,19 @@ def test_the_trade_off_view_renders_the_saved_runs(browser, app_url, output_dir)
     app_button(page, "Download PNG").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(output_dir / "tradeoffs.png"), full_page=True)
+
+
+def test_a_hostile_prompt_is_tokenized_as_text_in_chromium(browser, app_url, output_dir):
+    page = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("dialog", lambda dialog: requested.append("dialog:" + dialog.message))
+    page.goto(f"{app_url}/quality")
+    field = page.get_by_label("Text")
+    field.wait_for(timeout=60_000)
+    field.fill("<img src=x onerror=alert(1)><script>alert(2)</script><b>bold</b> café 🙂")
+    field.press("Control+Enter")
+    page.locator(".chips").nth(1).wait_for(timeout=120_000)
+    assert page.locator(".chips img, .chips script, .chips b").count() == 0  # no element from the prompt
+    assert not any(url.endswith("/x") or url.startswith("dialog:") for url in requested)
+    page.screenshot(path=str(output_dir / "tokens.png"), full_page=True)

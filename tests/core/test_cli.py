@@ -184,3 +184,30 @@ def test_a_hostile_config_is_refused_before_anything_is_built(tmp_path, config, 
     (tmp_path / "config.json").write_text(json.dumps(config))
     done = cli("estimate", str(tmp_path), timeout=60)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_eval_refuses_a_malformed_set_with_its_line_and_saves_nothing(tmp_path):
+    from inference_core.store import RunStore
+
+    bad = tmp_path / "set.csv"
+    bad.write_text("prompt,expected,check\nWhat is 2 plus 2?,4,numeric\nq2,four,numeric\n")
+    before = len(RunStore().list_runs())
+    done = cli("eval", "--set", str(bad), "--model", "smollm2-135m-instruct", "--save", timeout=60)
+    assert done.returncode == 2 and "line 3" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert len(RunStore().list_runs()) == before
+
+
+def test_eval_scores_a_set_and_prints_a_summary(tmp_path):
+    good = tmp_path / "set.csv"
+    good.write_text("prompt,expected,check\nWhat is the capital of France?,Paris,exact\n")
+    done = cli("eval", "--set", str(good), "--model", "smollm2-135m-instruct", "--max-new-tokens", "12", "--json")
+    assert done.returncode == 0, done.stderr
+    *answers, summary = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(answers) == 1 and isinstance(answers[0]["correct"], bool) and 0 < answers[0]["confidence"] <= 1
+    assert summary["summary"][0]["questions"] == 1
+
+
+def test_compare_logprobs_adds_them_to_the_json_lines():
+    done = cli("compare", "--model", "smollm2-135m-instruct", "--max-new-tokens", "4", "--logprobs", "3", "--json")
+    lane = json.loads(done.stdout)
+    assert len(lane["token_logprobs"]) == 4 and all(len(top) == 3 for top in lane["top_logprobs"])

@@ -138,3 +138,37 @@ def test_status_events_follow_the_lane_lifecycle(context, smollm2):
     run(context, smollm2, Settings(max_new_tokens=4), lambda e: isinstance(e, StatusEvent) and states.append(e.state))
     assert states[0] == "loading"
     assert states.index("prefill") < states.index("decoding") < states.index("done")
+
+
+def test_log_probabilities_are_the_models_own_and_the_greedy_token_is_the_argmax(context, smollm2):
+    import math
+
+    import torch
+
+    settings = Settings(max_new_tokens=12, logprobs=5)
+    result = run(context, smollm2, settings)
+    assert result.ok and len(result.token_logprobs) == len(result.top_logprobs) == result.tokens_out
+    loaded = context.pool.get(smollm2, settings)
+    for chosen, top in zip(result.token_logprobs, result.top_logprobs, strict=True):
+        assert 0 < math.exp(chosen) <= 1
+        assert [lp for _, lp in top] == sorted((lp for _, lp in top), reverse=True)  # best first
+        assert chosen == pytest.approx(top[0][1])  # greedy: the generated token is the most likely one
+    # A plain forward pass over prompt + answer gives the same log-probabilities.
+    prompt = prompt_ids(loaded.tokenizer, PROMPT, True)
+    answer = raw_generate_ids(context, smollm2, settings.replace(logprobs=0))  # the same greedy ids
+    with torch.inference_mode():
+        logits = loaded.model(torch.tensor([prompt + answer])).logits[0].float()
+    forward = torch.log_softmax(logits[len(prompt) - 1 : -1], dim=-1)
+    expected = [float(forward[i, token]) for i, token in enumerate(answer)]
+    assert result.token_logprobs[: len(expected)] == pytest.approx(expected, abs=1e-3)
+    assert all(h >= 0 for h in result.token_entropy)
+
+
+def test_token_pieces_count_as_the_tokenizer_does_without_special_tokens(context, smollm2):
+    from inference_core.backends.transformers_backend import token_pieces
+
+    loaded = context.pool.get(smollm2, Settings())
+    text = "<b>Hi</b>\x07 naïve 🙂"
+    pieces = token_pieces(loaded.tokenizer, text)
+    assert [i for i, _, _ in pieces] == loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
+    assert "".join(decoded for _, _, decoded in pieces) == text
