@@ -69,6 +69,25 @@ class FaultHandler(BaseHTTPRequestHandler):
             self._stream_headers()
             self.wfile.write(HAPPY)
             return
+        if fault == "logprobs":  # OpenAI's logprobs.content per chunk (one malformed entry, skipped)
+            self._stream_headers()
+            for text, logprob in (("Hello", -0.1), (" there", -1.5)):
+                top = [{"token": text, "logprob": logprob}, {"token": "<b>", "logprob": logprob - 1}]
+                body = {
+                    "choices": [
+                        {
+                            "index": 0,
+                            "delta": {"content": text},
+                            "finish_reason": None,
+                            "logprobs": {
+                                "content": [{"token": text, "logprob": logprob, "top_logprobs": top}, {"logprob": "x"}]
+                            },
+                        }
+                    ]
+                }
+                self.wfile.write(f"data: {json.dumps(body)}\n\n".encode())
+            self.wfile.write(chunk(finish="stop") + b"data: [DONE]\n\n")
+            return
         if fault == "timings":  # llama.cpp's server reports its own timings in the last chunk
             self._stream_headers()
             last = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],

@@ -160,3 +160,14 @@ def test_server_reported_ttft_is_kept_beside_the_client_ttft(context, fault_serv
     [result] = compare("Hi", [Lane(f"openai:m@{fault_server.url('timings')}", GREEDY)], context=http_context(context))
     assert result.ok and result.server_ttft_s == pytest.approx(0.0425)
     assert result.ttft_s > 0 and "without [DONE]" in " ".join(result.notes)
+
+
+def test_endpoint_logprobs_are_kept_or_their_absence_is_said(context, fault_server, served_smollm2):
+    asked = GREEDY.replace(logprobs=2)
+    [openai_like] = compare(
+        "Hi", [Lane(f"openai:m@{fault_server.url('logprobs')}", asked)], context=http_context(context)
+    )
+    assert openai_like.token_logprobs == (-0.1, -1.5)
+    assert openai_like.top_logprobs[1] == ((" there", -1.5), ("<b>", -2.5))
+    [served] = compare("Hi", [Lane(served_smollm2, asked)], context=http_context(context, http=HttpLimits()))
+    assert served.ok and (served.token_logprobs or "returned none" in " ".join(served.notes))
