@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -312,10 +313,15 @@ def _output_length_charts(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.Data
         "decode_tok_per_s": sweep_chart(summary, "tokens_out", "decode_tok_per_s"),
     }
     if _priced(summary, "usd_answer"):
-        price = sweep_chart(summary, "tokens_out", "usd_answer", fits=answer_price_fits(ok), log_y=True)
-        lines = api_answer_lines(apis, ok, "tokens_out")
-        charts["usd_answer"] = alt.layer(price, api_lines_layer(lines)) if not lines.empty else price
+        charts["usd_answer"] = _answer_price(summary, ok, apis, "tokens_out", answer_price_fits(ok))
     return charts
+
+
+def _answer_price(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.DataFrame, x: str, fits: pd.DataFrame) -> Any:
+    """$ per answer against ``x``: measured points, the fitted line, and API prices for the same tokens."""
+    price = sweep_chart(summary, x, "usd_answer", fits=fits, log_y=True)
+    lines = api_answer_lines(apis, ok, x)
+    return alt.layer(price, api_lines_layer(lines)) if not lines.empty else price
 
 
 def _input_length_charts(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.DataFrame) -> dict[str, alt.Chart]:
@@ -326,9 +332,7 @@ def _input_length_charts(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.DataF
         "e2e_s": sweep_chart(summary, "tokens_in", "e2e_s"),
     }
     if _priced(summary, "usd_answer"):
-        price = sweep_chart(summary, "tokens_in", "usd_answer", fits=input_price_fits(ok), log_y=True)
-        lines = api_answer_lines(apis, ok, "tokens_in")
-        charts["usd_answer"] = alt.layer(price, api_lines_layer(lines)) if not lines.empty else price
+        charts["usd_answer"] = _answer_price(summary, ok, apis, "tokens_in", input_price_fits(ok))
     return charts
 
 
