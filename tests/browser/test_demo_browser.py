@@ -116,3 +116,12 @@ def test_a_hostile_prompt_is_tokenized_as_text_in_chromium(browser, app_url, out
     assert page.locator(".chips img, .chips script, .chips b").count() == 0  # no element from the prompt
     assert not any(url.endswith("/x") or url.startswith("dialog:") for url in requested)
     page.screenshot(path=str(output_dir / "tokens.png"), full_page=True)
+
+
+def test_an_empty_history_is_offered_the_default_trade_off_sweep_with_its_time(browser, tmp_path):
+    with streamlit_server(tmp_path) as server:
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page.goto(f"{server.url}/tradeoffs")
+        page.get_by_text("No saved runs yet").wait_for(timeout=60_000)
+        assert re.search(r"about \d+ s plus loading", page.inner_text("body"))
+        assert app_button(page, "Run the default sweep").count() == 1

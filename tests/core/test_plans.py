@@ -55,3 +55,14 @@ def test_a_plan_says_what_it_will_generate_and_how_long_it_takes_at_measured_spe
     assert found.seconds == pytest.approx(runs + 0.1 + 4 / 20)  # one warm-up for the lane
     unknown = estimate_plan(plan, {})
     assert unknown.seconds is None and unknown.unmeasured == ("smollm2-135m-instruct",)
+
+
+def test_a_plan_has_a_rough_time_before_anything_was_measured(models):
+    from inference_core.experiments.plans import estimate_plan, rough_speeds
+
+    plan = plan_sweep("output-length", ["smollm2-135m-instruct", "shape:smollm2-360m-instruct"], lengths=[16, 64],
+                      repeats=1)  # fmt: skip
+    found = estimate_plan(plan, rough_speeds(models))
+    assert found.seconds is not None and 1 < found.seconds < 600 and not found.unmeasured
+    ttft, decode = rough_speeds(models)["smollm2-135m-instruct"]
+    assert ttft == 0.5 and decode == pytest.approx(2500 / 134.5)
