@@ -154,13 +154,14 @@ def _run_eval(questions: list, refs: list[str], name: str) -> None:
 
 def _eval_results(rows: list[dict]) -> None:
     summary = eval_summary(rows)
-    st.dataframe(summary, hide_index=True, width="stretch", column_config={
-        "accuracy": st.column_config.NumberColumn(format="percent"),
-        "confidence_right": st.column_config.NumberColumn("confidence when right", format="percent"),
-        "confidence_wrong": st.column_config.NumberColumn("confidence when wrong", format="percent"),
-        "e2e_s": st.column_config.NumberColumn("median end-to-end (s)", format="%.2f"),
-        "usd_per_1m_out": st.column_config.NumberColumn("$ per 1M output", format="$%.2f"),
-        "usd_per_correct": st.column_config.NumberColumn("$ per correct answer", format="$%.6f"),
+    formats = {"accuracy": "{:.0%}", "confidence_right": "{:.0%}", "confidence_wrong": "{:.0%}", "e2e_s": "{:.2f}",
+               "usd_per_1m_out": "${:.2f}", "usd_per_correct": "${:.6f}"}  # fmt: skip
+    st.dataframe(summary.style.format(formats, na_rep="—"), hide_index=True, width="stretch", column_config={
+        "confidence_right": st.column_config.Column("confidence when right"),
+        "confidence_wrong": st.column_config.Column("confidence when wrong"),
+        "e2e_s": st.column_config.Column("median end-to-end (s)"),
+        "usd_per_1m_out": st.column_config.Column("$ per 1M output"),
+        "usd_per_correct": st.column_config.Column("$ per correct answer"),
     })  # fmt: skip
     left, right = st.columns(2)
     left.altair_chart(quality_chart(summary, "usd_per_1m_out", "$ per 1M output tokens"), width="stretch")
