@@ -374,7 +374,7 @@ KIND_COLORS = alt.Scale(domain=["self-hosted", "API"], range=["#4c78a8", "#e4575
 def price_vs_params(self_hosted: pd.DataFrame, apis: pd.DataFrame, *, width: int | str = "container") -> alt.LayerChart:
     """$ per 1M output tokens: measured models by size (points), APIs as dashed reference lines."""
     points = self_hosted.dropna(subset=["usd_per_1m_out", "params_m"])
-    y = alt.Y("usd_per_1m_out:Q", title="$ per 1M output tokens (log scale)", scale=alt.Scale(type="log"))
+    y = alt.Y("usd_per_1m_out:Q", title="$ (log scale)", scale=alt.Scale(type="log"))
     tooltip = [alt.Tooltip("option:N"), alt.Tooltip("usd_per_1m_out:Q", title="$ per 1M out", format="$.3f")]
     dots = (
         alt.Chart(points)
@@ -404,7 +404,7 @@ def answer_cost_chart(curve: pd.DataFrame, *, width: int | str = "container") ->
         .mark_line(point=alt.OverlayMarkDef(size=30))
         .encode(
             x=alt.X("tokens_out:Q", title="Output tokens"),
-            y=alt.Y("usd_answer:Q", title="$ per answer (log scale)", scale=alt.Scale(type="log")),
+            y=alt.Y("usd_answer:Q", title="$ (log scale)", scale=alt.Scale(type="log")),
             color=alt.Color(
                 "option:N",
                 title=None,
