@@ -11,8 +11,12 @@ from inference_core.types import Settings
 
 
 def test_output_length_charts_contain_the_expected_fields(output_rows):
-    charts = experiment_charts("output-length", output_rows)
-    assert set(charts) == {"e2e_s", "model_memory_mb", "kv_cache_mb", "decode_tok_per_s"}
+    from inference_core import cost, pricing
+
+    charts = experiment_charts("output-length", output_rows, cost.api_frame(pricing.api_prices()))
+    assert set(charts) == {"e2e_s", "model_memory_mb", "kv_cache_mb", "decode_tok_per_s", "usd_answer"}
+    price = str(charts["usd_answer"].to_dict())
+    assert "(API)" in price and "$ = (" in price and "'type': 'log'" in price  # API lines, the fitted $ line
     spec = charts["e2e_s"].to_dict()
     text = str(spec)
     assert "tokens_out" in text and "e2e_s" in text and "e2e_s_low" in text and "tooltip" in text
