@@ -55,8 +55,9 @@ def test_results_are_priced_by_finalize(context):
     from inference_core.pricing import default_pricer
 
     [result] = compare("Hi", [Lane("smollm2-135m-instruct", SMALL)], context=context, finalize=default_pricer(1.0))
-    assert result.hourly_usd == 1.0
-    assert result.usd_per_1m_out == pytest.approx(1.0 / (result.decode_tok_per_s * 3600) * 1e6)
+    assert result.hourly_usd == 1.0 and result.utilization_pct == 50  # the engine's default utilization
+    assert result.usd_per_1m_out == pytest.approx(1.0 / (result.decode_tok_per_s * 3600) * 1e6 / 0.5)
+    assert result.usd_answer == pytest.approx(result.e2e_s * 1.0 / 3600 / 0.5)
 
 
 def test_two_lanes_never_generate_on_one_model_at_once(context):
