@@ -151,8 +151,10 @@ def _plan(inputs: SweepInputs) -> SweepPlan:
         lengths=parse_lengths(inputs.lengths) if inputs.lengths else None, variants=inputs.variants,
         repeats=inputs.repeats,
     )  # fmt: skip
-    asked = [(p.lane.ref, p.lane.settings.max_new_tokens) for p in plan.points]
-    problems = operator_problems("", asked, repeats=inputs.repeats)
+    longest: dict[str, int] = {}  # the operator's lane cap counts models, not a sweep's points
+    for point in plan.points:
+        longest[point.lane.ref] = max(longest.get(point.lane.ref, 0), point.lane.settings.max_new_tokens)
+    problems = operator_problems("", list(longest.items()), repeats=inputs.repeats)
     if problems:
         raise SweepError("; ".join(dict.fromkeys(problems)))
     return plan

@@ -81,3 +81,14 @@ def test_stop_keeps_the_finished_rows():
     kept = at.dataframe[0].value
     assert 2 <= len(kept) < plan.total_runs
     assert job.join(5)
+
+
+def test_the_default_sweep_is_ready_and_the_operators_cap_counts_models(monkeypatch):
+    at = page("experiments")
+    at.run()
+    assert any("30 runs · " in plain(c.value) for c in at.caption)  # 2 models x 5 lengths x 3 repeats
+    assert not any("Not ready" in plain(c.value) for c in at.caption)
+    monkeypatch.setenv("INFERENCE_LENS_MAX_LANES", "1")
+    capped = page("experiments")
+    capped.run()
+    assert any("Not ready" in plain(c.value) and "2 lanes" in plain(c.value) for c in capped.caption)
