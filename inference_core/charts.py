@@ -48,6 +48,8 @@ TITLES = {
     "model_memory_mb": "Model memory",
     "peak_rss_mb": "Peak memory (process RSS)",
     "tokens": "Tokens in and out",
+    "tokens_out": "Output tokens",
+    "tokens_in": "Input tokens",
     "tpot_s": "Time per output token",
     "prefill_tok_per_s": "Prefill speed",
     "weights_mb": "Weights",
