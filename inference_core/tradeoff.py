@@ -90,7 +90,7 @@ def _panel(data: pd.DataFrame, x: str, x_title: str, row: tuple, scale: alt.Scal
         color=alt.Color("series:N", scale=scale, title="model · setting", legend=alt.Legend(orient="bottom",
                         columns=2, labelLimit=320)),
         shape=alt.Shape("measure:N", title=None, scale=alt.Scale(domain=list(SHAPES), range=list(SHAPES.values())),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", columns=3)),
         tooltip=tooltip,
     )  # fmt: skip
     layers: list[alt.Chart] = [points]
