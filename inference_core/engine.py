@@ -219,11 +219,8 @@ class Engine:
     def history_results(self, recent_runs: int = 40) -> list[RunResult]:
         """The finished lanes of the history's most recent runs that were measured on this machine."""
         here = collect_environment().get("machine")
-        found = []
-        for summary in self._store().list_runs(limit=recent_runs):
-            run = self._store().get_run(summary.id)
-            found += [r for r in (run.results if run else []) if r.ok and r.environment.get("machine") == here]
-        return found
+        return [r for run in self.recent_runs(recent_runs) for r in run.results
+                if r.ok and r.environment.get("machine") == here]  # fmt: skip
 
     def measured_speeds(self, recent_runs: int = 40) -> dict[str, tuple[float, float]]:
         """Model -> (median TTFT s, median decode tok/s) over the history's recent runs on this machine."""

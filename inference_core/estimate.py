@@ -11,8 +11,11 @@ the measurements; a runtime overhead covers the tokenizer, buffers and allocator
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -175,16 +178,25 @@ def _read_config(spec: ModelSpec) -> Any:
     raise ValueError(f"{spec.name} runs elsewhere ({spec.source}): no local memory to estimate")
 
 
-_PARAMETER_COUNTS: dict[str, tuple[int, int]] = {}
-"""Counts per config (its JSON): a pure function of the config, built once per process."""
+_PARAMETER_COUNTS: OrderedDict[str, tuple[int, int]] = OrderedDict()
+"""Counts by the SHA-256 of a config's JSON (a pure function of it), the latest few kept: a visitor's
+crafted configs can neither fill memory with their text nor grow the cache without bound."""
+MAX_COUNTED_CONFIGS = 64
+_COUNTS_LOCK = threading.Lock()
 
 
 def count_parameters(config: Any) -> tuple[int, int]:
     """(all parameters, parameters inside Linear layers) of an empty model built from the config."""
-    key = config.to_json_string()
-    if key not in _PARAMETER_COUNTS:
-        _PARAMETER_COUNTS[key] = _count_parameters(config)
-    return _PARAMETER_COUNTS[key]
+    key = hashlib.sha256(config.to_json_string().encode("utf-8")).hexdigest()
+    with _COUNTS_LOCK:
+        found = _PARAMETER_COUNTS.get(key)
+    if found is None:
+        found = _count_parameters(config)
+        with _COUNTS_LOCK:
+            _PARAMETER_COUNTS[key] = found
+            while len(_PARAMETER_COUNTS) > MAX_COUNTED_CONFIGS:
+                _PARAMETER_COUNTS.popitem(last=False)
+    return found
 
 
 def _count_parameters(config: Any) -> tuple[int, int]:

@@ -8,6 +8,7 @@ import statistics
 import pandas as pd
 import streamlit as st
 
+from inference_core.catalog import DEFAULT_MODELS
 from inference_core.engine import Saving
 from inference_core.experiments.evaluation import eval_summary
 from inference_core.lanes import Lane
@@ -29,7 +30,6 @@ from ui.text import escape_markdown, notice, plural
 
 EVAL_JOB = "quality_eval_job"
 EVAL_ROWS = "quality_eval_rows"
-DEFAULT_MODELS = ("smollm2-135m-instruct", "gemma3-270m")
 
 
 def _local_models(key: str, single: bool = False) -> list[str]:

@@ -22,12 +22,17 @@ def test_app_starts_on_compare_with_the_two_embedded_models(app):
     assert app.session_state["utilization_pct"] == 50  # 100% would flatter self-hosting
 
 
-def test_default_lanes_stream_two_answers_and_a_results_table(app):
+def run_default_lanes(app, prompt: str, tokens: int) -> None:
+    """The default lanes, each capped at ``tokens``, run on ``prompt``."""
     app.run()
-    app.text_area(key="prompt").set_value("What is the capital of France?")
+    app.text_area(key="prompt").set_value(prompt)
     for lane_id in (0, 1):
-        app.number_input(key=f"lane{lane_id}.max_new_tokens").set_value(6)
+        app.number_input(key=f"lane{lane_id}.max_new_tokens").set_value(tokens)
     click(app, "Run")
+
+
+def test_default_lanes_stream_two_answers_and_a_results_table(app):
+    run_default_lanes(app, "What is the capital of France?", 6)
     assert not app.exception
     assert len(app.dataframe) == 1
     table = app.dataframe[0].value
@@ -46,11 +51,7 @@ def test_default_lanes_stream_two_answers_and_a_results_table(app):
 
 
 def test_a_run_link_opens_the_saved_run_without_running_it(app):
-    app.run()
-    app.text_area(key="prompt").set_value("Name a fruit.")
-    for lane_id in (0, 1):
-        app.number_input(key=f"lane{lane_id}.max_new_tokens").set_value(4)
-    click(app, "Run")
+    run_default_lanes(app, "Name a fruit.", 4)
     run_id = app.session_state["compare_results_run_id"]
     at = page("compare")
     at.query_params["run"] = run_id

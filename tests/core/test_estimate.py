@@ -85,3 +85,13 @@ def test_a_cgroup_limit_caps_free_memory(monkeypatch):
 
     monkeypatch.setattr(module, "cgroup_limit", lambda: (2700 * 2**20, 700 * 2**20))
     assert module.available_memory_mb() == pytest.approx(2000)
+
+
+def test_parameter_counts_are_cached_by_digest_and_bounded(seven_b):
+    from inference_core import estimate as module
+
+    config = module.load_config(resolve_reference(f"local:{seven_b}"))
+    first = module.count_parameters(config)
+    assert module.count_parameters(config) == first
+    assert all(len(key) == 64 for key in module._PARAMETER_COUNTS)  # a digest, never the config's text
+    assert len(module._PARAMETER_COUNTS) <= module.MAX_COUNTED_CONFIGS
