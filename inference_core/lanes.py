@@ -28,6 +28,7 @@ LANE_KEYS = {
     "cache": str,
     "compile": "flag",
     "logprobs": int,
+    "batching": str,
 }
 
 

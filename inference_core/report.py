@@ -53,7 +53,8 @@ def weights_label(result: RunResult) -> str:
     if result.weights_format:
         return result.weights_format
     options = [s.attention if s.attention != "sdpa" else "", s.cache if s.cache != "dynamic" else "",
-               "compiled" if s.compile else "", "shape only" if result.weights == "random" else ""]  # fmt: skip
+               "compiled" if s.compile else "", "batched" if s.batching == "continuous" else "",
+               "shape only" if result.weights == "random" else ""]  # fmt: skip
     return " ".join([s.dtype if s.quantize == "none" else s.quantize, *filter(None, options)])
 
 

@@ -43,6 +43,8 @@ def lane_problem(spec: ModelSpec, settings: Settings) -> str:
     """What makes a lane impossible before it runs ("" when nothing does)."""
     if not spec.available:
         return f"{spec.name} is not available here: {spec.unavailable_reason}"
+    if settings.batching == "continuous" and spec.source in ("endpoint", "replay"):
+        return f"batching=continuous applies to local models; {spec.name} is batched (or not) by its own server"
     if settings.engine == "llama.cpp":
         if spec.source in ("endpoint", "replay"):
             return f"engine=llama.cpp applies to local models; {spec.name} runs elsewhere"
@@ -67,8 +69,12 @@ def run_lane(
     on_event: EventSink = _no_events,
     stop: threading.Event | None = None,
     models: list[ModelSpec] | None = None,
+    gated: bool = True,
 ) -> RunResult:
-    """Resolve, validate and run one lane; any failure comes back as ``ok=False``."""
+    """Resolve, validate and run one lane; any failure comes back as ``ok=False``.
+
+    ``gated``: wait for a slot in the operator's generation queue (off for the requests of a job
+    that was admitted as a whole, such as a traffic level)."""
     stop = stop or threading.Event()
     spec: ModelSpec | None = None
     try:
@@ -82,7 +88,7 @@ def run_lane(
         message = str(exc) if isinstance(exc, ValueError) else plain_error(exc)
         on_event(StatusEvent(index, "error", message))
         return failed_result(spec, lane.settings, lane.settings.engine, message, model=lane.ref, model_name=lane.ref)
-    if spec.source == "replay":  # re-streams a recording: uses no generation slot
+    if spec.source == "replay" or not gated:  # a replay re-streams a recording: it uses no generation slot
         return backend.run(index, spec, request, on_event, stop)
     gate = context.gate
     if not gate.acquire(stop, lambda position: on_event(StatusEvent(index, "waiting", _queue_text(position)))):

@@ -20,6 +20,7 @@ ENGINES = ("transformers", "llama.cpp")
 ATTENTIONS = ("sdpa", "eager")
 """transformers' attention kernels: PyTorch's scaled_dot_product_attention, or plain matmuls."""
 CACHES = ("dynamic", "static")
+BATCHINGS = ("none", "continuous")
 """transformers' KV cache: grown per token, or allocated once at full length (what torch.compile needs)."""
 """Engines that run a local model; endpoints and replays bring their own."""
 MAX_NEW_TOKENS = 1_000_000
@@ -93,6 +94,8 @@ class Settings:
     """torch.compile the forward pass (transformers, static cache); compiling is timed apart from the run."""
     logprobs: int = 0
     """Record each generated token's log-probability and its top-``logprobs`` alternatives (0: off)."""
+    batching: str = "none"
+    """``continuous``: concurrent requests to this model share each forward pass (transformers' scheduler)."""
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -121,6 +124,13 @@ class Settings:
         if self.engine == "llama.cpp" and transformers_only != ("float32", "none", "cpu", "sdpa", "dynamic", False):
             raise ValueError("engine=llama.cpp runs the GGUF file's own quantization on the CPU: leave dtype, "
                              "quantize, device, attention, cache and compile unset")  # fmt: skip
+        if self.batching not in BATCHINGS:
+            raise ValueError(f"batching must be one of {', '.join(BATCHINGS)}, got {self.batching!r}")
+        if self.batching == "continuous" and (self.engine, self.cache, self.logprobs) != ("transformers", "dynamic", 0):
+            raise ValueError("batching=continuous runs on the transformers engine with its own paged cache: "
+                             "leave engine, cache, compile and logprobs unset")  # fmt: skip
+        if self.batching == "continuous" and not self.greedy:
+            raise ValueError("batching=continuous decodes greedily here: leave temperature at 0")
         if not 0 <= self.logprobs <= MAX_LOGPROBS:
             raise ValueError(f"logprobs must be between 0 and {MAX_LOGPROBS}, got {self.logprobs}")
         if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
@@ -152,6 +162,7 @@ class Settings:
         if self.engine == "llama.cpp":
             return (self.engine, f"threads={self.threads or 'default'}")
         extra = (("attention=eager",) if self.attention == "eager" else ()) + (("compiled",) if self.compile else ())
+        extra += ("batched",) if self.batching == "continuous" else ()
         return (self.dtype, self.quantize, self.device, *extra)
 
     def replace(self, **changes: Any) -> Settings:

@@ -99,6 +99,13 @@ class LoadedModel:
     lock: threading.Lock = field(default_factory=threading.Lock)
     compile_s: float | None = None
     """Seconds torch.compile took at load (its warm-up generations), apart from every measured run."""
+    batcher: Any = None
+    """The continuous-batching scheduler of a ``batching=continuous`` model, started by its first request."""
+
+    def close(self) -> None:
+        """Stop what runs beside the model (its batching scheduler)."""
+        if self.batcher is not None:
+            self.batcher.close()
 
 
 def _shapes_tokenizer_folder(progress: Progress) -> str:
@@ -256,7 +263,8 @@ class ModelPool:
 
         with self._guard:
             keys = [k for k in self._models if k[0] == model_key]
-            for key in keys:
-                del self._models[key]
+            dropped = [self._models.pop(key) for key in keys]
+        for loaded in dropped:
+            loaded.close()
         gc.collect()
         return len(keys)

@@ -9,6 +9,7 @@ network and the server's queue; a server that reports its own timings (llama.cpp
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import functools
@@ -84,20 +85,67 @@ class _Call:
     requested: float
 
 
-def _sse_data(lines: Iterator[str]) -> Iterator[str]:
-    """The ``data`` payloads of an SSE stream; multi-line data joined, comments skipped."""
-    buffer: list[str] = []
-    for line in lines:
+class _SseEvents:
+    """Lines of an SSE stream in, ``data`` payloads out; multi-line data joined, comments skipped."""
+
+    def __init__(self) -> None:
+        self._buffer: list[str] = []
+
+    def feed(self, line: str) -> str | None:
         if line == "":
-            if buffer:
-                yield "\n".join(buffer)
-                buffer = []
-        elif line.startswith(":"):
-            continue
-        elif line.startswith("data:"):
-            buffer.append(line[5:].removeprefix(" "))
-    if buffer:
-        yield "\n".join(buffer)
+            return self.flush()
+        if line.startswith("data:"):
+            self._buffer.append(line[5:].removeprefix(" "))
+        return None
+
+    def flush(self) -> str | None:
+        data, self._buffer = ("\n".join(self._buffer) if self._buffer else None), []
+        return data
+
+
+def _sse_data(lines: Iterator[str]) -> Iterator[str]:
+    """The ``data`` payloads of an SSE stream."""
+    events = _SseEvents()
+    for line in lines:
+        data = events.feed(line)
+        if data is not None:
+            yield data
+    data = events.flush()
+    if data is not None:
+        yield data
+
+
+UNPINNED_NOTE = "output length could not be pinned: the server rejects min_tokens/ignore_eos"
+
+
+def _pinning_refused(fault: StreamFault) -> bool:
+    return "Unexpected fields" in str(fault) or "min_tokens" in str(fault)
+
+
+def _no_events(_event: TokenEvent | StatusEvent) -> None:
+    return None
+
+
+async def _until_stopped(work: Any, stop: Event, deadline_s: float) -> None:
+    """Await ``work`` unless Stop is set first (then it is cancelled and returns) or the deadline passes."""
+    task = asyncio.ensure_future(work)
+    ends = time.perf_counter() + deadline_s
+    try:
+        while not task.done():
+            if stop.is_set():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+                return
+            if time.perf_counter() > ends:
+                task.cancel()
+                raise StreamFault(f"gave up after the total deadline of {deadline_s:g} s: the server kept the "
+                                  "request open without finishing it")  # fmt: skip
+            await asyncio.wait({task}, timeout=0.02)
+        task.result()
+    finally:
+        if not task.done():
+            task.cancel()
 
 
 def _error_text(body: Any) -> str:
@@ -172,12 +220,78 @@ class OpenAIHttpBackend:
             else:
                 on_event(dataclasses.replace(event, detail=redact(event.detail)))
 
-        result = self._run(lane, spec, request, redacted, stop)
+        return self._redacted(self._run(lane, spec, request, redacted, stop))
+
+    def _redacted(self, result: RunResult) -> RunResult:
+        redact = self._context.keys.redact
         return dataclasses.replace(
             result, error=redact(result.error), text=redact(result.text),
             token_texts=tuple(redact(piece) for piece in result.token_texts),
             notes=tuple(redact(note) for note in result.notes),
         )  # fmt: skip
+
+    async def run_async(
+        self, lane: int, spec: ModelSpec, request: GenerationRequest, client: httpx.AsyncClient, stop: Event
+    ) -> RunResult:
+        """Stream one answer over a shared async client (the traffic experiment's many requests at once).
+
+        One attempt, no retries (a load test counts failures); Stop and the total deadline end it."""
+        started_at = now_iso()
+        try:
+            target = check_base_url(spec.location, allow_private=allow_default(self._context.allow_private_endpoints))
+        except EndpointError as exc:
+            return failed_result(spec, request.settings, self.name, str(exc), started_at=started_at)
+        notes: list[str] = []
+        pin = bool(request.settings.min_new_tokens)
+        while True:
+            call = _Call(lane, spec, request, target, pin, _no_events, time.perf_counter())
+            stream = _Stream()
+            try:
+                await _until_stopped(self._request_async(call, client, stream), stop, self._context.http.deadline_s)
+                break
+            except StreamFault as fault:
+                if pin and _pinning_refused(fault):
+                    pin = False
+                    notes.append(UNPINNED_NOTE)
+                    continue
+                return self._redacted(self._failed(call, _with_partial(fault, stream), notes, started_at))
+            except Exception as exc:  # transport errors, the deadline: a failed request, never a crash
+                fault = _as_fault(exc, target.base_url, self._context.http, stream)
+                return self._redacted(self._failed(call, _with_partial(fault, stream), notes, started_at))
+        stopped = stop.is_set() and not stream.done
+        return self._redacted(self._result(spec, request, stream, stopped, notes, started_at, call.requested))
+
+    async def _request_async(self, call: _Call, client: httpx.AsyncClient, result: _Stream) -> None:
+        headers, payload, url, extensions = self._prepared(call)
+        async with client.stream(
+            "POST", url, json=payload, headers=headers, extensions=extensions,
+            timeout=httpx.Timeout(self._context.http.read_s, connect=self._context.http.connect_s),
+        ) as response:  # fmt: skip
+            if response.status_code != 200:
+                await response.aread()
+                raise _http_fault(response)
+            if "html" in response.headers.get("content-type", ""):
+                raise StreamFault("the server answered with an HTML page, not an event stream")
+            events = _SseEvents()
+            async for line in response.aiter_lines():
+                data = events.feed(line)
+                if data is not None and self._take(call, data, result):
+                    return
+            data = events.flush()
+            if data is not None:
+                self._take(call, data, result)
+        if not result.done and result.finish_reason is None:
+            raise StreamFault(f"the stream ended early: no finish_reason and no [DONE] after {len(result.pieces)} "
+                              "chunks")  # fmt: skip
+
+    def _failed(self, call: _Call, fault: StreamFault, notes: list[str], started_at: str) -> RunResult:
+        """A failed request, keeping what was streamed before the failure."""
+        spec, request = call.spec, call.request
+        if fault.partial is None or not fault.partial.pieces:
+            return failed_result(spec, request.settings, self.name, str(fault), started_at=started_at)
+        kept = self._result(spec, request, fault.partial, False, notes, started_at, call.requested)
+        return dataclasses.replace(kept, ok=False, error=f"{fault} (kept the {len(kept.token_texts)} "
+                                   "chunks received before it)")  # fmt: skip
 
     def _run(
         self,
@@ -208,9 +322,9 @@ class OpenAIHttpBackend:
                 stream = self._stream(call, stop, deadline)
                 break
             except StreamFault as fault:
-                if pin and ("Unexpected fields" in str(fault) or "min_tokens" in str(fault)):
+                if pin and _pinning_refused(fault):
                     pin = False  # this server does not take vLLM's pinning fields: ask again without them
-                    notes.append("output length could not be pinned: the server rejects min_tokens/ignore_eos")
+                    notes.append(UNPINNED_NOTE)
                     continue
                 if (
                     fault.retry
@@ -223,11 +337,7 @@ class OpenAIHttpBackend:
                     stop.wait(0.5)
                     continue
                 on_event(StatusEvent(lane, "error", str(fault)))
-                if fault.partial is None or not fault.partial.pieces:
-                    return failed_result(spec, settings, self.name, str(fault), started_at=started_at)
-                kept = self._result(spec, request, fault.partial, False, notes, started_at, requested)
-                return dataclasses.replace(kept, ok=False, error=f"{fault} (kept the {len(kept.token_texts)} "
-                                           "chunks received before it)")  # fmt: skip
+                return self._failed(call, fault, notes, started_at)
         stopped = stop.is_set() and not stream.done
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
         return self._result(spec, request, stream, stopped, notes, started_at, requested)
@@ -264,15 +374,19 @@ class OpenAIHttpBackend:
             raise _with_partial(fault, result)
         return result
 
-    def _request(self, call: _Call, result: _Stream, holder: dict[str, Any]) -> None:
-        limits = self._context.http
-        timeout = httpx.Timeout(limits.read_s, connect=limits.connect_s)
+    def _prepared(self, call: _Call) -> tuple[dict[str, str], dict[str, Any], httpx.URL, dict[str, Any]]:
+        """Headers (with the key), body, and the URL aimed at the checked address."""
         headers = {"Accept": "text/event-stream"}
         key = self._context.keys.key_for(call.target.base_url)
         if key:
             headers["Authorization"] = f"Bearer {key.reveal()}"
-        payload = self._payload(call.spec, call.request, call.pin)
         url, extensions = _pinned(call.target, headers)
+        return headers, self._payload(call.spec, call.request, call.pin), url, extensions
+
+    def _request(self, call: _Call, result: _Stream, holder: dict[str, Any]) -> None:
+        limits = self._context.http
+        timeout = httpx.Timeout(limits.read_s, connect=limits.connect_s)
+        headers, payload, url, extensions = self._prepared(call)
         with (
             httpx.Client(timeout=timeout, follow_redirects=False) as client,
             client.stream("POST", url, json=payload, headers=headers, extensions=extensions) as response,
@@ -285,35 +399,41 @@ class OpenAIHttpBackend:
             self._read(call, response, result)
 
     def _read(self, call: _Call, response: httpx.Response, result: _Stream) -> None:
-        lane, on_event, requested = call.lane, call.on_event, call.requested
-        cap = int(call.request.settings.max_new_tokens * self._context.http.max_output_factor) + 16
         for data in _sse_data(response.iter_lines()):
-            if data.strip() == "[DONE]":
-                result.done = True
+            if self._take(call, data, result):
                 return
-            try:
-                event = json.loads(data)
-            except ValueError:
-                raise StreamFault(f"malformed event in the stream: {data[:80]!r}") from None
-            if not isinstance(event, dict):
-                raise StreamFault(f"malformed event in the stream: {data[:80]!r}")
-            if "error" in event:
-                raise StreamFault(f"the server reported an error mid-stream: {_error_text(event)}")
-            stamp = time.perf_counter()
-            result.usage = _mapping(event, "usage", data) or result.usage
-            result.timings = _mapping(event, "timings", data) or result.timings
-            for choice, piece in _choices(event, data):
-                result.finish_reason = choice.get("finish_reason") or result.finish_reason
-                _keep_logprobs(choice, result)
-                if piece:
-                    if not result.times:
-                        on_event(StatusEvent(lane, "decoding"))
-                    result.times.append(stamp - requested)
-                    result.pieces.append(piece)
-                    on_event(TokenEvent(lane, len(result.times) - 1, -1, piece, stamp, stamp - requested))
-            if len(result.pieces) > cap:
-                raise StreamFault(f"the server kept streaming past {cap} chunks for max_new_tokens="
-                                  f"{call.request.settings.max_new_tokens}: cut off")  # fmt: skip
+
+    def _take(self, call: _Call, data: str, result: _Stream) -> bool:
+        """Take one SSE data payload into ``result``, stamped now; True at ``[DONE]``."""
+        lane, on_event, requested = call.lane, call.on_event, call.requested
+        if data.strip() == "[DONE]":
+            result.done = True
+            return True
+        try:
+            event = json.loads(data)
+        except ValueError:
+            raise StreamFault(f"malformed event in the stream: {data[:80]!r}") from None
+        if not isinstance(event, dict):
+            raise StreamFault(f"malformed event in the stream: {data[:80]!r}")
+        if "error" in event:
+            raise StreamFault(f"the server reported an error mid-stream: {_error_text(event)}")
+        stamp = time.perf_counter()
+        result.usage = _mapping(event, "usage", data) or result.usage
+        result.timings = _mapping(event, "timings", data) or result.timings
+        for choice, piece in _choices(event, data):
+            result.finish_reason = choice.get("finish_reason") or result.finish_reason
+            _keep_logprobs(choice, result)
+            if piece:
+                if not result.times:
+                    on_event(StatusEvent(lane, "decoding"))
+                result.times.append(stamp - requested)
+                result.pieces.append(piece)
+                on_event(TokenEvent(lane, len(result.times) - 1, -1, piece, stamp, stamp - requested))
+        cap = int(call.request.settings.max_new_tokens * self._context.http.max_output_factor) + 16
+        if len(result.pieces) > cap:
+            raise StreamFault(f"the server kept streaming past {cap} chunks for max_new_tokens="
+                              f"{call.request.settings.max_new_tokens}: cut off")  # fmt: skip
+        return False
 
     def _result(
         self,

@@ -103,6 +103,8 @@ def run_loaded(
         progress = lambda message, fraction: on_event(StatusEvent(lane, "loading", message, fraction))  # noqa: E731
         loaded = pool.get(spec, settings, progress, loader=loader)
         requested = time.perf_counter()
+        if settings.batching == "continuous":  # the batching scheduler admits concurrent requests itself
+            return generate(loaded, requested, requested - load_started, started_at)
         with loaded.lock:  # another lane or session may be generating on this model
             return generate(loaded, requested, requested - load_started, started_at)
     except Exception as exc:  # a backend never raises into its caller

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from threading import Event
@@ -12,6 +13,7 @@ from transformers.generation.streamers import BaseStreamer
 
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
 from inference_core.backends.results import failed_result, measured_result, model_memory_mb, run_loaded
+from inference_core.batching import BatchingError, ContinuousBatcher
 from inference_core.memory import PeakRssSampler, cuda_peak_mb, kv_cache_bytes
 from inference_core.prompts import COMPLETION_NOTE, answer_ended, completion_prompt, trim_answer
 from inference_core.types import (
@@ -174,7 +176,8 @@ class TransformersBackend:
                 return failed_result(spec, settings, self.name, problem, started_at=started_at)
             tokens = _Tokens(lane, loaded.tokenizer, on_event, requested)
             on_event(StatusEvent(lane, "prefill", f"{len(ids)} prompt tokens"))
-            rss = _generate_timed(loaded, ids, settings, tokens, stop)
+            generate = _generate_batched if settings.batching == "continuous" else _generate_timed
+            rss = generate(loaded, ids, settings, tokens, stop)
         stopped = stop.is_set()
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
         notes = _notes(loaded)
@@ -270,6 +273,37 @@ def _generate_timed(loaded: LoadedModel, ids: list[int], settings: Settings, tok
             if settings.logprobs:
                 tokens.scores = token_scores(loaded.tokenizer, out.logits, tokens.assembler.ids, settings.logprobs)
     return rss
+
+
+def _generate_batched(loaded: LoadedModel, ids: list[int], settings: Settings, tokens: _Tokens, stop: Event) -> Any:
+    """Submit to the model's batching scheduler and take its tokens as they come (no model lock held)."""
+    batcher = _batcher(loaded)
+    if len(ids) + settings.max_new_tokens > batcher.capacity_tokens:
+        raise BatchingError(f"prompt + max_new_tokens ({len(ids) + settings.max_new_tokens}) exceed the batching "
+                            f"cache of {batcher.capacity_tokens:,} tokens")  # fmt: skip
+    ends_answers = not loaded.spec.chat and not settings.min_new_tokens
+    with PeakRssSampler() as rss:
+        request_id = batcher.submit(ids, settings.max_new_tokens, pinned=bool(settings.min_new_tokens))
+        for step in batcher.steps(request_id, stop):
+            for token_id, stamp in zip(step.token_ids, step.stamps, strict=True):
+                tokens(token_id, stamp)
+            if ends_answers and answer_ended(tokens.text()):
+                batcher.cancel(request_id)
+                break
+    return rss
+
+
+_BATCHER_GUARD = threading.Lock()
+
+
+def _batcher(loaded: LoadedModel) -> ContinuousBatcher:
+    """The model's scheduler, started once by its first batched request."""
+    with _BATCHER_GUARD:
+        if loaded.batcher is None:
+            own = loaded.model.generation_config
+            eos = own.eos_token_id if own.eos_token_id is not None else loaded.tokenizer.eos_token_id
+            loaded.batcher = ContinuousBatcher(loaded.model, eos, loaded.tokenizer.pad_token_id)
+        return loaded.batcher
 
 
 def token_scores(tokenizer: Any, logits: Any, ids: list[int], k: int) -> dict[str, tuple]:

@@ -1,5 +1,6 @@
-"""Running a sweep plan: a warm-up per lane (not counted), then each point ``repeats`` times,
-one run at a time; each counted run becomes one tidy row."""
+"""Running a sweep plan: a warm-up per lane (not counted), then each point ``repeats`` times, one
+run at a time (a traffic point: one load level of many requests); each counted run becomes one
+tidy row, and each traffic level one summary row."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import pandas as pd
 
 from inference_core.backends import BackendContext
 from inference_core.experiments.plans import SweepPlan, SweepPoint
+from inference_core.goodput import LatencyObjective, level_summary
 from inference_core.jobs import BackgroundJob
 from inference_core.lanes import Lane
 from inference_core.memory import MB, memory_bandwidth_gb_s
 from inference_core.metrics import statistics_eta
 from inference_core.report import METRIC_COLUMNS, settings_label
-from inference_core.runner import Finalize, compare, run_lane
+from inference_core.runner import Finalize, run_lane
+from inference_core.traffic import LevelRun, Load, RequestRecord, run_level
 from inference_core.types import RunResult
 
 WARMUP_TOKENS = 4
@@ -76,6 +79,8 @@ class Sweep(BackgroundJob[SweepProgress]):
         """Wall time of the counted runs alone (warm-ups excluded)."""
         self.bandwidth_gb_s: float | None = None
         """Memory read bandwidth measured before a model-size sweep (its roofline)."""
+        self.levels: list[dict[str, Any]] = []
+        """The traffic experiment's summary per lane and load level."""
 
     def work(self) -> None:
         self.run(self.events.put)
@@ -83,9 +88,8 @@ class Sweep(BackgroundJob[SweepProgress]):
     def run(self, on_progress: Callable[[SweepProgress], None] | None = None) -> list[dict[str, Any]]:
         """Run in the calling thread (CLI, tests); returns the rows."""
         started = time.perf_counter()
-        done, total = 0, self.plan.total_runs
+        self._progress = _Progress(self.plan.total_runs, started, on_progress)
         warmed: set[tuple[str, tuple[str, str, str]]] = set()
-        counted_s: list[float] = []
         by_size = self.plan.experiment == "model-size"
         if by_size:
             self.bandwidth_gb_s = memory_bandwidth_gb_s()
@@ -97,45 +101,60 @@ class Sweep(BackgroundJob[SweepProgress]):
             for repeat in range(self.plan.repeats):
                 if self.stop_event.is_set():
                     return self.rows
-                if on_progress:
-                    eta = statistics_eta(counted_s, total - done)
-                    on_progress(SweepProgress(done, total, label, time.perf_counter() - started, eta))
+                self._progress.report(label)
                 run_started = time.perf_counter()
-                batch = self._run_point(point)
-                counted_s.append(time.perf_counter() - run_started)
-                self.counted_wall_s += counted_s[-1]
-                if any(result.stopped for result in batch):
+                batch = self._run_level(point, label) if point.load else [self._run_one(point)]
+                self._progress.counted(time.perf_counter() - run_started, 0 if point.load else 1)
+                self.counted_wall_s += time.perf_counter() - run_started
+                if point.load is None and any(result.stopped for result in batch):
                     return self.rows
-                self._record(batch, point, repeat)
-                done += 1
+                if point.load is None:
+                    self._record(batch, point, repeat)
+                if self.stop_event.is_set():
+                    return self.rows
             if by_size and point.lane.ref not in {p.lane.ref for p in self.plan.points[number + 1 :]}:
                 self.context.pool.unload(point.lane.ref)  # a ladder of models never fits in memory at once
         self.wall_s = time.perf_counter() - started
-        if on_progress:
-            on_progress(SweepProgress(done, total, "done", self.wall_s, 0.0))
+        self._progress.report("done", finished=True)
         return self.rows
 
-    def _record(self, batch: list[RunResult], point: SweepPoint, repeat: int) -> None:
-        aggregate = _aggregate_tok_per_s(batch)
+    def _run_level(self, point: SweepPoint, label: str) -> list[RunResult]:
+        """One traffic level: the whole level holds one slot of the operator's queue, its requests none."""
+        assert point.load is not None
+        load = point.load
+        results: list[RunResult] = []
+
+        def recorded(record: RequestRecord) -> None:
+            result = self.finalize(record.result) if self.finalize else record.result
+            results.append(result)
+            self._record([result], point, 0, request_columns(record, load))
+            self._progress.counted(0.0, 1)
+            self._progress.report(label)
+
+        gate = self.context.gate
+        if not gate.acquire(self.stop_event, lambda _position: None):
+            return []
+        try:
+            level = run_level(point.lane, load, self.context, self.stop_event, recorded)
+        finally:
+            gate.release()
+        self.levels.append(level_row(point, level, results, self.plan))
+        return results
+
+    def _record(
+        self, batch: list[RunResult], point: SweepPoint, repeat: int, columns: dict[str, Any] | None = None
+    ) -> None:
         for result in batch:
             self.results.append(result)
             row = result_row(result, self.plan.experiment, self.plan.variable, point.value, repeat)
-            row["aggregate_tok_per_s"] = aggregate
+            row.update(columns or {})
             if self.bandwidth_gb_s and result.weights_mb:
                 row["bandwidth_gb_s"] = self.bandwidth_gb_s
                 row["roofline_tok_per_s"] = self.bandwidth_gb_s * 1e9 / (result.weights_mb * MB)
             self.rows.append(row)
             if self.on_row is not None:
-                extra = {k: row[k] for k in ("experiment", "variable", "value", "repeat")}
+                extra = {k: row[k] for k in ("experiment", "variable", "value", "repeat", *(columns or {}))}
                 self.on_row(len(self.rows) - 1, result, extra)
-
-    def _run_point(self, point: SweepPoint) -> list[RunResult]:
-        """One counted step: a single request, or ``concurrency`` copies sent at once."""
-        if point.concurrency == 1:
-            return [self._run_one(point)]
-        lanes = [point.lane] * point.concurrency
-        results = compare(point.prompt, lanes, context=self.context, mode="race", stop=self.stop_event)
-        return [self.finalize(r) if self.finalize else r for r in results]
 
     def _run_one(self, point: SweepPoint, warmup: bool = False) -> RunResult:
         lane = point.lane
@@ -147,8 +166,50 @@ class Sweep(BackgroundJob[SweepProgress]):
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
 
+    def levels_frame(self) -> pd.DataFrame:
+        """One row per traffic level (empty for other experiments)."""
+        return pd.DataFrame(self.levels)
 
-def _aggregate_tok_per_s(batch: Sequence[RunResult]) -> float | None:
-    """Tokens the whole batch generated per second of its longest request."""
-    longest = max((r.e2e_s or 0.0 for r in batch if r.ok), default=0.0)
-    return sum(r.tokens_out for r in batch if r.ok) / longest if longest > 0 else None
+
+class _Progress:
+    """Counts counted runs (a traffic level's requests one by one) and reports with an ETA."""
+
+    def __init__(self, total: int, started: float, sink: Callable[[SweepProgress], None] | None) -> None:
+        self.total, self.started, self.sink = total, started, sink
+        self.done = 0
+        self.durations: list[float] = []
+
+    def counted(self, seconds: float, runs: int) -> None:
+        if runs and seconds:
+            self.durations.append(seconds)
+        self.done += runs
+
+    def report(self, label: str, finished: bool = False) -> None:
+        if self.sink is None:
+            return
+        elapsed = time.perf_counter() - self.started
+        eta = 0.0 if finished else statistics_eta(self.durations, self.total - self.done)
+        self.sink(SweepProgress(self.done, self.total, label, elapsed, eta))
+
+
+def request_columns(record: RequestRecord, load: Load) -> dict[str, Any]:
+    """The columns a traffic request adds to its row: which request, when it was sent and finished."""
+    return {"load": load.kind, "request": record.index, "prompt_index": record.prompt_index,
+            "sent_s": record.sent_s, "done_s": record.done_s, "cut": record.cut}  # fmt: skip
+
+
+def level_row(point: SweepPoint, level: LevelRun, results: Sequence[RunResult], plan: SweepPlan) -> dict[str, Any]:
+    """One traffic level's summary with the lane it loaded."""
+    first = results[0] if results else None
+    hourly = first.hourly_usd if first else None
+    utilization = (first.utilization_pct or 100.0) / 100 if first else 1.0
+    objective = plan.traffic.objective if plan.traffic else LatencyObjective()
+    row: dict[str, Any] = {
+        "model": point.lane.ref,
+        "model_name": first.model_name if first else point.lane.ref,
+        "setting": settings_label(first, with_length=False) if first else "",
+        level.load.kind: point.value,
+        "load": level.load.kind,
+        "value": point.value,
+    }
+    return row | level_summary(results, level.duration_s, objective, hourly, utilization)

@@ -8,13 +8,23 @@ experiment, add its description to ``EXPERIMENTS`` and register a planner.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from inference_core.catalog import resolve_reference
-from inference_core.lanes import Lane, settings_from_text
+from inference_core.goodput import LatencyObjective
+from inference_core.lanes import Lane, lane_settings, settings_from_text, split_lane
 from inference_core.prompts import EXAMPLES, document_prompt
 from inference_core.runner import lane_problem
+from inference_core.traffic import (
+    MAX_ENDPOINT_CONCURRENCY,
+    MAX_LOCAL_CONCURRENCY,
+    PROMPT_SET_SPREAD,
+    TRAFFIC_PROMPTS,
+    Load,
+    LoadError,
+    OutputLengths,
+)
 from inference_core.types import ModelSpec, Settings
 
 EXPERIMENTS = {
@@ -22,12 +32,13 @@ EXPERIMENTS = {
     "input-length": "Input length: a longer prompt takes longer to read (prefill) before the first token",
     "model-size": "Model size: bigger models are slower per token and need more memory",
     "settings": "Settings: float32, bfloat16 and int8 weights of one model, side by side",
-    "traffic": "Traffic: concurrent requests compete for the model, so each waits longer for its first token",
+    "traffic": "Traffic: many requests compete for one machine; batching trades each request's speed for throughput",
 }
 DEFAULT_OUTPUT_LENGTHS = (16, 32, 64, 128, 256)
 DEFAULT_INPUT_LENGTHS = (64, 256, 1024, 2048)
 DEFAULT_CONCURRENCY = (1, 2, 4)
-MAX_CONCURRENCY = 8
+DEFAULT_RATES = (0.5, 1.0, 2.0)
+DEFAULT_TRAFFIC_REQUESTS = 8
 DEFAULT_SETTINGS_VARIANTS = ("dtype=float32", "dtype=bfloat16", "quantize=int8", "engine=llama.cpp")
 SETTINGS_CHOICES = (*DEFAULT_SETTINGS_VARIANTS, "attention=eager", "cache=static", "cache=static,compile=true")
 """What the Experiments page offers; compiling takes minutes at load on a small CPU, so it is not a default."""
@@ -45,9 +56,13 @@ class SweepPoint:
     lane: Lane
     prompt: str
     value: float | str
-    """The swept variable's planned value (output tokens, target input tokens, params, setting, requests)."""
-    concurrency: int = 1
-    """Copies of the request sent at once (the traffic experiment)."""
+    """The swept variable's planned value (output tokens, target input tokens, params, setting, load)."""
+    load: Load | None = None
+    """The traffic experiment's load level: many requests from the prompt set instead of one."""
+
+    @property
+    def requests(self) -> int:
+        return self.load.requests if self.load else 1
 
 
 @dataclass(frozen=True)
@@ -58,9 +73,11 @@ class SweepPlan:
     repeats: int
     notes: tuple[str, ...] = ()
 
+    traffic: TrafficOptions | None = None
+
     @property
     def total_runs(self) -> int:
-        return len(self.points) * self.repeats
+        return sum(point.requests for point in self.points) * self.repeats
 
 
 def parse_lengths(values: Iterable[Any]) -> list[int]:
@@ -87,24 +104,52 @@ def parse_variant(text: str, base: Settings) -> Settings:
         raise SweepError(f"setting {text[:60]!r}: {exc}") from None
 
 
-def _resolve(refs: Sequence[str]) -> list[ModelSpec]:
+def _resolve(refs: Sequence[str], base: Settings) -> list[tuple[ModelSpec, Settings]]:
+    """Each ``REF[:key=value,...]`` as its model and settings (the lane's own output length, pinned)."""
     if not refs:
         raise SweepError("choose at least one model")
-    specs = [resolve_reference(ref) for ref in refs]
-    missing = [s.name for s in specs if not s.available]
+    lanes = []
+    for text in refs:
+        try:
+            ref, overrides = split_lane(text)
+            settings = lane_settings(base, overrides)
+        except ValueError as exc:
+            raise SweepError(f"lane {text[:60]!r}: {exc}") from None
+        lanes.append((resolve_reference(ref), settings.replace(min_new_tokens=settings.max_new_tokens)))
+    missing = [spec.name for spec, _ in lanes if not spec.available]
     if missing:
         raise SweepError(f"not available on this machine: {', '.join(missing)}")
-    return specs
+    for spec, settings in lanes:
+        problem = lane_problem(spec, settings)
+        if problem:
+            raise SweepError(problem)
+    return lanes
+
+
+@dataclass(frozen=True)
+class TrafficOptions:
+    """How the traffic experiment loads each lane: the load shape, its size and the latency objective."""
+
+    kind: str = "concurrency"
+    requests: int | None = None
+    """Requests per level (default: twice the concurrency, at least 8; rate: 8)."""
+    time_limit_s: float = 120.0
+    output_lengths: OutputLengths = field(default_factory=OutputLengths)
+    objective: LatencyObjective = field(default_factory=LatencyObjective)
 
 
 @dataclass(frozen=True)
 class PlanRequest:
     """What a planner gets: the resolved models, the pinned base settings, the user's values."""
 
-    specs: list[ModelSpec]
-    base: Settings
-    lengths: Sequence[int] | None
+    lanes: list[tuple[ModelSpec, Settings]]
+    lengths: Sequence[float] | None
     variants: Sequence[str]
+    traffic: TrafficOptions
+
+    @property
+    def specs(self) -> list[ModelSpec]:
+        return [spec for spec, _ in self.lanes]
 
 
 Planner = Callable[[PlanRequest], tuple[str, list[SweepPoint], list[str]]]
@@ -126,12 +171,12 @@ def _output_length(request: PlanRequest) -> tuple[str, list[SweepPoint], list[st
     if lengths[0] < 1:
         raise SweepError("output lengths must be whole numbers of at least 1")
     points = []
-    for spec in request.specs:
+    for spec, base in request.lanes:
         for n in lengths:
             if n + 64 > spec.context_length:
                 context = spec.context_length
                 raise SweepError(f"output length {n} is above the context of {spec.name} ({context} tokens)")
-            settings = request.base.replace(max_new_tokens=n, min_new_tokens=n)
+            settings = base.replace(max_new_tokens=n, min_new_tokens=n)
             points.append(SweepPoint(Lane(spec.key, settings), FIXED_PROMPT, n))
     return "tokens_out", points, []
 
@@ -142,13 +187,13 @@ def _input_length(request: PlanRequest) -> tuple[str, list[SweepPoint], list[str
     if lengths[0] < 1:
         raise SweepError("input lengths must be whole numbers of at least 1")
     points, notes = [], []
-    for spec in request.specs:
+    for spec, base in request.lanes:
         for n in lengths:
-            if n + request.base.max_new_tokens + 64 > spec.context_length:
+            if n + base.max_new_tokens + 64 > spec.context_length:
                 notes.append(f"{spec.name}: {n} input tokens skipped (context {spec.context_length})")
                 continue
             prompt = document_prompt(max(1, int(n * WORDS_PER_TOKEN)))
-            points.append(SweepPoint(Lane(spec.key, request.base), prompt, n))
+            points.append(SweepPoint(Lane(spec.key, base), prompt, n))
     if not points:
         raise SweepError("every input length is above the chosen models' context")
     return "tokens_in", points, notes
@@ -156,30 +201,39 @@ def _input_length(request: PlanRequest) -> tuple[str, list[SweepPoint], list[str
 
 @planner("traffic")
 def _traffic(request: PlanRequest) -> tuple[str, list[SweepPoint], list[str]]:
-    levels = sorted(set(request.lengths or DEFAULT_CONCURRENCY))
-    if levels[0] < 1 or levels[-1] > MAX_CONCURRENCY:
-        raise SweepError(f"concurrent requests must be between 1 and {MAX_CONCURRENCY}")
-    prompt = EXAMPLES["Short question"]
-    points = [SweepPoint(Lane(s.key, request.base), prompt, n, concurrency=n) for s in request.specs for n in levels]
-    return "concurrency", points, []
+    options = request.traffic
+    rate = options.kind == "rate"
+    levels = sorted(set(request.lengths or (DEFAULT_RATES if rate else DEFAULT_CONCURRENCY)))
+    points = []
+    for spec, base in request.lanes:
+        for value in levels:
+            default = DEFAULT_TRAFFIC_REQUESTS if rate else max(DEFAULT_TRAFFIC_REQUESTS, 2 * int(value))
+            try:
+                load = Load(options.kind, value, options.requests or default, options.time_limit_s,
+                            options.output_lengths)  # fmt: skip
+                load.in_flight(MAX_ENDPOINT_CONCURRENCY if spec.source == "endpoint" else MAX_LOCAL_CONCURRENCY)
+            except LoadError as exc:
+                raise SweepError(f"{spec.name}: {exc}") from None
+            points.append(SweepPoint(Lane(spec.key, base), TRAFFIC_PROMPTS[0], value, load=load))
+    return options.kind, points, [PROMPT_SET_SPREAD]
 
 
 @planner("model-size")
 def _model_size(request: PlanRequest) -> tuple[str, list[SweepPoint], list[str]]:
-    points = [SweepPoint(Lane(s.key, request.base), FIXED_PROMPT, s.params_m or 0.0) for s in request.specs]
+    points = [SweepPoint(Lane(spec.key, base), FIXED_PROMPT, spec.params_m or 0.0) for spec, base in request.lanes]
     return "params_m", points, []
 
 
 @planner("settings")
 def _settings(request: PlanRequest) -> tuple[str, list[SweepPoint], list[str]]:
-    if len(request.specs) != 1:
+    if len(request.lanes) != 1:
         raise SweepError("the settings experiment compares one model: choose exactly one")
     if not request.variants:
         raise SweepError("choose at least one setting")
-    spec = request.specs[0]
+    spec, base = request.lanes[0]
     points, notes = [], []
     for variant in request.variants:
-        settings = parse_variant(variant, request.base)
+        settings = parse_variant(variant, base)
         problem = lane_problem(spec, settings)
         if problem:
             notes.append(f"{variant} skipped: {problem}")
@@ -195,22 +249,26 @@ def plan_sweep(
     refs: Sequence[str],
     *,
     base: Settings | None = None,
-    lengths: Sequence[int] | None = None,
+    lengths: Sequence[float] | None = None,
     variants: Sequence[str] = DEFAULT_SETTINGS_VARIANTS,
     repeats: int = 3,
+    traffic: TrafficOptions | None = None,
 ) -> SweepPlan:
-    """Points for an experiment; raises SweepError with a plain message for bad input."""
+    """Points for an experiment; ``refs`` are lanes (``REF[:key=value,...]``); raises SweepError with a
+    plain message for bad input. ``lengths`` are the swept values (traffic: concurrency or rate levels)."""
     if experiment not in PLANNERS:
         raise SweepError(f"experiment must be one of {', '.join(EXPERIMENTS)}, got {experiment!r}")
     if not 1 <= repeats <= MAX_REPEATS:
         raise SweepError(f"repeats must be between 1 and {MAX_REPEATS}, got {repeats}")
     base = base or Settings(max_new_tokens=32)
-    base = base.replace(min_new_tokens=base.max_new_tokens)  # pinned output length
     if lengths is not None and not lengths:
         raise SweepError("give at least one length")
-    request = PlanRequest(_resolve(refs), base, lengths, variants)
+    traffic = traffic or TrafficOptions()
+    if experiment == "traffic":
+        repeats = 1  # a level's own requests are its samples
+    request = PlanRequest(_resolve(refs, base), lengths, variants, traffic)
     variable, points, notes = PLANNERS[experiment](request)
-    return SweepPlan(experiment, variable, tuple(points), repeats, tuple(notes))
+    return SweepPlan(experiment, variable, tuple(points), repeats, tuple(notes), traffic)
 
 
 @dataclass(frozen=True)
@@ -241,7 +299,7 @@ def estimate_plan(plan: SweepPlan, speeds: dict[str, tuple[float, float]], warmu
     warmed: set[str] = set()
     for point in plan.points:
         n = point.lane.settings.max_new_tokens
-        runs = plan.repeats * point.concurrency
+        runs = plan.repeats * point.requests
         tokens += n * runs
         first = point.lane.ref not in warmed
         warmed.add(point.lane.ref)
