@@ -14,6 +14,7 @@ from inference_core.bundle import finite_tree
 from inference_core.catalog import ModelReferenceError, builtin_models, resolve_reference
 from inference_core.engine import Access, Engine, HttpLimits, Saving
 from inference_core.experiments.plans import EXPERIMENTS
+from inference_core.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S
 from inference_core.lanes import Lane, lane_settings, split_lane
 from inference_core.prompts import EXAMPLES
 from inference_core.runner import MODES, lane_problem
@@ -143,8 +144,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser("sweep", help="measure a curve: output or input length, model size, settings, traffic")
     sweep.add_argument("--experiment", required=True, choices=list(EXPERIMENTS))
-    sweep.add_argument("--model", action="append", default=[], metavar="REF")
-    sweep.add_argument("--lengths", help="comma-separated token counts (16,64,256) or, for traffic, requests (1,2,4)")
+    sweep.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="REF[:key=value,...]",
+        help="a lane, as for compare; its own max_new_tokens sets the pinned output length",
+    )
+    sweep.add_argument("--lengths", help="comma-separated token counts (16,64,256); for traffic, --concurrency")
+    traffic = sweep.add_argument_group("traffic")
+    traffic.add_argument("--concurrency", help="requests kept in flight per level, comma-separated (1,4,16)")
+    traffic.add_argument("--rate", help="Poisson arrivals per level in requests per second (0.5,1,2)")
+    traffic.add_argument("--requests", type=int, help="requests per level (default: 2 x concurrency, at least 8)")
+    traffic.add_argument("--time-limit", type=float, default=120.0, help="seconds per level before it stops")
+    traffic.add_argument(
+        "--output-tokens",
+        default="",
+        metavar="N|LOW-HIGH",
+        help="each request's pinned output length: the lane's own, N, or uniform in LOW-HIGH",
+    )
+    traffic.add_argument(
+        "--ttft-slo",
+        type=float,
+        default=DEFAULT_TTFT_SLO_S,
+        metavar="SECONDS",
+        help="goodput's objective for time to first token",
+    )
+    traffic.add_argument(
+        "--tpot-slo",
+        type=float,
+        default=DEFAULT_TPOT_SLO_S,
+        metavar="SECONDS",
+        help="goodput's objective for time per output token",
+    )
+    traffic.add_argument("--summary-out", help="CSV file with one row per load level")
     sweep.add_argument(
         "--setting",
         action="append",
@@ -307,25 +340,47 @@ def _run_estimate(args: argparse.Namespace) -> int:
     return 0 if found.verdict != "does-not-fit" else 3
 
 
+def _traffic_options(args: argparse.Namespace) -> tuple[Any, str | None]:
+    """The traffic options and the levels' text; UsageError when they do not fit the experiment."""
+    from inference_core.experiments.plans import TrafficOptions
+    from inference_core.goodput import LatencyObjective
+    from inference_core.traffic import OutputLengths
+
+    given = [f"--{n.replace('_', '-')}" for n in ("concurrency", "rate", "requests", "summary_out") if getattr(args, n)]
+    if args.experiment != "traffic":
+        if given:
+            raise UsageError(f"{given[0]} applies to --experiment traffic")
+        return None, args.lengths
+    if args.rate and (args.concurrency or args.lengths):
+        raise UsageError("give --rate or --concurrency, not both")
+    objective = LatencyObjective(args.ttft_slo, args.tpot_slo)
+    options = TrafficOptions("rate" if args.rate else "concurrency", args.requests, args.time_limit,
+                             OutputLengths.parse(args.output_tokens), objective)  # fmt: skip
+    return options, args.rate or args.concurrency or args.lengths
+
+
 def _run_sweep(args: argparse.Namespace) -> int:
-    from inference_core.experiments.plans import DEFAULT_SETTINGS_VARIANTS, parse_lengths, plan_sweep
+    from inference_core.experiments.plans import DEFAULT_SETTINGS_VARIANTS, parse_levels, plan_sweep
     from inference_core.metrics import fit_output_length
     from inference_core.pricing import default_pricer
 
-    if args.out:
-        check_writable(args.out, "--out")
+    for option in ("out", "summary_out"):
+        if getattr(args, option):
+            check_writable(getattr(args, option), f"--{option.replace('_', '-')}")
     access = Access(http=http_limits(args))
     engine = Engine()
     try:
+        traffic, levels = _traffic_options(args)
         plan = plan_sweep(
             args.experiment,
             args.model,
             base=base_settings(args),
-            lengths=parse_lengths(args.lengths.split(",")) if args.lengths else None,
+            lengths=parse_levels(levels.split(","), whole=not args.rate) if levels else None,
             variants=args.setting or DEFAULT_SETTINGS_VARIANTS,
             repeats=args.repeats,
+            traffic=traffic,
         )
-    except ValueError as exc:  # SweepError, ModelReferenceError, bad settings
+    except ValueError as exc:  # SweepError, LoadError, ModelReferenceError, bad settings
         raise UsageError(str(exc)) from None
     for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -345,6 +400,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
         print(f"{len(frame)} rows written to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(frame.to_csv(index=False))
+    _write_levels(sweep.levels_frame(), args.summary_out)
     if args.experiment == "output-length":
         for fit in fit_output_length(sweep.frame()):
             print(f"{fit.model_name} · {fit.setting}: e2e = {fit.ttft_s:.3f} s + (n - 1) x {fit.tpot_s * 1000:.1f} ms",
@@ -353,6 +409,20 @@ def _run_sweep(args: argparse.Namespace) -> int:
     for result in failed:
         print(f"error: {result.model}: {result.error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+LEVEL_COLUMNS = ("model", "setting", "value", "completed", "failures", "ttft_p50_s", "tpot_p50_s",
+                 "output_tok_per_s", "goodput_rps")  # fmt: skip
+
+
+def _write_levels(levels: Any, path: str | None) -> None:
+    """A traffic sweep's summary per level: to ``path`` as CSV, and a short table on standard error."""
+    if levels.empty:
+        return
+    if path:
+        levels.to_csv(path, index=False)
+        print(f"{len(levels)} load levels written to {path}", file=sys.stderr)
+    print(levels[list(LEVEL_COLUMNS)].to_string(index=False, float_format=lambda v: f"{v:.3g}"), file=sys.stderr)
 
 
 def _questions(source: str) -> list:

@@ -7,6 +7,7 @@ experiment, add its description to ``EXPERIMENTS`` and register a planner.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,20 +81,28 @@ class SweepPlan:
         return sum(point.requests for point in self.points) * self.repeats
 
 
-def parse_lengths(values: Iterable[Any]) -> list[int]:
-    """Typed lengths or request counts as whole numbers; SweepError names the bad one."""
-    parsed = []
+def parse_levels(values: Iterable[Any], whole: bool = True) -> list[float]:
+    """Typed lengths, concurrency levels (whole numbers) or request rates; SweepError names the bad one."""
+    parsed: list[float] = []
     for value in values:
         text = str(value).strip()
         if not text:
             continue
         try:
-            parsed.append(int(text))
+            parsed.append(int(text) if whole else float(text))
         except ValueError:
-            raise SweepError(f"lengths must be whole numbers, got {text[:40]!r}") from None
+            kind = "whole numbers" if whole else "numbers"
+            raise SweepError(f"values must be {kind} separated by commas, got {text[:40]!r}") from None
+        if not math.isfinite(parsed[-1]):
+            raise SweepError(f"values must be finite numbers, got {text[:40]!r}")
     if not parsed:
-        raise SweepError("give at least one length (whole numbers separated by commas)")
+        raise SweepError("give at least one value (numbers separated by commas)")
     return parsed
+
+
+def parse_lengths(values: Iterable[Any]) -> list[int]:
+    """Typed lengths as whole numbers; SweepError names the bad one."""
+    return [int(v) for v in parse_levels(values)]
 
 
 def parse_variant(text: str, base: Settings) -> Settings:
