@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterable
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
+from inference_core.colors import COLORS, MODEL_ORDER, PALETTE, model_color, model_scale
+from inference_core.goodput import levels_from_rows
 from inference_core.metrics import fit_output_length, summarize_rows
 from inference_core.price_charts import (
     answer_price_fits,
@@ -18,28 +18,9 @@ from inference_core.price_charts import (
     input_price_fits,
 )
 from inference_core.report import UNITS, short_name
+from inference_core.traffic_charts import traffic_charts
 
-PALETTE = "tableau10"
-COLORS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d",
-          "#bab0ac")  # fmt: skip
-"""Tableau 10; the catalog's models take them in order so a model keeps its colour on every chart and page."""
-MODEL_ORDER = (
-    "SmolLM2 135M Instruct", "Gemma 3 270M base", "SmolLM2 360M Instruct", "Qwen2.5 0.5B Instruct",
-    "Qwen2.5 1.5B Instruct", "SmolLM2 1.7B Instruct", "Qwen2.5 3B Instruct", "Qwen2.5 7B Instruct",
-)  # fmt: skip
-
-
-def model_color(name: str) -> str:
-    """The colour of a model (its short name): fixed for the catalog, stable (a hash) for any other."""
-    if name in MODEL_ORDER:
-        return COLORS[MODEL_ORDER.index(name)]
-    return COLORS[zlib.crc32(name.encode("utf-8")) % len(COLORS)]
-
-
-def model_scale(names: Iterable[str]) -> alt.Scale:
-    domain = sorted(set(names))
-    return alt.Scale(domain=domain, range=[model_color(name) for name in domain])
-
+__all__ = ["COLORS", "MODEL_ORDER", "experiment_charts", "model_color", "model_scale"]
 
 TITLES = {
     "ttft_s": "Time to first token",
@@ -56,7 +37,6 @@ TITLES = {
     "kv_cache_mb": "KV cache",
     "usd_per_1m_out": "Price per 1M output tokens",
     "usd_answer": "Price of this answer",
-    "aggregate_tok_per_s": "All requests together",
     "roofline_tok_per_s": "Memory-bandwidth limit",
 }
 FORMATS = {"s": ".2f", "tok/s": ".1f", "MB": ",.0f", "tokens": "d", "$": "$.4f"}
@@ -294,11 +274,13 @@ def output_fit_lines(rows: pd.DataFrame) -> pd.DataFrame:
 def experiment_charts(experiment: str, rows: pd.DataFrame, apis: pd.DataFrame | None = None) -> dict[str, alt.Chart]:
     """The charts of one experiment, from its tidy rows (one per counted run); ``apis`` (option,
     usd_per_1m_in, usd_per_1m_out) adds API prices for the same token counts to the price charts."""
+    if experiment == "traffic":
+        return traffic_charts(levels_from_rows(rows))
     ok = rows[rows["ok"]] if not rows.empty else rows
     if ok.empty:
         return {}
     builders = {"output-length": _output_length_charts, "input-length": _input_length_charts,
-                "traffic": _traffic_charts, "model-size": _model_size_charts}  # fmt: skip
+                "model-size": _model_size_charts}  # fmt: skip
     build = builders.get(experiment, _settings_charts)
     return build(summarize_rows(ok), ok, apis if apis is not None else pd.DataFrame())
 
@@ -336,12 +318,6 @@ def _input_length_charts(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.DataF
     if _priced(summary, "usd_answer"):
         charts["usd_answer"] = _answer_price(summary, ok, apis, "tokens_in", input_price_fits(ok))
     return charts
-
-
-def _traffic_charts(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.DataFrame) -> dict[str, alt.Chart]:
-    summary = summary.assign(concurrency=summary["value"].astype(float))
-    metrics = ("ttft_s", "e2e_s", "decode_tok_per_s", "aggregate_tok_per_s")
-    return {m: sweep_chart(summary, "concurrency", m) for m in metrics}
 
 
 def _model_size_charts(summary: pd.DataFrame, ok: pd.DataFrame, apis: pd.DataFrame) -> dict[str, alt.Chart]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 
 from inference_core.pricing import usd_per_1m_tokens
 
@@ -101,3 +102,53 @@ def level_summary(
         "usd_per_1m_out": usd_per_1m_tokens(output_tok_per_s, hourly_usd, utilization) if hourly_usd else None,
     }
     return row
+
+
+@dataclass(frozen=True)
+class _RowTiming:
+    """A saved request row read back as a RequestTiming (rows keep no inter-token gaps)."""
+
+    ok: bool
+    stopped: bool
+    ttft_s: float | None
+    tpot_s: float | None
+    e2e_s: float | None
+    tokens_in: int
+    tokens_out: int
+    itl_s: tuple[float, ...] = ()
+
+
+LEVEL_KEYS = ("model_name", "setting", "load", "value")
+
+
+def levels_from_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each load level's summary from the traffic experiment's request rows (a saved sweep's, too).
+
+    ITL percentiles need every token's time and are left empty here; the sweep's own summary has them."""
+    if rows.empty or "sent_s" not in rows:
+        return pd.DataFrame()
+    levels = []
+    for (name, setting, load, value), group in rows.groupby(list(LEVEL_KEYS), sort=False):
+        first = group.iloc[0]
+        timings = [_row_timing(row) for row in group.to_dict("records")]
+        duration = float(group["done_s"].max() - group["sent_s"].min())
+        objective = LatencyObjective(
+            _number(first.get("ttft_slo_s")) or DEFAULT_TTFT_SLO_S,
+            _number(first.get("tpot_slo_s")) or DEFAULT_TPOT_SLO_S,
+        )
+        hourly, utilization = _number(first.get("hourly_usd")), _number(first.get("utilization_pct"))
+        summary = level_summary(timings, duration, objective, hourly, (utilization or 100.0) / 100)
+        levels.append({"model_name": name, "setting": setting, "load": load, "value": float(value),
+                       "model": first.get("model", name), **summary})  # fmt: skip
+    return pd.DataFrame(levels)
+
+
+def _row_timing(row: dict[str, Any]) -> _RowTiming:
+    stopped = bool(row.get("stopped") is True or row.get("cut") is True)
+    return _RowTiming(bool(row["ok"]), stopped, _number(row.get("ttft_s")), _number(row.get("tpot_s")),
+                      _number(row.get("e2e_s")), int(_number(row.get("tokens_in")) or 0),
+                      int(_number(row.get("tokens_out")) or 0))  # fmt: skip
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)

@@ -39,7 +39,6 @@ METRIC_FORMULAS: dict[str, str] = {
     "usd_answer": "e2e_s * hourly_usd / 3600 / utilization: the machine time the answer took",
     "hourly_usd": "the machine's price per hour the run was priced with",
     "utilization_pct": "share of paid hours the machine generates (idle hours are paid too)",
-    "aggregate_tok_per_s": "tokens of all concurrent requests / the longest request's e2e_s",
     "roofline_tok_per_s": "memory read bandwidth / weights_mb: each decoded token reads every weight once",
 }
 
@@ -150,7 +149,7 @@ def statistics_eta(durations_s: Sequence[float], remaining: int) -> float | None
 
 SUMMARY_METRICS = ("ttft_s", "e2e_s", "tpot_s", "decode_tok_per_s", "prefill_tok_per_s", "model_memory_mb",
                    "peak_rss_mb", "rss_delta_mb", "weights_mb", "kv_cache_mb", "tokens_in", "tokens_out",
-                   "usd_per_1m_out", "usd_answer", "aggregate_tok_per_s", "roofline_tok_per_s")  # fmt: skip
+                   "usd_per_1m_out", "usd_answer", "roofline_tok_per_s")  # fmt: skip
 
 
 def summarize_rows(rows: pd.DataFrame, metrics: Sequence[str] = SUMMARY_METRICS) -> pd.DataFrame:

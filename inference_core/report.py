@@ -32,12 +32,11 @@ UNITS: dict[str, str] = {
     "usd_per_1m_in": "$",
     "usd_per_1m_out": "$",
     "usd_answer": "$",
-    "aggregate_tok_per_s": "tok/s",
     "roofline_tok_per_s": "tok/s",
     "hourly_usd": "$/h",
     "utilization_pct": "%",
 }
-SWEEP_ONLY = ("aggregate_tok_per_s", "roofline_tok_per_s")  # figures of a whole sweep, not of one lane
+SWEEP_ONLY = ("roofline_tok_per_s",)  # figures of a whole sweep, not of one lane
 METRIC_COLUMNS = tuple(column for column in UNITS if column not in SWEEP_ONLY)
 
 

@@ -174,7 +174,7 @@ COLUMN_LABELS = {
     "prefill_tok_per_s": "Prefill (tok/s)",
     "peak_rss_mb": "Process peak RSS (MB)", "rss_delta_mb": "Run's RSS growth (MB)", "weights_mb": "Weights (MB)",
     "kv_cache_mb": "KV cache (MB)", "load_s": "Waited for model (s)", "server_ttft_s": "Server TTFT (s)",
-    "params_m": "Parameters (M)", "aggregate_tok_per_s": "All requests (tok/s)",
+    "params_m": "Parameters (M)",
     "hourly_usd": "Machine ($/h)", "utilization_pct": "Utilization (%)",
 }  # fmt: skip
 FORMATS = {"s": "%.3f", "tok/s": "%.1f", "MB": "%.0f", "tokens": "%d"}

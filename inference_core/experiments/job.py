@@ -41,6 +41,7 @@ def result_row(result: RunResult, experiment: str, variable: str, value: Any, re
         "quantize": result.settings.quantize,
         "weights": result.weights,
         "ok": result.ok,
+        "stopped": result.stopped,
         "error": result.error,
         "text": result.text,
     }
@@ -122,12 +123,13 @@ class Sweep(BackgroundJob[SweepProgress]):
         """One traffic level: the whole level holds one slot of the operator's queue, its requests none."""
         assert point.load is not None
         load = point.load
+        objective = self.plan.traffic.objective if self.plan.traffic else LatencyObjective()
         results: list[RunResult] = []
 
         def recorded(record: RequestRecord) -> None:
             result = self.finalize(record.result) if self.finalize else record.result
             results.append(result)
-            self._record([result], point, 0, request_columns(record, load))
+            self._record([result], point, 0, request_columns(record, load, objective))
             self._progress.counted(0.0, 1)
             self._progress.report(label)
 
@@ -192,10 +194,12 @@ class _Progress:
         self.sink(SweepProgress(self.done, self.total, label, elapsed, eta))
 
 
-def request_columns(record: RequestRecord, load: Load) -> dict[str, Any]:
-    """The columns a traffic request adds to its row: which request, when it was sent and finished."""
+def request_columns(record: RequestRecord, load: Load, objective: LatencyObjective) -> dict[str, Any]:
+    """The columns a traffic request adds to its row: which request, when it was sent and finished, and
+    the objective its level is judged by (so a saved sweep's levels can be summarized again)."""
     return {"load": load.kind, "request": record.index, "prompt_index": record.prompt_index,
-            "sent_s": record.sent_s, "done_s": record.done_s, "cut": record.cut}  # fmt: skip
+            "sent_s": record.sent_s, "done_s": record.done_s, "cut": record.cut,
+            "ttft_slo_s": objective.ttft_s, "tpot_slo_s": objective.tpot_s}  # fmt: skip
 
 
 def level_row(point: SweepPoint, level: LevelRun, results: Sequence[RunResult], plan: SweepPlan) -> dict[str, Any]:
