@@ -31,4 +31,5 @@ if not run_clicked and st.session_state[state.SWEEP_ROWS]:
         st.session_state[state.SWEEP_EXPERIMENT],
         st.session_state[state.SWEEP_ROWS],
         st.session_state[state.SWEEP_ENVIRONMENT],
+        st.session_state[state.SWEEP_LEVELS],
     )

@@ -10,17 +10,16 @@ from inference_core.catalog import DEFAULT_MODELS
 from inference_core.engine import Saving
 from inference_core.environment import collect_environment
 from inference_core.experiments.plans import (
-    DEFAULT_CONCURRENCY,
     DEFAULT_INPUT_LENGTHS,
     DEFAULT_OUTPUT_LENGTHS,
     DEFAULT_SETTINGS_VARIANTS,
     EXPERIMENTS,
-    MAX_CONCURRENCY,
     SETTINGS_CHOICES,
     SweepError,
     SweepPlan,
+    TrafficOptions,
     estimate_plan,
-    parse_lengths,
+    parse_levels,
     plan_sweep,
 )
 from inference_core.pricing import default_pricer
@@ -30,6 +29,7 @@ from ui.experiments_view import track
 from ui.jobs import run_job
 from ui.resources import engine, measured_speeds, model_choices, operator_problems, session_access, size_ladder
 from ui.text import escape_markdown, notice, plural
+from ui.traffic_editor import traffic_inputs
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class SweepInputs:
     output_tokens: int
     repeats: int
     dtype: str = "float32"
+    traffic: TrafficOptions | None = None
+    problem: str = ""
 
 
 def _size_models(names: dict[str, str], choices: list[str]) -> tuple[list[str], str]:
@@ -76,11 +78,6 @@ def _lengths(experiment: str, column) -> list | None:
             "Output lengths (tokens, pinned)", [8, 16, 32, 64, 128, 256, 512, 1024],
             default=list(DEFAULT_OUTPUT_LENGTHS), accept_new_options=True, key="sweep_output_lengths",
         )  # fmt: skip
-    if experiment == "traffic":
-        return column.multiselect(
-            "Concurrent requests", list(range(1, MAX_CONCURRENCY + 1)), default=list(DEFAULT_CONCURRENCY),
-            key="sweep_concurrency", help="Copies of the same short question sent at once to each model",
-        )  # fmt: skip
     if experiment == "input-length":
         return column.multiselect(
             "Input lengths (about, tokens)", [32, 64, 128, 256, 512, 1024, 2048, 4096],
@@ -91,6 +88,10 @@ def _lengths(experiment: str, column) -> list | None:
 
 def sweep_inputs() -> SweepInputs:
     experiment = st.radio("Experiment", list(EXPERIMENTS), format_func=EXPERIMENTS.get, key="sweep_experiment_choice")
+    if experiment == "traffic":
+        traffic = traffic_inputs()
+        return SweepInputs(experiment, traffic.lanes, [], traffic.levels, 32, 1, traffic=traffic.options,
+                           problem=traffic.problem)  # fmt: skip
     dtype = "float32"
     if experiment == "model-size":
         models, dtype = _size_models(*model_choices())
@@ -136,20 +137,23 @@ def keep_rows(job) -> None:
     """A sweep's finished rows stay in the session for the results view."""
     st.session_state[state.SWEEP_ROWS] = list(job.rows)
     st.session_state[state.SWEEP_RESULTS] = list(job.results)
+    st.session_state[state.SWEEP_LEVELS] = list(job.levels)
     st.session_state[state.SWEEP_EXPERIMENT] = job.plan.experiment
     st.session_state[state.SWEEP_ENVIRONMENT] = collect_environment()
 
 
 def _plan(inputs: SweepInputs) -> SweepPlan:
     """The plan, or SweepError for bad inputs and the operator's limits."""
+    if inputs.problem:
+        raise SweepError(inputs.problem)
     if inputs.repeats < 1:
         raise SweepError("repeats must be at least 1: a point needs one counted run (3 or more for a spread)")
     if inputs.lengths is not None and not inputs.lengths:
         raise SweepError("choose at least one length")
     plan = plan_sweep(
         inputs.experiment, inputs.models, base=Settings(max_new_tokens=inputs.output_tokens, dtype=inputs.dtype),
-        lengths=parse_lengths(inputs.lengths) if inputs.lengths else None, variants=inputs.variants,
-        repeats=inputs.repeats,
+        lengths=parse_levels(inputs.lengths, whole=inputs.experiment != "traffic") if inputs.lengths else None,
+        variants=inputs.variants, repeats=inputs.repeats, traffic=inputs.traffic,
     )  # fmt: skip
     longest: dict[str, int] = {}  # the operator's lane cap counts models, not a sweep's points
     for point in plan.points:

@@ -12,6 +12,7 @@ import streamlit as st
 from inference_core import cost, pricing
 from inference_core.charts import experiment_charts
 from inference_core.experiments.job import Sweep, SweepProgress
+from inference_core.goodput import levels_from_rows
 from inference_core.metrics import fit_output_length, noisy_points, summarize_rows
 from inference_core.report import with_environment
 from ui.layout import chart_grid
@@ -61,7 +62,34 @@ def _settings_answers(rows: pd.DataFrame) -> None:
             st.markdown(escape_markdown(row["text"]) or "_(no text)_")
 
 
-def render_sweep(experiment: str, records: list[dict[str, Any]], environment: dict[str, Any]) -> None:
+LEVEL_COLUMNS = {
+    "model_name": "Model", "setting": "Setting", "value": "Load", "completed": "Done", "failures": "Failed",
+    "cut": "Cut at limit", "ttft_p50_s": "TTFT p50 (s)", "ttft_p90_s": "TTFT p90 (s)", "ttft_p99_s": "TTFT p99 (s)",
+    "tpot_p50_s": "TPOT p50 (s)", "tpot_p99_s": "TPOT p99 (s)", "itl_p50_s": "ITL p50 (s)", "itl_p90_s": "ITL p90 (s)",
+    "itl_p99_s": "ITL p99 (s)", "e2e_p50_s": "E2E p50 (s)", "request_per_s": "Requests/s",
+    "output_tok_per_s": "Output tok/s", "goodput_rps": "Goodput (req/s)", "usd_per_1m_out": "$ per 1M output",
+}  # fmt: skip
+TRAFFIC_CAPTION = (
+    "Each point is one load level. Throughput counts every request's output tokens over the level's duration "
+    "(first request sent to last one finished); TPOT = (e2e - TTFT) / (tokens - 1) per request; goodput counts "
+    "the requests meeting both objectives, as in vLLM's serving benchmark. Price per 1M output tokens = the "
+    "machine's hourly price / (output tokens/s x 3600) / utilization: a busier machine is cheaper per token."
+)
+
+
+def _levels_table(levels: pd.DataFrame) -> None:
+    if levels.empty:
+        return
+    st.subheader("Per load level")
+    shown = levels[[c for c in LEVEL_COLUMNS if c in levels]].rename(columns=LEVEL_COLUMNS)
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.download_button("Download the levels (CSV)", levels.to_csv(index=False), "inference-lens-traffic-levels.csv",
+                       "text/csv")  # fmt: skip
+
+
+def render_sweep(
+    experiment: str, records: list[dict[str, Any]], environment: dict[str, Any], levels: list[dict] | None = None
+) -> None:
     rows = pd.DataFrame(records)
     failed = rows[~rows["ok"]]
     for _, row in failed.drop_duplicates("error").iterrows():
@@ -72,7 +100,7 @@ def render_sweep(experiment: str, records: list[dict[str, Any]], environment: di
         f"{int(rows['ok'].sum())} counted runs. Points are medians; bars and whiskers span min to max. "
         "Hover a point for its figures."
     )
-    noisy = [] if experiment == "traffic" else noisy_points(summary)  # traffic's spread is the queue itself
+    noisy = [] if experiment == "traffic" else noisy_points(summary)  # traffic's spread is the load itself
     if noisy:
         st.warning(f"{len(noisy)} figure(s) vary by more than 10% between repeats (coefficient of variation): "
                    "more repeats, or a quieter machine, would pin them down.", icon=":material/waves:")  # fmt: skip
@@ -80,7 +108,7 @@ def render_sweep(experiment: str, records: list[dict[str, Any]], environment: di
             for warning in noisy:
                 st.markdown(f"- {escape_markdown(warning)}")
     if experiment == "traffic":
-        st.caption("In the traffic experiment the min-max range is the spread between queue positions, not noise.")
+        st.caption(TRAFFIC_CAPTION)
     if experiment == "output-length":
         for fit in fit_output_length(rows):
             st.markdown(
@@ -98,6 +126,8 @@ def render_sweep(experiment: str, records: list[dict[str, Any]], environment: di
                    "the real architecture with random weights.")  # fmt: skip
     if experiment == "settings" and rows["ok"].any():
         _settings_answers(rows)
+    if experiment == "traffic":
+        _levels_table(pd.DataFrame(levels) if levels else levels_from_rows(rows))
     with st.expander("Every run (one row per counted run)"):
         st.dataframe(rows.drop(columns=["text"]), hide_index=True, width="stretch")
     left, right = st.columns(2)

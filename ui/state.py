@@ -32,6 +32,7 @@ SWEEP_ROWS = "sweep_rows"
 SWEEP_EXPERIMENT = "sweep_experiment"
 SWEEP_ENVIRONMENT = "sweep_environment"
 SWEEP_RESULTS = "sweep_results"
+SWEEP_LEVELS = "sweep_levels"
 COST_RESULTS = "cost_results"
 SAVE_ERRORS = "save_errors"
 ENDPOINTS = "endpoints"
@@ -204,6 +205,7 @@ def init_state(router: bool = False) -> None:
         SWEEP_EXPERIMENT: "",
         SWEEP_ENVIRONMENT: {},
         SWEEP_RESULTS: [],
+        SWEEP_LEVELS: [],
         COST_RESULTS: [],
         SAVE_ERRORS: [],
         ENDPOINTS: [],

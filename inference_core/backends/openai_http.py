@@ -259,7 +259,9 @@ class OpenAIHttpBackend:
                 fault = _as_fault(exc, target.base_url, self._context.http, stream)
                 return self._redacted(self._failed(call, _with_partial(fault, stream), notes, started_at))
         stopped = stop.is_set() and not stream.done
-        return self._redacted(self._result(spec, request, stream, stopped, notes, started_at, call.requested))
+        # Counting tokens (re-tokenizing) off the event loop, so the other requests' chunks stay on time.
+        measured = (spec, request, stream, stopped, notes, started_at, call.requested)
+        return self._redacted(await asyncio.to_thread(self._result, *measured))
 
     async def _request_async(self, call: _Call, client: httpx.AsyncClient, result: _Stream) -> None:
         headers, payload, url, extensions = self._prepared(call)
