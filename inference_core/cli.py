@@ -126,6 +126,35 @@ def check_writable(path: str, flag: str) -> None:
         raise UsageError(f"{flag} {path}: the folder {folder} is not writable")
 
 
+def _traffic_args(sweep: argparse.ArgumentParser) -> None:
+    traffic = sweep.add_argument_group("traffic", "load levels for --experiment traffic")
+    traffic.add_argument("--concurrency", help="requests kept in flight per level, comma-separated (1,4,16)")
+    traffic.add_argument("--rate", help="Poisson arrivals per level in requests per second (0.5,1,2)")
+    traffic.add_argument("--requests", type=int, help="requests per level (default: 2 x concurrency, at least 8)")
+    traffic.add_argument("--time-limit", type=float, default=120.0, help="seconds per level before it stops")
+    traffic.add_argument(
+        "--output-tokens",
+        default="",
+        metavar="N|LOW-HIGH",
+        help="each request's pinned output length: the lane's own, N, or uniform in LOW-HIGH",
+    )
+    traffic.add_argument(
+        "--ttft-slo",
+        type=float,
+        default=DEFAULT_TTFT_SLO_S,
+        metavar="SECONDS",
+        help="goodput's objective for time to first token",
+    )
+    traffic.add_argument(
+        "--tpot-slo",
+        type=float,
+        default=DEFAULT_TPOT_SLO_S,
+        metavar="SECONDS",
+        help="goodput's objective for time per output token",
+    )
+    traffic.add_argument("--summary-out", help="CSV file with one row per load level")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m inference_core", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -152,32 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a lane, as for compare; its own max_new_tokens sets the pinned output length",
     )
     sweep.add_argument("--lengths", help="comma-separated token counts (16,64,256); for traffic, --concurrency")
-    traffic = sweep.add_argument_group("traffic")
-    traffic.add_argument("--concurrency", help="requests kept in flight per level, comma-separated (1,4,16)")
-    traffic.add_argument("--rate", help="Poisson arrivals per level in requests per second (0.5,1,2)")
-    traffic.add_argument("--requests", type=int, help="requests per level (default: 2 x concurrency, at least 8)")
-    traffic.add_argument("--time-limit", type=float, default=120.0, help="seconds per level before it stops")
-    traffic.add_argument(
-        "--output-tokens",
-        default="",
-        metavar="N|LOW-HIGH",
-        help="each request's pinned output length: the lane's own, N, or uniform in LOW-HIGH",
-    )
-    traffic.add_argument(
-        "--ttft-slo",
-        type=float,
-        default=DEFAULT_TTFT_SLO_S,
-        metavar="SECONDS",
-        help="goodput's objective for time to first token",
-    )
-    traffic.add_argument(
-        "--tpot-slo",
-        type=float,
-        default=DEFAULT_TPOT_SLO_S,
-        metavar="SECONDS",
-        help="goodput's objective for time per output token",
-    )
-    traffic.add_argument("--summary-out", help="CSV file with one row per load level")
+    _traffic_args(sweep)
     sweep.add_argument(
         "--setting",
         action="append",

@@ -59,9 +59,9 @@ INSTRUCTIONS = (
 DOCUMENT_WORDS = (60, 120, 180, 240, 300, 360)
 TRAFFIC_PROMPTS: tuple[str, ...] = (*SHORT_QUESTIONS, *INSTRUCTIONS, *(document_prompt(n) for n in DOCUMENT_WORDS))
 PROMPT_SET_SPREAD = (
-    f"{len(TRAFFIC_PROMPTS)} prompts, sent in turn: {len(SHORT_QUESTIONS)} short questions (about 10-25 input "
-    f"tokens with a chat template), {len(INSTRUCTIONS)} instructions (about 30-60) and {len(DOCUMENT_WORDS)} "
-    "documents with a question (about 110-520)"
+    f"{len(TRAFFIC_PROMPTS)} prompts, sent in turn: {len(SHORT_QUESTIONS)} short questions (4-11 tokens of text), "
+    f"{len(INSTRUCTIONS)} instructions (14-36) and {len(DOCUMENT_WORDS)} documents with a question (100-440), "
+    "counted with SmolLM2's tokenizer before the chat template (SmolLM2's adds 30)"
 )
 
 

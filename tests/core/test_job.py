@@ -42,14 +42,26 @@ def test_stop_keeps_finished_rows(context):
     assert len(rows) == 2 and all(r["ok"] for r in rows)
 
 
-def test_traffic_sweep_shows_requests_queueing_for_one_model(context):
-    plan = plan_sweep("traffic", ["smollm2-135m-instruct"], base=Settings(max_new_tokens=4), lengths=[1, 3], repeats=1)
-    rows = pd.DataFrame(Sweep(plan, context).run())
-    assert list(rows["value"]) == [1, 3, 3, 3]
-    batch = rows[rows["value"] == 3]
-    # One model object generates one request at a time: the last waits for the two before it.
-    assert batch["ttft_s"].max() > batch["ttft_s"].min() + batch["e2e_s"].min() * 0.9
-    assert batch["aggregate_tok_per_s"].nunique() == 1
+def test_traffic_sweep_one_row_per_request_and_a_summary_per_level(context):
+    from inference_core.experiments.plans import TrafficOptions
+    from inference_core.pricing import default_pricer
+
+    plan = plan_sweep("traffic", ["smollm2-135m-instruct"], base=Settings(max_new_tokens=4), lengths=[1, 3],
+                      traffic=TrafficOptions(requests=3))  # fmt: skip
+    progress = []
+    sweep = Sweep(plan, context, finalize=default_pricer())
+    rows = pd.DataFrame(sweep.run(progress.append))
+    assert list(rows["value"]) == [1, 1, 1, 3, 3, 3]  # rows come as requests finish
+    assert sorted(rows[rows["value"] == 3]["request"]) == [0, 1, 2]
+    assert progress[-1].done == progress[-1].total == 6
+    one, three = sweep.levels
+    assert one["completed"] == three["completed"] == 3 and one["concurrency"] == 1
+    # One model object answers one request at a time: at 3 in flight, the later requests wait for the first.
+    assert three["ttft_p99_s"] > three["ttft_p50_s"] > one["ttft_p99_s"]
+    assert three["usd_per_1m_out"] > 0 and three["output_tok_per_s"] > 0
+    for column in ("concurrency", "requests", "failures", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "itl_p50_s",
+                   "e2e_p50_s", "request_per_s", "output_tok_per_s", "goodput_rps"):  # fmt: skip
+        assert column in one, column
     charts = experiment_charts("traffic", rows)
-    assert set(charts) == {"ttft_s", "e2e_s", "decode_tok_per_s", "aggregate_tok_per_s"}
-    assert "Concurrent requests" in str(charts["ttft_s"].to_dict())
+    assert set(charts) == {"tpot_throughput", "ttft_throughput", "goodput", "ttft_load", "usd_per_1m_out"}
+    assert "Requests in flight" in str(charts["goodput"].to_dict())

@@ -30,19 +30,43 @@ def test_input_lengths_above_the_context_are_skipped_with_a_note():
     assert "9000 input tokens skipped" in plan.notes[0]
 
 
-def test_traffic_levels_are_bounded():
-    with pytest.raises(SweepError, match="between 1 and 8"):
+def test_traffic_levels_are_bounded_and_lanes_carry_their_own_settings():
+    from inference_core.experiments.plans import TrafficOptions
+
+    with pytest.raises(SweepError, match="whole number of at least 1"):
         plan_sweep("traffic", ["smollm2-135m-instruct"], lengths=[0, 2])
-    with pytest.raises(SweepError, match="between 1 and 8"):
-        plan_sweep("traffic", ["smollm2-135m-instruct"], lengths=[64])
+    with pytest.raises(SweepError, match="at most 64 requests at once"):
+        plan_sweep("traffic", ["smollm2-135m-instruct"], lengths=[128])
+    with pytest.raises(SweepError, match="request rate must be above 0"):
+        plan_sweep("traffic", ["smollm2-135m-instruct"], lengths=[-1], traffic=TrafficOptions(kind="rate"))
+    with pytest.raises(SweepError, match="unknown lane setting 'colour'"):
+        plan_sweep("traffic", ["smollm2-135m-instruct:colour=red"])
+    with pytest.raises(SweepError, match="batching=continuous applies to local models"):
+        plan_sweep("traffic", ["openai:m@http://127.0.0.1:9/v1:batching=continuous"])
+    plan = plan_sweep("traffic", ["smollm2-135m-instruct:batching=continuous,max_new_tokens=12"], lengths=[1, 16])
+    assert [p.load.requests for p in plan.points] == [8, 32]  # twice the concurrency, at least 8
+    assert plan.total_runs == 40 and plan.repeats == 1
+    settings = plan.points[0].lane.settings
+    assert (settings.batching, settings.max_new_tokens, settings.min_new_tokens) == ("continuous", 12, 12)
+    assert "24 prompts" in plan.notes[0]
 
 
 def test_typed_lengths_must_be_whole_numbers():
     from inference_core.experiments.plans import parse_lengths
 
     assert parse_lengths(["16", 64, " 128 ", ""]) == [16, 64, 128]
-    with pytest.raises(SweepError, match="whole numbers, got 'many'"):
+    with pytest.raises(SweepError, match="whole numbers separated by commas, got 'many'"):
         parse_lengths(["16", "many"])
+
+
+def test_rates_may_be_fractions_but_must_be_finite():
+    from inference_core.experiments.plans import parse_levels
+
+    assert parse_levels(["0.5", "2"], whole=False) == [0.5, 2.0]
+    with pytest.raises(SweepError, match="finite"):
+        parse_levels(["inf"], whole=False)
+    with pytest.raises(SweepError, match="whole numbers"):
+        parse_levels(["0.5"])
 
 
 def test_a_plan_says_what_it_will_generate_and_how_long_it_takes_at_measured_speeds():
