@@ -155,22 +155,7 @@ def _traffic_args(sweep: argparse.ArgumentParser) -> None:
     traffic.add_argument("--summary-out", help="CSV file with one row per load level")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m inference_core", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    models = commands.add_parser("models", help="list the catalog with availability")
-    models.add_argument("--json", action="store_true")
-
-    comp = commands.add_parser("compare", help="run one prompt on several models")
-    comp.add_argument("--prompt", default=EXAMPLES["Short question"], help="default: %(default)r")
-    comp.add_argument("--model", action="append", default=[], metavar="REF[:key=value,...]")
-    comp.add_argument("--mode", choices=MODES, default="sequential")
-    comp.add_argument("--json", action="store_true", help="print one JSON object per lane")
-    comp.add_argument("--save", action="store_true", help="save the run to the history ($INFERENCE_LENS_DATA)")
-    _settings_args(comp)
-    _http_args(comp)
-
+def _sweep_parser(commands: Any) -> None:
     sweep = commands.add_parser("sweep", help="measure a curve: output or input length, model size, settings, traffic")
     sweep.add_argument("--experiment", required=True, choices=list(EXPERIMENTS))
     sweep.add_argument(
@@ -195,6 +180,25 @@ def build_parser() -> argparse.ArgumentParser:
     _settings_args(sweep)
     _http_args(sweep)
     sweep.set_defaults(max_new_tokens=32)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m inference_core", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    models = commands.add_parser("models", help="list the catalog with availability")
+    models.add_argument("--json", action="store_true")
+
+    comp = commands.add_parser("compare", help="run one prompt on several models")
+    comp.add_argument("--prompt", default=EXAMPLES["Short question"], help="default: %(default)r")
+    comp.add_argument("--model", action="append", default=[], metavar="REF[:key=value,...]")
+    comp.add_argument("--mode", choices=MODES, default="sequential")
+    comp.add_argument("--json", action="store_true", help="print one JSON object per lane")
+    comp.add_argument("--save", action="store_true", help="save the run to the history ($INFERENCE_LENS_DATA)")
+    _settings_args(comp)
+    _http_args(comp)
+
+    _sweep_parser(commands)
 
     guess = commands.add_parser("estimate", help="will a model fit? memory needed against memory free")
     guess.add_argument("ref", help="catalog key, hf:ORG/NAME, local:/dir (a config.json is enough) or gguf:/file")

@@ -130,7 +130,7 @@ def test_invalid_utf8_in_a_saved_prompt_is_a_message_not_a_traceback():
         ),
         (
             ["sweep", "--experiment", "output-length", "--model", "smollm2-135m-instruct", "--lengths", ","],
-            "at least one length",
+            "give at least one value",
         ),
         (
             ["sweep", "--experiment", "settings", "--model", "smollm2-135m-instruct", "--setting", "bogus"],
@@ -139,6 +139,40 @@ def test_invalid_utf8_in_a_saved_prompt_is_a_message_not_a_traceback():
         (
             ["sweep", "--experiment", "settings", "--model", "smollm2-135m-instruct", "--setting", "colour=red"],
             "unknown lane setting",
+        ),
+        (
+            [
+                "sweep",
+                "--experiment",
+                "traffic",
+                "--model",
+                "smollm2-135m-instruct",
+                "--rate",
+                "1",
+                "--concurrency",
+                "2",
+            ],
+            "not both",
+        ),
+        (
+            ["sweep", "--experiment", "output-length", "--model", "smollm2-135m-instruct", "--concurrency", "2"],
+            "--concurrency applies to --experiment traffic",
+        ),
+        (
+            ["sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct", "--rate", "fast"],
+            "numbers separated by commas, got 'fast'",
+        ),
+        (
+            ["sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct", "--concurrency", "500"],
+            "at most 64 requests at once",
+        ),
+        (
+            ["sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct", "--ttft-slo", "0"],
+            "TTFT objective must be above 0",
+        ),
+        (
+            ["sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct", "--output-tokens", "9-3"],
+            "output tokens must satisfy",
         ),
         (["export", "--out", "/no/such/dir/runs.json"], "does not exist"),
         (["export", "--out", "/tmp/inference-lens-export-test.json", "--run", "bogus"], "no run 'bogus'"),
@@ -211,3 +245,33 @@ def test_compare_logprobs_adds_them_to_the_json_lines():
     done = cli("compare", "--model", "smollm2-135m-instruct", "--max-new-tokens", "4", "--logprobs", "3", "--json")
     lane = json.loads(done.stdout)
     assert len(lane["token_logprobs"]) == 4 and all(len(top) == 3 for top in lane["top_logprobs"])
+
+
+LEVEL_FIELDS = ("requests", "failures", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "itl_p50_s", "e2e_p50_s",
+                "request_per_s", "output_tok_per_s", "goodput_rps")  # fmt: skip
+
+
+def test_traffic_sweep_writes_one_row_per_request_and_one_per_level(tmp_path):
+    import pandas as pd
+
+    out, summary = tmp_path / "rows.csv", tmp_path / "levels.csv"
+    lane = "smollm2-135m-instruct:batching=continuous,max_new_tokens=4"
+    done = cli("sweep", "--experiment", "traffic", "--model", lane, "--concurrency", "1,3", "--requests", "3",
+               "--out", str(out), "--summary-out", str(summary))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows, levels = pd.read_csv(out), pd.read_csv(summary)
+    assert len(rows) == 6 and set(rows["tokens_out"]) == {4} and rows["ok"].all()
+    assert list(levels["concurrency"]) == [1, 3] and list(levels["requests"]) == [3, 3]
+    assert set(LEVEL_FIELDS) <= set(levels.columns) and levels["failures"].eq(0).all()
+    assert "goodput_rps" in done.stderr  # the level table is printed too
+
+
+def test_rate_sweep_with_a_drawn_output_length(tmp_path):
+    import pandas as pd
+
+    summary = tmp_path / "levels.csv"
+    done = cli("sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct:batching=continuous",
+               "--rate", "4", "--requests", "4", "--output-tokens", "2-6", "--summary-out", str(summary))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [level] = pd.read_csv(summary).to_dict("records")
+    assert level["rate"] == 4.0 and level["requests"] == 4 and 2 <= level["tokens_out_mean"] <= 6
