@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,9 +60,9 @@ def output_dir(request) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def served_smollm2(smollm2_dir: Path):
-    """A real ``transformers serve`` on a free loopback port, serving the converted SmolLM2."""
+@contextlib.contextmanager
+def transformers_serve(model_dir: Path, *extra: str) -> Iterator[str]:
+    """A real ``transformers serve`` of ``model_dir`` on a free loopback port; yields its base URL."""
     import socket
     import subprocess
     import sys
@@ -72,8 +74,8 @@ def served_smollm2(smollm2_dir: Path):
         port = sock.getsockname()[1]
     serve = Path(sys.executable).parent / "transformers"
     process = subprocess.Popen(
-        [str(serve), "serve", str(smollm2_dir), "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32",
-         "--device", "cpu"],
+        [str(serve), "serve", str(model_dir), "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32",
+         "--device", "cpu", *extra],
         env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -87,10 +89,17 @@ def served_smollm2(smollm2_dir: Path):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("transformers serve did not start") from None
                 time.sleep(0.5)
-        yield f"openai:{smollm2_dir}@{url}/v1"
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def served_smollm2(smollm2_dir: Path):
+    """A real ``transformers serve`` on a free loopback port, serving the converted SmolLM2 (a lane reference)."""
+    with transformers_serve(smollm2_dir) as url:
+        yield f"openai:{smollm2_dir}@{url}/v1"
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,83 @@
+"""The traffic experiment against a real serving engine, beside a peer load generator (GuideLLM).
+
+``transformers serve --continuous-batching`` runs on loopback; our load level and GuideLLM's
+concurrent profile each send the same 24 prompts, 4 at a time, alternately twice, and their
+TTFT and inter-token latency medians must agree within 10%. GuideLLM's per-request "inter token
+latency" is (latency - TTFT) / (output tokens - 1), what vLLM's benchmark and this experiment
+call TPOT; the experiment's ITL pools every gap between chunks. So the like-for-like pair is our
+TPOT median against GuideLLM's per-request ITL median; the pooled-gap ITL is recorded beside it.
+GuideLLM is the peer because it installs from the package index and runs here (vLLM's benchmark client needs the vLLM package and a GPU; llmperf
+is not on the index). Its defaults start up to 10 worker processes that poll every 0.1 ms: on two
+cores they take CPU from the server they measure, so it runs with one worker polling every 5 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from inference_core.backends import BackendContext
+from inference_core.goodput import LatencyObjective, level_summary
+from inference_core.lanes import Lane
+from inference_core.traffic import TRAFFIC_PROMPTS, Load, run_level
+from inference_core.types import Settings
+from tests.conftest import transformers_serve
+
+CONCURRENCY, REQUESTS, MAX_TOKENS = 4, len(TRAFFIC_PROMPTS), 32
+PEER_ENV = {"GUIDELLM__MAX_WORKER_PROCESSES": "1", "GUIDELLM__DEFAULT_ASYNC_LOOP_SLEEP": "0.005"}
+
+
+@pytest.fixture(scope="module")
+def batching_server(smollm2_dir):
+    with transformers_serve(smollm2_dir, "--continuous-batching") as url:
+        yield url
+
+
+def _ours(lane: Lane, context: BackendContext) -> dict:
+    level = run_level(lane, Load("concurrency", CONCURRENCY, REQUESTS), context)
+    return level_summary([r.result for r in level.records], level.duration_s, LatencyObjective())
+
+
+def _guidellm(url: str, model: Path, folder: Path) -> dict:
+    data, out = folder / "prompts.json", folder / "guidellm.json"
+    data.write_text(json.dumps([{"prompt": prompt} for prompt in TRAFFIC_PROMPTS]))
+    guidellm = Path(sys.executable).parent / "guidellm"
+    done = subprocess.run(
+        [str(guidellm), "run", "--backend", f"kind=openai_http,target={url},model={model},max_tokens={MAX_TOKENS},"
+         "http2=false", "--profile", f"kind=concurrent,streams={CONCURRENCY}", "--constraint",
+         f"kind=max_requests,count={REQUESTS}", "--data", f"kind=json_file,path={data}", "--output",
+         f"kind=json,path={out}", "--disable-console"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, **PEER_ENV, "HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    requests = json.loads(out.read_text())["benchmarks"][0]["requests"]["successful"]
+    assert len(requests) == REQUESTS
+    return {"ttft_p50_s": statistics.median(r["time_to_first_token_ms"] for r in requests) / 1000,
+            "itl_p50_s": statistics.median(r["inter_token_latency_ms"] for r in requests) / 1000}  # fmt: skip
+
+
+def test_ttft_and_itl_medians_agree_with_guidellm_on_a_real_batching_server(
+    batching_server, smollm2_dir, tmp_path, output_dir
+):
+    context = BackendContext(allow_private_endpoints=True)
+    lane = Lane(f"openai:{smollm2_dir}@{batching_server}/v1", Settings(max_new_tokens=MAX_TOKENS))
+    run_level(lane, Load("concurrency", CONCURRENCY, CONCURRENCY), context)  # warm the server up
+    ours, peer = [], []
+    for _ in range(2):  # alternated, so drift on a shared machine falls on both
+        ours.append(_ours(lane, context))
+        peer.append(_guidellm(batching_server, smollm2_dir, tmp_path))
+    assert all(run["completed"] == REQUESTS and run["failures"] == 0 for run in ours)
+    figures = {}
+    for name, mine, theirs in (("TTFT", "ttft_p50_s", "ttft_p50_s"), ("ITL per request", "tpot_p50_s", "itl_p50_s"),
+                               ("ITL, every gap pooled (ours)", "itl_p50_s", "itl_p50_s")):  # fmt: skip
+        ours_s, peer_s = statistics.mean(r[mine] for r in ours), statistics.mean(r[theirs] for r in peer)
+        figures[name] = {"inference_lens_s": ours_s, "guidellm_s": peer_s, "ratio": ours_s / peer_s}
+    (output_dir / "peer.json").write_text(json.dumps(figures, indent=2))
+    for name in ("TTFT", "ITL per request"):
+        assert figures[name]["ratio"] == pytest.approx(1.0, abs=0.10), (name, figures)
