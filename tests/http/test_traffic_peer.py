@@ -6,9 +6,11 @@ TTFT and inter-token latency medians must agree within 10%. GuideLLM's per-reque
 latency" is (latency - TTFT) / (output tokens - 1), what vLLM's benchmark and this experiment
 call TPOT; the experiment's ITL pools every gap between chunks. So the like-for-like pair is our
 TPOT median against GuideLLM's per-request ITL median; the pooled-gap ITL is recorded beside it.
-GuideLLM is the peer because it installs from the package index and runs here (vLLM's benchmark client needs the vLLM package and a GPU; llmperf
-is not on the index). Its defaults start up to 10 worker processes that poll every 0.1 ms: on two
-cores they take CPU from the server they measure, so it runs with one worker polling every 5 ms.
+
+GuideLLM is the peer because it installs from the package index and runs here (vLLM's benchmark
+client needs the vLLM package and a GPU; llmperf is not on the index). Its defaults start up to
+10 worker processes that poll every 0.1 ms: on two cores they take CPU from the server they
+measure, so it runs with one worker polling every 5 ms.
 """
 
 from __future__ import annotations
