@@ -92,3 +92,24 @@ def test_the_default_sweep_is_ready_and_the_operators_cap_counts_models(monkeypa
     capped = page("experiments")
     capped.run()
     assert any("Not ready" in plain(c.value) and "2 lanes" in plain(c.value) for c in capped.caption)
+
+
+def test_traffic_experiment_runs_batched_beside_one_at_a_time_and_charts_its_levels():
+    at = page("experiments")
+    at.run()
+    at.radio(key="sweep_experiment_choice").set_value("traffic").run()
+    assert not at.exception
+    assert any("24 prompts" in plain(c.value) for c in at.caption)  # the prompt set's spread is stated
+    at.multiselect(key="traffic_levels_concurrency").set_value([1, 2])
+    at.number_input(key="traffic_requests").set_value(2)
+    at.text_input(key="traffic_output").set_value("3").run()
+    assert any("8 runs" in plain(c.value) for c in at.caption)  # 2 lanes x 2 levels x 2 requests
+    click(at, "Run sweep")
+    assert not at.exception
+    levels = at.dataframe[0].value
+    assert set(levels["Setting"]) == {"float32 · greedy", "float32 batched · greedy"}
+    assert list(levels["Done"]) == [2, 2, 2, 2] and levels["Goodput (req/s)"].notna().all()
+    assert len(at.get("vega_lite_chart")) == 5  # two latency-throughput curves, goodput, TTFT, price
+    at.text_input(key="traffic_output").set_value("9-2")
+    click(at, "Run sweep")
+    assert "output tokens must satisfy" in plain(at.warning[0].value)
