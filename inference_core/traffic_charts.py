@@ -18,20 +18,42 @@ from inference_core.report import short_name
 
 LOAD_TITLES = {"concurrency": "Requests in flight", "rate": "Request rate (requests/s)"}
 HEIGHT = 240
+MODE_DASHES = {"continuous batching": [1, 0], "one at a time": [6, 4], "served (its server batches)": [2, 2]}
+
+
+def serving_mode(model: str, setting: str) -> str:
+    """How a lane answers concurrent requests, in the legend's words."""
+    if "batched" in setting:
+        return "continuous batching"
+    return "served (its server batches)" if str(model).startswith("openai:") else "one at a time"
 
 
 def _series(levels: pd.DataFrame) -> pd.DataFrame:
     name = levels["model_name"].map(short_name)
-    return levels.assign(name=name, series=name + " · " + levels["setting"], level=levels["value"].map("{:g}".format))
+    models = levels["model"] if "model" in levels else levels["model_name"]
+    mode = [serving_mode(m, s) for m, s in zip(models, levels["setting"], strict=True)]
+    return levels.assign(name=name, series=name + " · " + levels["setting"], mode=mode,
+                         level=levels["value"].map("{:g}".format))  # fmt: skip
 
 
-def _encodings(data: pd.DataFrame) -> tuple[alt.Color, alt.StrokeDash | alt.ValueChannelMixin]:
-    color = alt.Color("name:N", title=None, scale=model_scale(data["name"]),
-                      legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=420))  # fmt: skip
-    several = data.groupby("name")["setting"].nunique().max() > 1
-    dash = (alt.StrokeDash("setting:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=420))
-            if several else alt.value([1, 0]))  # fmt: skip
+def _encodings(data: pd.DataFrame) -> tuple[alt.Color, alt.StrokeDash]:
+    """Colour per model (a legend only when there are several), dashes per serving mode."""
+    legend = alt.Legend(orient="bottom", direction="vertical", labelLimit=420) if data["name"].nunique() > 1 else None
+    color = alt.Color("name:N", title=None, scale=model_scale(data["name"]), legend=legend)
+    modes = [mode for mode in MODE_DASHES if mode in set(data["mode"])]
+    dash = alt.StrokeDash("mode:N", title=None, scale=alt.Scale(domain=modes, range=[MODE_DASHES[m] for m in modes]),
+                          legend=alt.Legend(orient="bottom", labelLimit=420, symbolType="stroke",
+                                            symbolStrokeWidth=2, symbolSize=300, symbolStrokeColor="#666"))  # fmt: skip
     return color, dash
+
+
+def _load_axis(data: pd.DataFrame, load: str) -> alt.X:
+    """Load levels on a log axis when they span 8x or more (1, 2, 4 ... 64), whole numbers for concurrency."""
+    values = data["value"].astype(float)
+    wide = len(values) and values.min() > 0 and values.max() / values.min() >= 8
+    scale = alt.Scale(type="log", base=2) if wide else alt.Scale(zero=False)
+    axis = alt.Axis(format="d", tickMinStep=1) if load == "concurrency" else alt.Axis(format="g")
+    return alt.X("value:Q", title=LOAD_TITLES.get(load, load), scale=scale, axis=axis)
 
 
 def _tooltip(load: str) -> list[alt.Tooltip]:
@@ -76,7 +98,7 @@ def against_load(levels: pd.DataFrame, metric: str, title: str, *, log_y: bool =
     data = _series(levels).dropna(subset=[metric])
     load = str(data["load"].iloc[0]) if len(data) else "concurrency"
     color, dash = _encodings(data)
-    x = alt.X("value:Q", title=LOAD_TITLES.get(load, load), scale=alt.Scale(zero=False))
+    x = _load_axis(data, load)
     y = alt.Y(f"{metric}:Q", title=None, scale=alt.Scale(type="log") if log_y else alt.Scale(zero=True))
     chart = (
         alt.Chart(data)
@@ -91,17 +113,16 @@ def goodput_chart(levels: pd.DataFrame) -> alt.LayerChart:
     data = _series(levels).dropna(subset=["goodput_rps"])
     load = str(data["load"].iloc[0]) if len(data) else "concurrency"
     objective = data[["ttft_slo_s", "tpot_slo_s"]].iloc[0] if len(data) else None
-    color, _dash = _encodings(data)
-    x = alt.X("value:Q", title=LOAD_TITLES.get(load, load), scale=alt.Scale(zero=False))
-    base = alt.Chart(data).encode(x=x, color=color, detail="series:N", tooltip=_tooltip(load))
+    color, dash = _encodings(data)
+    base = alt.Chart(data).encode(x=_load_axis(data, load), color=color, detail="series:N", tooltip=_tooltip(load))
     layers = [
-        base.mark_line(strokeWidth=1, opacity=0.4, strokeDash=[4, 3]).encode(y=alt.Y("request_per_s:Q")),
+        base.mark_line(strokeWidth=5, opacity=0.15).encode(y=alt.Y("request_per_s:Q")),
         base.mark_line(point=alt.OverlayMarkDef(size=70, filled=True)).encode(
-            y=alt.Y("goodput_rps:Q", title=None, scale=alt.Scale(zero=True))
+            y=alt.Y("goodput_rps:Q", title=None, scale=alt.Scale(zero=True)), strokeDash=dash
         ),
     ]
-    subtitle = (f"requests/s meeting TTFT ≤ {objective['ttft_slo_s']:g} s and TPOT ≤ {objective['tpot_slo_s']:g} s; "
-                "dashed: every completed request" if objective is not None else "")  # fmt: skip
+    subtitle = (f"meeting TTFT ≤ {objective['ttft_slo_s']:g} s and TPOT ≤ {objective['tpot_slo_s']:g} s "
+                "(pale: every completed request)" if objective is not None else "")  # fmt: skip
     return alt.layer(
         *layers, title=alt.TitleParams("Goodput (requests/s)", subtitle=subtitle, anchor="start")
     ).properties(width="container", height=HEIGHT)

@@ -97,9 +97,11 @@ def render_sweep(
     summary = summarize_rows(rows)
     st.subheader(f"Results: {experiment}")
     st.caption(
+        f"{int(rows['ok'].sum())} completed requests in {rows.groupby(['model', 'setting', 'value']).ngroups} load "
+        "levels. Hover a point for its figures." if experiment == "traffic" else
         f"{int(rows['ok'].sum())} counted runs. Points are medians; bars and whiskers span min to max. "
         "Hover a point for its figures."
-    )
+    )  # fmt: skip
     noisy = [] if experiment == "traffic" else noisy_points(summary)  # traffic's spread is the load itself
     if noisy:
         st.warning(f"{len(noisy)} figure(s) vary by more than 10% between repeats (coefficient of variation): "
@@ -116,8 +118,9 @@ def render_sweep(
                 f"e2e = {fit.ttft_s:.2f} s + (n - 1) × {fit.tpot_s * 1000:.1f} ms per token (least-squares fit)"
             )
     chart_grid(experiment_charts(experiment, rows, cost.api_frame(pricing.api_prices())), height=CHART_HEIGHT_PX)
-    st.caption(MEMORY_CAPTION)
-    if "usd_answer" in rows and rows["usd_answer"].notna().any():
+    if experiment != "traffic":
+        st.caption(MEMORY_CAPTION)
+    if experiment != "traffic" and "usd_answer" in rows and rows["usd_answer"].notna().any():
         st.caption(PRICE_CAPTION)
     if experiment == "model-size" and "roofline_tok_per_s" in rows:
         st.caption("The dashed grey line on Decode speed is the memory-bandwidth limit: decoding one token reads "

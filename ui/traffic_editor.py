@@ -47,7 +47,7 @@ def _lanes(models: list[str], batching: str) -> list[str]:
 def traffic_inputs() -> TrafficInputs:
     names, choices = model_choices()
     default = [DEFAULT_MODELS[0]] if DEFAULT_MODELS[0] in choices else choices[:1]
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     models = left.multiselect("Models", choices, default=default, format_func=lambda r: names.get(r, r),
                               key="traffic_models")  # fmt: skip
     batching = right.segmented_control(

@@ -27,8 +27,9 @@ def test_every_traffic_chart_is_drawn_from_the_levels():
     curve = charts["tpot_throughput"].to_dict()
     text = str(curve)
     assert "Output tokens/s, all requests together" in text and "tpot_p99_s" in text  # median with a line to p99
-    assert "float32 batched · greedy" in text  # the batched lane is its own line
+    assert "float32 batched · greedy" in text  # the batched lane is its own line (and in the tooltip)
     assert "TTFT ≤ 2 s and TPOT ≤ 0.2 s" in str(charts["goodput"].to_dict())
+    assert "'domain': ['continuous batching', 'one at a time']" in text  # the legend names how each lane serves
     assert "'type': 'log'" in str(charts["usd_per_1m_out"].to_dict())
 
 
