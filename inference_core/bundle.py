@@ -71,6 +71,7 @@ class SettingsRecord(_Strict):
     cache: Name = _DEFAULTS.cache
     compile: bool = _DEFAULTS.compile
     logprobs: int = _DEFAULTS.logprobs
+    batching: Name = _DEFAULTS.batching
 
     @model_validator(mode="after")
     def _valid_settings(self) -> SettingsRecord:

@@ -304,7 +304,7 @@ def _report_saved(engine: Engine, recorder: Any) -> None:
     for error in recorder.errors:
         print(f"warning: {error}", file=sys.stderr)
     if recorder.run_id is not None:
-        print(f"saved as run {recorder.run_id} in {engine.history_path}", file=sys.stderr)
+        print(f"saved as run {recorder.run_id} in {engine.history_where}", file=sys.stderr)
 
 
 def _run_export(args: argparse.Namespace) -> int:

@@ -12,15 +12,18 @@ from __future__ import annotations
 import dataclasses
 import gc
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import URL
 
 from inference_core.backends import BackendContext, HttpLimits, create_backend
 from inference_core.backends.llama_cpp_backend import unavailable_reason as llama_unavailable
 from inference_core.backends.transformers_backend import token_pieces
 from inference_core.bundle import dump_bundle
 from inference_core.catalog import resolve_reference
+from inference_core.database import describe
 from inference_core.endpoints import KeyRing
 from inference_core.environment import collect_environment
 from inference_core.estimate import Estimate, estimate, ladder, ladder_fits
@@ -33,11 +36,11 @@ from inference_core.operator import GenerationGate
 from inference_core.paths import is_converted
 from inference_core.questions import Question
 from inference_core.runner import Comparison, Finalize, compare, engine_for, lane_problem
-from inference_core.store import RunRecorder, RunStore
+from inference_core.store import RunRecorder, RunStore, StoreError, history_url, open_store
 from inference_core.types import ModelSpec, RunResult, RunSummary, Settings, StoredRun
 from inference_core.weights import ModelPool, clear_converted
 
-__all__ = ["Access", "Engine", "HttpLimits", "Saving"]
+__all__ = ["Access", "Engine", "HttpLimits", "Saving", "StoreError"]
 OnResult = Callable[[int, RunResult], None]
 
 
@@ -64,14 +67,22 @@ class Saving:
 class Engine:
     """Models, history and the generation queue of one process."""
 
-    def __init__(self, store_path: Path | None = None, max_concurrent_generations: int = 0) -> None:
+    def __init__(
+        self, store_path: Path | None = None, max_concurrent_generations: int = 0, secrets: Mapping | None = None
+    ) -> None:
+        """``store_path``: a SQLite file for the history; else the database a deployment configured
+        (``$INFERENCE_LENS_DATABASE_URL`` or ``[connections.history]`` in ``secrets``), else the embedded file."""
         self._pool = ModelPool()
         self._store_path = store_path
-        self._history: RunStore | None = None
+        self._secrets = dict(secrets or {})
         self._gate = GenerationGate(max_concurrent_generations)
 
     def _context(self, access: Access) -> BackendContext:
-        return BackendContext(pool=self._pool, store_path=self.history_path, keys=access.keys,
+        try:
+            history = self._history_url()
+        except StoreError:
+            history = None  # a replay lane then says the history cannot be opened
+        return BackendContext(pool=self._pool, store_path=history, keys=access.keys,
                               allow_private_endpoints=access.allow_private_endpoints, http=access.http,
                               gate=self._gate)  # fmt: skip
 
@@ -81,7 +92,11 @@ class Engine:
         """A recorder saving each finished lane, or None; its ``errors`` say what was not saved."""
         if saving is None:
             return None
-        return RunRecorder(self._store(), saving.kind, saving.prompt, title=saving.title, meta=saving.meta)
+        try:
+            store = self._store()
+        except StoreError as exc:  # the database is down or misconfigured: the run goes on, unsaved
+            return RunRecorder(None, saving.kind, saving.prompt, unavailable=str(exc))
+        return RunRecorder(store, saving.kind, saving.prompt, title=saving.title, meta=saving.meta)
 
     def comparison(
         self,
@@ -195,18 +210,26 @@ class Engine:
 
     # History -------------------------------------------------------------------------------
 
+    def _history_url(self) -> URL:
+        return history_url(self._store_path, self._secrets)
+
     @property
-    def history_path(self) -> Path:
-        return self._store().path
+    def history_where(self) -> str:
+        """Where the history is, safe to show: no URL, no password."""
+        return describe(self._history_url())
 
     def _store(self) -> RunStore:
-        """Opened on first use (StoreError says why it cannot be), then kept."""
-        if self._history is None:
-            self._history = RunStore(self._store_path)
-        return self._history
+        """Opened on first use, then kept per database (StoreError says why it cannot be)."""
+        return open_store(self._history_url())
 
-    def runs(self, text: str = "", models: Sequence[str] = (), limit: int = 500) -> list[RunSummary]:
-        return self._store().list_runs(text=text, models=models, limit=limit)
+    def runs(
+        self, text: str = "", models: Sequence[str] = (), limit: int = 500, machines: Sequence[str] = ()
+    ) -> list[RunSummary]:
+        return self._store().list_runs(text=text, models=models, machines=machines, limit=limit)
+
+    def history_machines(self) -> list[str]:
+        """The machines the saved runs were measured on (a shared history mixes them)."""
+        return self._store().machines()
 
     def run(self, run_id: str) -> StoredRun | None:
         return self._store().get_run(run_id)

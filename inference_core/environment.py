@@ -59,3 +59,23 @@ def collect_environment() -> dict[str, Any]:
     import torch
 
     return {**_static_environment(), "torch_threads": torch.get_num_threads()}
+
+
+DEPLOYMENT_VARIABLE = "INFERENCE_LENS_DEPLOYMENT"
+
+
+def measured_on(environment: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Where a run was measured, for filtering a shared history: the hardware (processor, cores,
+    memory, GPU) as one label, the host, the deployment's name (``$INFERENCE_LENS_DEPLOYMENT``) and
+    the engine versions. From ``environment`` (a saved run's) or this machine."""
+    env = environment if environment is not None else _static_environment()
+    ram_gb = round((env.get("ram_mb") or 0) / 1024)
+    parts = [str(env.get("cpu") or "unknown processor"), f"{env.get('cores') or '?'} cores", f"{ram_gb} GB"]
+    if env.get("gpu"):
+        parts.append(str(env["gpu"]))
+    return {
+        "machine": " · ".join(parts),
+        "host": str(env.get("machine") or ""),
+        "deployment": os.environ.get(DEPLOYMENT_VARIABLE, "").strip()[:100] if environment is None else "",
+        "versions": dict(env.get("versions") or {}),
+    }

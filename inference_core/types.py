@@ -300,6 +300,9 @@ class RunSummary:
     models: tuple[str, ...]
     lanes: int
     ok_lanes: int
+    machine: str = ""
+    """Where the run was measured: processor, cores, memory (and GPU)."""
+    deployment: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
-from ui.history_picker import export_and_delete, find_runs, import_bundle, pick_runs
+from ui.history_picker import export_and_delete, find_runs, import_bundle, open_runs, pick_runs
 from ui.history_view import render_run, render_together, replay
 from ui.jobs import collect
 from ui.layout import page_link
-from ui.resources import engine
 
 state.init_state()
 st.title("History")
@@ -25,8 +24,9 @@ selected = pick_runs(runs)
 export_and_delete(selected, runs)
 
 collect(state.REPLAY_JOB)
-if len(selected) == 1 and (run := engine().run(selected[0])) is not None:
-    replay(run)
-    render_run(run, st.session_state[state.UTILIZATION_PCT])
-elif len(selected) > 1:
-    render_together([run for run_id in selected if (run := engine().run(run_id)) is not None])
+opened = open_runs(selected)
+if len(opened) == 1:
+    replay(opened[0])
+    render_run(opened[0], st.session_state[state.UTILIZATION_PCT])
+elif len(opened) > 1:
+    render_together(opened)

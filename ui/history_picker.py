@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from inference_core.bundle import BundleError, read_limited
+from inference_core.engine import StoreError
 from inference_core.types import RunSummary
-from ui.resources import engine
+from ui.resources import engine, history_unreadable
 from ui.text import notice, plural
 
 CONFIRM_DELETE = "history_confirm_delete"
@@ -22,7 +23,7 @@ def import_bundle() -> None:
             return
         try:
             imported, present = engine().import_bundle(read_limited(upload))
-        except BundleError as exc:
+        except (BundleError, StoreError) as exc:
             notice("error", f"Nothing was imported: {exc}")
         else:
             notice("success", f"Imported {imported} run(s); {present} were already here.")
@@ -30,12 +31,18 @@ def import_bundle() -> None:
 
 def find_runs() -> list[RunSummary]:
     """Runs matching the search fields; stops the page with a note when there are none."""
-    search_col, model_col = st.columns([2, 3])
+    search_col, model_col, machine_col = st.columns([2, 2, 2])
     text = search_col.text_input("Search prompts and answers", key="history_text")
-    models = model_col.multiselect("Models", engine().history_models(), key="history_models")
-    runs = engine().runs(text=text, models=models)
+    try:
+        models = model_col.multiselect("Models", engine().history_models(), key="history_models")
+        machines = machine_col.multiselect("Measured on", engine().history_machines(), key="history_machines",
+                                           help="A shared history mixes machines: keep those to compare")  # fmt: skip
+        runs = engine().runs(text=text, models=models, machines=machines)
+    except StoreError as exc:
+        history_unreadable(exc)
     if not runs:
-        st.info("No saved runs" + (" match these filters." if text or models else " yet: run a comparison or a sweep."))
+        filtered = text or models or machines
+        st.info("No saved runs" + (" match these filters." if filtered else " yet: run a comparison or a sweep."))
         st.stop()
     return runs
 
@@ -49,6 +56,7 @@ def runs_frame(runs: list[RunSummary]) -> pd.DataFrame:
         "size": plural(run.lanes, "lane" if run.kind == "compare" else "run"),
         "finished": f"{run.ok_lanes} of {run.lanes}",
         "models": ", ".join(run.models),
+        "measured on": run.machine + (f" ({run.deployment})" if run.deployment else ""),
     } for run in runs])  # fmt: skip
 
 
@@ -63,7 +71,10 @@ def pick_runs(runs: list[RunSummary]) -> list[str]:
 
 def _delete_pending() -> None:
     """Runs before the widgets are drawn, so it may clear the selection (a new table key)."""
-    removed = engine().delete_runs(st.session_state.pop(CONFIRM_DELETE, []))
+    try:
+        removed = engine().delete_runs(st.session_state.pop(CONFIRM_DELETE, []))
+    except StoreError as exc:
+        history_unreadable(exc)
     st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
     st.toast(f"Deleted {removed} run(s).")
 
@@ -84,3 +95,12 @@ def export_and_delete(selected: list[str], shown: list[RunSummary]) -> None:
         yes, no = st.columns([1, 6])
         yes.button("Yes, delete", type="primary", on_click=_delete_pending)
         no.button("Keep them", on_click=lambda: st.session_state.pop(CONFIRM_DELETE, None))
+
+
+def open_runs(run_ids: list[str]) -> list:
+    """The chosen runs, whole (a run deleted meanwhile is left out)."""
+    try:
+        return [run for run_id in run_ids if (run := engine().run(run_id)) is not None]
+    except StoreError as exc:
+        history_unreadable(exc)
+        return []

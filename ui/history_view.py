@@ -8,6 +8,7 @@ import re
 import streamlit as st
 
 from inference_core.charts import compare_charts
+from inference_core.engine import StoreError
 from inference_core.experiments.job import result_row
 from inference_core.lanes import Lane
 from inference_core.report import results_frame
@@ -17,7 +18,7 @@ from ui.compare_view import metric_column_config, render_results, results_table,
 from ui.experiments_view import render_sweep
 from ui.jobs import watch
 from ui.layout import chart_grid
-from ui.resources import engine
+from ui.resources import engine, history_unreadable
 from ui.text import escape_markdown, notice
 
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
@@ -91,7 +92,10 @@ def render_together(runs: list[StoredRun]) -> None:
 
 def shared_run(run_id: str, utilization_pct: float) -> bool:
     """A ``?run=RUN_ID`` link: the saved run's answers, figures and charts, Replay first; False when unknown."""
-    run = engine().run(run_id) if _RUN_ID.fullmatch(run_id) else None
+    try:
+        run = engine().run(run_id) if _RUN_ID.fullmatch(run_id) else None
+    except StoreError as exc:
+        history_unreadable(exc)
     if run is None:
         notice("warning", f"The link names no saved run here ({run_id[:40]}): showing the Compare page instead.")
         return False

@@ -12,7 +12,7 @@ import streamlit as st
 
 from inference_core.catalog import builtin_models
 from inference_core.endpoints import Endpoint, EndpointError, KeyRing, operator_endpoints
-from inference_core.engine import Access, Engine
+from inference_core.engine import Access, Engine, StoreError
 from inference_core.operator import (
     OperatorError,
     OperatorSettings,
@@ -29,7 +29,7 @@ def engine() -> Engine:
     """Shared by every session: the model pool, the history and the operator's cap on generations."""
     settings = operator()
     _log_to_stderr(settings.log_level)
-    return Engine(max_concurrent_generations=settings.max_concurrent_generations)
+    return Engine(max_concurrent_generations=settings.max_concurrent_generations, secrets=_secrets())
 
 
 def _log_to_stderr(level: str) -> None:
@@ -69,14 +69,27 @@ def size_ladder(dtype: str) -> list[str]:
 
 @st.cache_data(ttl=10, show_spinner=False)
 def history_results() -> list:
-    """This machine's finished lanes in the history's recent runs (what the Cost page starts from)."""
-    return engine().history_results()
+    """This machine's finished lanes in the history's recent runs (what the Cost page starts from);
+    none while the history cannot be read (the History page says why)."""
+    try:
+        return engine().history_results()
+    except StoreError:
+        return []
 
 
 @st.cache_data(ttl=30, show_spinner=False)
 def measured_speeds() -> dict[str, tuple[float, float]]:
     """Model -> (TTFT s, decode tok/s) measured on this machine in the history's recent runs."""
-    return engine().measured_speeds()
+    try:
+        return engine().measured_speeds()
+    except StoreError:
+        return {}
+
+
+def history_unreadable(exc: Exception) -> None:
+    """The history is down or misconfigured: say so (the message holds no address or password) and stop."""
+    notice("error", f"The history cannot be read right now: {exc}", icon=":material/cloud_off:")
+    st.stop()
 
 
 @st.cache_data(ttl=60, show_spinner=False)

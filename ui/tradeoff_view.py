@@ -8,7 +8,7 @@ import pandas as pd
 import psutil
 import streamlit as st
 
-from inference_core.engine import Saving
+from inference_core.engine import Saving, StoreError
 from inference_core.estimate import COMMUNITY_CLOUD_MB
 from inference_core.experiments.plans import estimate_plan, plan_sweep, rough_speeds
 from inference_core.pricing import default_pricer
@@ -16,7 +16,7 @@ from inference_core.tradeoff import tradeoff_figure, tradeoff_frame
 from ui import state
 from ui.experiments_view import track
 from ui.jobs import run_job
-from ui.resources import catalog, engine, measured_speeds, session_access
+from ui.resources import catalog, engine, history_unreadable, measured_speeds, session_access
 from ui.text import escape_markdown, plural
 
 DEFAULT_MODELS = ("smollm2-135m-instruct", "gemma3-270m", "shape:smollm2-360m-instruct")
@@ -63,7 +63,10 @@ def filtered(frame: pd.DataFrame) -> pd.DataFrame:
 
 def render_tradeoffs() -> None:
     hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
-    frame = tradeoff_frame(engine().recent_runs(), hourly, utilization)
+    try:
+        frame = tradeoff_frame(engine().recent_runs(), hourly, utilization)
+    except StoreError as exc:
+        history_unreadable(exc)
     if frame.empty:
         offer_default_sweep()
         return

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Event
-from typing import Protocol
+from typing import Any, Protocol
 
 from inference_core.endpoints import KeyRing
 from inference_core.operator import GenerationGate
@@ -52,8 +52,8 @@ class BackendContext:
     """
 
     pool: ModelPool = field(default_factory=ModelPool)
-    store_path: Path | None = None
-    """The run history database replays read from (None: the default data folder)."""
+    store_path: Path | Any = None
+    """The run history replays read from: a SQLite file or a database URL (None: the configured one)."""
     keys: KeyRing = field(default_factory=KeyRing)
     allow_private_endpoints: bool | None = None
     """None: the operator setting from the environment."""

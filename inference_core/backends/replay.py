@@ -51,10 +51,14 @@ class ReplayBackend:
         on_event: EventSink,
         stop: Event,
     ) -> RunResult:
-        from inference_core.store import RunStore
+        from inference_core.store import StoreError, history_url, open_store
 
         run_id, lane_number, speed = parse_location(spec.location)
-        recorded = RunStore(self._store_path).get_lane(run_id, lane_number)
+        try:
+            recorded = open_store(history_url(self._store_path)).get_lane(run_id, lane_number)
+        except StoreError as exc:
+            on_event(StatusEvent(lane, "error", str(exc)))
+            return failed_result(spec, request.settings, self.name, str(exc))
         if recorded is None or not recorded.ok:
             message = f"run {run_id} lane {lane_number}: " + ("not in the history" if recorded is None
                                                              else f"recorded an error: {recorded.error}")  # fmt: skip

@@ -57,7 +57,7 @@ def test_bad_sweep_settings_get_messages():
     assert "above the context" in at.warning[0].value
     at.multiselect(key="sweep_output_lengths").set_value([16, "lots"])
     click(at, "Run sweep")
-    assert "whole numbers, got 'lots'" in at.warning[0].value
+    assert "whole numbers separated by commas, got 'lots'" in at.warning[0].value
     assert not at.get("vega_lite_chart")
 
 
