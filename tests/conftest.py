@@ -103,6 +103,27 @@ def served_smollm2(smollm2_dir: Path):
 
 
 @pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL on loopback for the whole session (tests/postgres.py)."""
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_location(request, tmp_path):
+    """A fresh empty history in each database the store supports: a SQLite file, or a URL of a new
+    PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "runs.sqlite3"
+    from sqlalchemy import make_url
+
+    return make_url(request.getfixturevalue("postgres").fresh_database())
+
+
+@pytest.fixture(scope="session")
 def fault_server():
     from tests.http.fault_server import FaultServer
 
