@@ -56,11 +56,11 @@ def sqlite_url(path: Path) -> URL:
 
 
 def _section(secrets: Mapping[str, Any] | None) -> dict[str, Any]:
-    try:
-        connections = (secrets or {}).get("connections") or {}
-        return dict(connections.get("history") or {})
-    except (AttributeError, TypeError):
-        raise DatabaseError("[connections.history] in the secrets must be a table of settings") from None
+    connections = (secrets or {}).get("connections") or {}
+    section = connections.get("history") if isinstance(connections, Mapping) else None
+    if section is not None and not isinstance(section, Mapping):
+        raise DatabaseError("[connections.history] in the secrets must be a table of settings")
+    return dict(section or {})
 
 
 def _parse(raw: str, where: str) -> URL:
@@ -78,7 +78,7 @@ def _checked(url: URL, where: str) -> URL:
         backend = "postgresql"
     if backend not in SUPPORTED:
         raise DatabaseError(f"{where}: the history supports {' and '.join(SUPPORTED)}, not {backend[:40]!r}")
-    if backend == "postgresql" and url.get_driver_name() in ("psycopg2", ""):
+    if backend == "postgresql" and ("+" not in url.drivername or url.get_driver_name() == "psycopg2"):
         url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is what requirements.txt installs
     if backend == "postgresql" and not (url.host or url.query.get("host")):
         raise DatabaseError(f"{where}: a PostgreSQL address needs a host")

@@ -75,5 +75,7 @@ class PostgresServer:
     def close(self) -> None:
         try:
             self.stop()
+        except subprocess.CalledProcessError:
+            pass  # already stopped
         finally:
             shutil.rmtree(self.root, ignore_errors=True)

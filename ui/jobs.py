@@ -62,3 +62,5 @@ def run_job(key: str, job: Job, view: Callable[[Any], object], what: str, keep: 
 def report_save_errors(errors: list[str]) -> None:
     for message in errors:
         notice("warning", f"Not saved to the history: {message}")
+    if errors:
+        st.caption("The results on this page are kept for this session: download them as CSV or JSON below.")
