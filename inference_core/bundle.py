@@ -120,6 +120,8 @@ class ResultRecord(_Strict):
     usd_answer: Amount | None = None
     hourly_usd: Amount | None = None
     utilization_pct: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] | None = None
+    energy_j: Amount | None = None
+    energy_method: Text = ""
     started_at: Name = ""
     environment: JsonObject = {}
     notes: Annotated[list[Text], Field(max_length=1000)] = []

@@ -35,6 +35,7 @@ UNITS: dict[str, str] = {
     "roofline_tok_per_s": "tok/s",
     "hourly_usd": "$/h",
     "utilization_pct": "%",
+    "energy_j": "J",
 }
 SWEEP_ONLY = ("roofline_tok_per_s",)  # figures of a whole sweep, not of one lane
 METRIC_COLUMNS = tuple(column for column in UNITS if column not in SWEEP_ONLY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import threading
 from collections.abc import Callable, Sequence
@@ -88,16 +89,27 @@ def run_lane(
         message = str(exc) if isinstance(exc, ValueError) else plain_error(exc)
         on_event(StatusEvent(index, "error", message))
         return failed_result(spec, lane.settings, lane.settings.engine, message, model=lane.ref, model_name=lane.ref)
-    if spec.source == "replay" or not gated:  # a replay re-streams a recording: it uses no generation slot
+    if spec.source == "replay":  # re-streams a recording: it uses no generation slot and no energy here
         return backend.run(index, spec, request, on_event, stop)
     gate = context.gate
-    if not gate.acquire(stop, lambda position: on_event(StatusEvent(index, "waiting", _queue_text(position)))):
+    if gated and not gate.acquire(
+        stop, lambda position: on_event(StatusEvent(index, "waiting", _queue_text(position)))
+    ):
         on_event(StatusEvent(index, "stopped", "stopped while queued"))
         return failed_result(spec, lane.settings, backend.name, "stopped while queued", stopped=True)
     try:
-        return backend.run(index, spec, request, on_event, stop)
+        return _metered(spec, request, lambda: backend.run(index, spec, request, on_event, stop))
     finally:
-        gate.release()
+        if gated:
+            gate.release()
+
+
+def _metered(spec: ModelSpec, request: GenerationRequest, run: Callable[[], RunResult]) -> RunResult:
+    """A local run meters its own generation's energy (backends.results.run_loaded); an endpoint's is
+    spent on another machine."""
+    if spec.source == "endpoint":
+        return dataclasses.replace(run(), energy_method="not measured: the model runs on the endpoint's machine")
+    return run()
 
 
 def _queue_text(position: int) -> str:

@@ -252,6 +252,9 @@ class RunResult:
     usd_per_1m_in: float | None = None
     usd_per_1m_out: float | None = None
     usd_answer: float | None = None
+    energy_j: float | None = None
+    """Energy the run took, in joules (``energy_method`` says measured or estimated, and how)."""
+    energy_method: str = ""
     hourly_usd: float | None = None
     utilization_pct: float | None = None
     """The machine's utilization the prices were computed with (idle hours are paid too)."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from inference_core.energy import EnergyMeter
 from inference_core.environment import collect_environment, now_iso
 from inference_core.metrics import timing_metrics
 from inference_core.types import ModelSpec, RunResult, Settings, StatusEvent
@@ -91,6 +94,32 @@ Generate = Callable[[Any, float, float, str], RunResult]
 """generate(loaded model, request start, seconds waited for the model, started_at) -> the lane's result."""
 
 
+class Metered:
+    """The energy of one generation (the model's load is not in it, like its timings)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._meter: EnergyMeter | None = None
+
+    def __enter__(self) -> Metered:
+        self._meter = EnergyMeter(collect_environment().get("cpu") or "", cuda=self._settings.device == "cuda")
+        return self
+
+    def add(self, result: RunResult) -> RunResult:
+        assert self._meter is not None
+        try:
+            joules, method = self._meter.finish()
+        except Exception as exc:  # energy is a figure of the run, never a reason for it to fail
+            joules, method = None, f"not estimated: {plain_error(exc)}"
+        self._meter = None
+        return dataclasses.replace(result, energy_j=joules, energy_method=method)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._meter is not None:  # generation raised: release the meter
+            with contextlib.suppress(Exception):
+                self._meter.finish()
+
+
 def run_loaded(
     name: str, pool: Any, loader: Any, lane: int, spec: ModelSpec, settings: Settings, on_event: Any, generate: Generate
 ) -> RunResult:
@@ -103,10 +132,10 @@ def run_loaded(
         progress = lambda message, fraction: on_event(StatusEvent(lane, "loading", message, fraction))  # noqa: E731
         loaded = pool.get(spec, settings, progress, loader=loader)
         requested = time.perf_counter()
-        if settings.batching == "continuous":  # the batching scheduler admits concurrent requests itself
-            return generate(loaded, requested, requested - load_started, started_at)
-        with loaded.lock:  # another lane or session may be generating on this model
-            return generate(loaded, requested, requested - load_started, started_at)
+        lock = contextlib.nullcontext() if settings.batching == "continuous" else loaded.lock
+        with lock, Metered(settings) as meter:  # the lock: another lane or session may be generating on it
+            # (a batched model's scheduler admits concurrent requests itself)
+            return meter.add(generate(loaded, requested, requested - load_started, started_at))
     except Exception as exc:  # a backend never raises into its caller
         on_event(StatusEvent(lane, "error", plain_error(exc)))
         return failed_result(spec, settings, name, plain_error(exc), started_at=started_at)
