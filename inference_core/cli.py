@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from inference_core import capacity_cli
 from inference_core.bundle import finite_tree
 from inference_core.catalog import ModelReferenceError, builtin_models, resolve_reference
 from inference_core.engine import Access, Engine, HttpLimits, Saving
@@ -200,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _sweep_parser(commands)
 
+    capacity_cli.add_parser(commands)
     guess = commands.add_parser("estimate", help="will a model fit? memory needed against memory free")
     guess.add_argument("ref", help="catalog key, hf:ORG/NAME, local:/dir (a config.json is enough) or gguf:/file")
     guess.add_argument("--dtype", default="float32")
@@ -479,6 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": _run_export,
         "import": _run_import,
         "eval": _run_eval,
+        "estimate-capacity": lambda a: capacity_cli.run(a, Engine(), UsageError),
     }
     try:
         return handlers[args.command](args)

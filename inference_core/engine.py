@@ -28,8 +28,9 @@ from inference_core.endpoints import KeyRing
 from inference_core.environment import collect_environment
 from inference_core.estimate import Estimate, estimate, ladder, ladder_fits
 from inference_core.experiments.evaluation import Evaluation
-from inference_core.experiments.job import Sweep
+from inference_core.experiments.job import Sweep, result_row
 from inference_core.experiments.plans import SweepPlan
+from inference_core.goodput import LatencyObjective, levels_from_rows
 from inference_core.inventory import LoadedInfo, ModelStatus, inventory, loaded_models
 from inference_core.lanes import Lane
 from inference_core.operator import GenerationGate
@@ -253,6 +254,21 @@ class Engine:
                 found.setdefault(result.model, []).append((result.ttft_s, result.decode_tok_per_s))
         return {model: (statistics.median(t for t, _ in pairs), statistics.median(d for _, d in pairs))
                 for model, pairs in found.items()}  # fmt: skip
+
+    def traffic_levels(self, model: str, objective: LatencyObjective, recent_runs: int = 200) -> tuple[Any, str]:
+        """The load levels of the latest saved traffic run that measured ``model`` (any lane settings),
+        judged by ``objective``, and that run's id; an empty frame and "" when there is none."""
+        import pandas as pd
+
+        for run in self.recent_runs(recent_runs):
+            if run.kind != "sweep" or run.meta.get("experiment") != "traffic":
+                continue
+            rows = [result_row(r, "traffic", e.get("variable", ""), e.get("value"), e.get("repeat", 0)) | e
+                    for r, e in zip(run.results, run.extras, strict=False) if r.model == model]  # fmt: skip
+            if rows:
+                frame = pd.DataFrame(rows).assign(ttft_slo_s=objective.ttft_s, tpot_slo_s=objective.tpot_s)
+                return levels_from_rows(frame), run.id
+        return pd.DataFrame(), ""
 
     def history_models(self) -> list[str]:
         return self._store().models()
