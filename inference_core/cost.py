@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -115,3 +116,56 @@ def break_evens(
                             math.ceil(result.requests_per_month),  # whole requests
                             "verdict": result.reason})  # fmt: skip
     return pd.DataFrame(records)
+
+
+@dataclass(frozen=True)
+class Electricity:
+    """What a kWh costs at the wall and how much the building adds (PUE); optionally the grid's CO2."""
+
+    usd_per_kwh: float
+    pue: float
+    grid_g_co2_per_kwh: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.usd_per_kwh <= 10:
+            raise pricing.PriceError(f"electricity must be between $0 and $10 per kWh, got {self.usd_per_kwh!r}")
+        if not 1 <= self.pue <= 5:
+            raise pricing.PriceError(f"PUE must be between 1 and 5, got {self.pue!r}")
+        if not 0 <= self.grid_g_co2_per_kwh <= 2000:
+            raise pricing.PriceError(
+                f"grid intensity must be between 0 and 2000 g/kWh, got {self.grid_g_co2_per_kwh!r}"
+            )
+
+
+def electricity_defaults() -> dict[str, dict[str, str]]:
+    """The shipped, dated and sourced defaults: name -> value, unit, source, date."""
+    return {row["name"]: row for row in pricing.read_csv("electricity.csv")}
+
+
+def energy_costs(results: Iterable[RunResult], electricity: Electricity, hourly_usd: float,
+                 utilization: float) -> pd.DataFrame:  # fmt: skip
+    """Per model and setting, from runs with an energy figure: energy per 1M output tokens (the whole
+    answer's energy over its output tokens), its electricity cost at the wall (x PUE), beside the
+    machine-time (hardware) cost of the same tokens, and CO2 when a grid intensity is given."""
+    rows = []
+    for r in results:
+        if not (r.ok and r.energy_j and r.tokens_out and r.decode_tok_per_s):
+            continue
+        kwh_per_1m = r.energy_j / r.tokens_out * 1e6 / 3.6e6
+        rows.append({"option": f"{short_name(r.model_name)} · {weights_label(r)}", "kwh_per_1m_out": kwh_per_1m,
+                     "hardware_usd_per_1m_out": pricing.usd_per_1m_tokens(r.decode_tok_per_s, hourly_usd, utilization),
+                     "method": r.energy_method.split(",")[0]})  # fmt: skip
+    if not rows:
+        return pd.DataFrame()
+    frame = pd.DataFrame(rows)
+    grouped = frame.groupby("option", sort=False)
+    summary = grouped[["kwh_per_1m_out", "hardware_usd_per_1m_out"]].median()
+    summary["method"] = grouped["method"].agg(lambda methods: "; ".join(sorted(set(methods))))
+    summary["runs"] = grouped.size()
+    summary["electricity_usd_per_1m_out"] = summary["kwh_per_1m_out"] * electricity.pue * electricity.usd_per_kwh
+    summary["electricity_share"] = summary["electricity_usd_per_1m_out"] / (
+        summary["electricity_usd_per_1m_out"] + summary["hardware_usd_per_1m_out"]
+    )
+    if electricity.grid_g_co2_per_kwh:
+        summary["co2_g_per_1m_out"] = summary["kwh_per_1m_out"] * electricity.pue * electricity.grid_g_co2_per_kwh
+    return summary.reset_index()

@@ -75,7 +75,7 @@ def check_utilization(utilization: float) -> float:
     return float(utilization)
 
 
-def _read_csv(name: str) -> list[dict[str, str]]:
+def read_csv(name: str) -> list[dict[str, str]]:
     text = resources.files("inference_core.data").joinpath(name).read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))
 
@@ -104,11 +104,11 @@ def parse_rows(rows: Iterable[dict[str, Any]], kind: type) -> list[Any]:
 
 
 def hardware_rates() -> list[HardwareRate]:
-    return parse_rows(_read_csv("hardware_rates.csv"), HardwareRate)
+    return parse_rows(read_csv("hardware_rates.csv"), HardwareRate)
 
 
 def api_prices() -> list[ApiPrice]:
-    return parse_rows(_read_csv("api_prices.csv"), ApiPrice)
+    return parse_rows(read_csv("api_prices.csv"), ApiPrice)
 
 
 def default_hourly_usd() -> float:

@@ -6,7 +6,9 @@ import streamlit as st
 
 from inference_core import cost
 from ui import state
+from ui.capacity_view import capacity_section
 from ui.cost_view import edited_tables, measured_speed, month_of_traffic, price_charts, price_table, token_count_section
+from ui.energy_view import electricity_section
 from ui.resources import model_choices
 
 state.init_state()
@@ -20,7 +22,7 @@ st.caption(
 apis = edited_tables()
 hourly = float(st.session_state[state.HOURLY_USD])
 utilization = st.session_state[state.UTILIZATION_PCT] / 100
-throughput, models = measured_speed(names, choices)
+throughput, models, results = measured_speed(names, choices)
 if throughput.empty:
     st.info("No measurements yet: press Measure, or run a comparison or an experiment first.")
     st.stop()
@@ -30,4 +32,6 @@ if self_hosted is None:
 api_table = cost.api_frame(apis)
 price_charts(self_hosted, api_table)
 month_of_traffic(throughput, apis, hourly, utilization)
+capacity_section(models or choices[:1], apis, hourly)
+electricity_section(results, hourly, utilization)
 token_count_section(models or choices[:2], self_hosted, api_table)

@@ -107,7 +107,7 @@ def _measure(models: list[str], names: dict[str, str]) -> None:
     run_job(state.COST_JOB, job, lambda running: stream(running, titles), "measurement", _keep_measured)
 
 
-def measured_speed(names: dict[str, str], choices: list[str]) -> tuple[pd.DataFrame, list[str]]:
+def measured_speed(names: dict[str, str], choices: list[str]) -> tuple[pd.DataFrame, list[str], list]:
     """Speed medians of this machine's runs in History and this session, and a Measure button for more."""
     st.subheader("Measured speed")
     models = st.multiselect("Models to measure", choices, default=[m for m in DEFAULT_MODELS if m in choices],
@@ -126,7 +126,7 @@ def measured_speed(names: dict[str, str], choices: list[str]) -> tuple[pd.DataFr
     results = [*history_results(), *st.session_state[state.RESULTS], *st.session_state[state.SWEEP_RESULTS],
                *st.session_state[state.COST_RESULTS]]  # fmt: skip
     unique = list({(r.model, r.started_at, r.ttft_s): r for r in results}.values())  # History holds them too
-    return cost.measured_throughput(unique), models
+    return cost.measured_throughput(unique), models, unique
 
 
 def price_table(throughput: pd.DataFrame, hourly: float, utilization: float) -> pd.DataFrame | None:

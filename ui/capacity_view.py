@@ -1,0 +1,133 @@
+"""The Cost page's capacity planner: machines for an audience within a latency objective, from the
+traffic experiment's goodput, against per-token APIs."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from inference_core.capacity import Audience, MachineCapacity, audience_curve, machine_capacity, plan_fleet
+from inference_core.engine import Saving, StoreError
+from inference_core.experiments.plans import TrafficOptions, plan_sweep
+from inference_core.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S, LatencyObjective
+from inference_core.pricing import ApiPrice, PriceError, default_pricer
+from inference_core.types import Settings
+from ui import state
+from ui.experiments_view import track
+from ui.jobs import run_job
+from ui.resources import engine, measured_speeds, session_access
+from ui.text import escape_markdown, notice
+
+JOB = "capacity_sweep_job"
+SHORT_LEVELS = (1, 2, 4)
+
+
+def _audience() -> tuple[Audience, LatencyObjective] | None:
+    cols = st.columns(4)
+    users = cols[0].number_input("Users", 0, 100_000_000, 10_000, step=1000, key="capacity_users")
+    per_day = cols[1].number_input("Requests per user per day", 0.0, 10_000.0, 5.0, key="capacity_per_day")
+    tokens_in = cols[2].number_input("Input tokens", 0, 1_000_000, 200, step=50, key="capacity_in")
+    tokens_out = cols[3].number_input("Output tokens", 1, 100_000, 100, step=50, key="capacity_out")
+    cols = st.columns(3)
+    peak = cols[0].number_input("Peak-hour factor", 1.0, 100.0, 3.0, key="capacity_peak",
+                                help="The busiest hour against the day's average hour")  # fmt: skip
+    ttft = cols[1].number_input("TTFT objective (s)", 0.01, 3600.0, DEFAULT_TTFT_SLO_S, key="capacity_ttft")
+    tpot = cols[2].number_input("TPOT objective (s)", 0.001, 3600.0, DEFAULT_TPOT_SLO_S, format="%.3f",
+                                key="capacity_tpot")  # fmt: skip
+    try:
+        audience = Audience(int(users), float(per_day), int(tokens_in), int(tokens_out), float(peak))
+        return audience, LatencyObjective(float(ttft), float(tpot))
+    except (PriceError, ValueError) as exc:
+        notice("warning", str(exc))
+        return None
+
+
+def _assumed(model: str, audience: Audience, objective: LatencyObjective) -> MachineCapacity:
+    """Without a traffic run: one request at a time at this machine's measured single-request speed."""
+    speeds = measured_speeds().get(model)
+    if speeds is None:
+        return MachineCapacity(0.0, "no measurement of this model yet", measured=False)
+    ttft, decode = speeds
+    seconds = ttft + (audience.tokens_out - 1) / decode
+    meets = ttft <= objective.ttft_s and 1 / decode <= objective.tpot_s
+    basis = (f"assumed until a traffic run exists: one request at a time, {seconds:.2f} s each at this "
+             f"machine's single-request speed ({'within' if meets else 'outside'} the objective)")  # fmt: skip
+    return MachineCapacity(1 / seconds if meets else 0.0, basis, measured=False)
+
+
+def _offer_traffic_run(model: str) -> None:
+    st.info(f"No saved traffic run of {model} yet: capacity comes from the traffic experiment's goodput. A short "
+            f"one measures {model} with continuous batching at {', '.join(map(str, SHORT_LEVELS))} requests in "
+            "flight (8 requests each, 32 output tokens, about a minute here).", icon=":material/science:")  # fmt: skip
+    if st.button("Run a short traffic measurement", icon=":material/play_arrow:", key="capacity_measure"):
+        plan = plan_sweep("traffic", [f"{model}:batching=continuous"], base=Settings(max_new_tokens=32),
+                          lengths=list(SHORT_LEVELS), traffic=TrafficOptions(requests=8))  # fmt: skip
+        hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
+        meta = {"experiment": "traffic", "models": [model]}
+        recorder = engine().recorder(Saving("sweep", "traffic sweep", title="Short traffic measurement", meta=meta))
+        job = engine().sweep(plan, access=session_access(), finalize=default_pricer(hourly, utilization),
+                             on_row=recorder)  # fmt: skip
+        run_job(JOB, job, track, "sweep", lambda _job: None)
+
+
+def _curve_charts(curve: pd.DataFrame) -> None:
+    cost = (
+        alt.Chart(curve, title=alt.TitleParams("$ per month against audience size", anchor="start"))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("users:Q", scale=alt.Scale(type="log"), title="Users"),
+            y=alt.Y("usd_per_month:Q", scale=alt.Scale(type="log"), title=None),
+            color=alt.Color("option:N", title=None, legend=alt.Legend(orient="bottom", columns=3)),
+            strokeDash=alt.condition("datum.option == 'self-hosted fleet'", alt.value([1, 0]), alt.value([4, 3])),
+            tooltip=["option", "users", alt.Tooltip("usd_per_month:Q", format="$,.2f"), "machines"],
+        )
+        .properties(width="container", height=280)
+    )
+    fleet = curve[curve["option"] == "self-hosted fleet"]
+    machines = (
+        alt.Chart(fleet, title=alt.TitleParams("Machines at the peak hour", anchor="start"))
+        .mark_line(interpolate="step-after", point=True)
+        .encode(
+            x=alt.X("users:Q", scale=alt.Scale(type="log"), title="Users"),
+            y=alt.Y("machines:Q", title=None),
+            tooltip=["users", "machines"],
+        )
+        .properties(width="container", height=280)
+    )
+    left, right = st.columns(2)
+    left.altair_chart(cost, width="stretch")
+    right.altair_chart(machines, width="stretch")
+
+
+def capacity_section(models: list[str], apis: list[ApiPrice], hourly: float) -> None:
+    st.subheader("Capacity planning")
+    st.caption("How many machines of this kind an audience needs at its busiest hour while every answer "
+               "stays within the latency objective: from the traffic experiment's goodput, not one request's "
+               "speed.")  # fmt: skip
+    if not models:
+        return
+    model = st.selectbox("Model", models, key="capacity_model")
+    found = _audience()
+    if found is None:
+        return
+    audience, objective = found
+    try:
+        levels, run_id = engine().traffic_levels(model, objective)
+    except StoreError:
+        levels, run_id = pd.DataFrame(), ""
+    capacity = machine_capacity(levels, audience.tokens_out)
+    if capacity is None:
+        _offer_traffic_run(model)
+        capacity = _assumed(model, audience, objective)
+    fleet = plan_fleet(audience, capacity, hourly)
+    cols = st.columns(3)
+    cols[0].metric("Machines", "none meets it" if fleet.machines is None else f"{fleet.machines:,}")
+    cols[1].metric("$ per month", "—" if fleet.usd_per_month is None else f"${fleet.usd_per_month:,.2f}")
+    cols[2].metric("Peak requests/s", f"{fleet.peak_requests_per_s:.3g}")
+    source = f" (traffic run {run_id})" if run_id else ""
+    st.caption(escape_markdown(f"One machine: {capacity.requests_per_s:.3g} requests/s within TTFT <= "
+                               f"{objective.ttft_s:g} s and TPOT <= {objective.tpot_s:g} s: {capacity.basis}"
+                               f"{source}. {fleet.note}. At ${hourly:g}/h per machine, around the clock."))  # fmt: skip
+    if capacity.requests_per_s > 0:
+        _curve_charts(audience_curve(audience, capacity, hourly, apis))
