@@ -203,6 +203,8 @@ class _Level:
         rng = random.Random(load.seed)
         self.lengths = [load.output_lengths.draw(lane.settings.max_new_tokens, rng) for _ in range(load.requests)]
         self.records: list[RequestRecord] = []
+        self._recording = ThreadPoolExecutor(1, thread_name_prefix="traffic-record")
+        """Runs ``on_record`` (saving) one record at a time, off the event loop."""
 
     async def drive(self) -> LevelRun:
         started = time.perf_counter()
@@ -226,6 +228,7 @@ class _Level:
                 await client.aclose()
             if executor is not None:
                 executor.shutdown(wait=True)
+            self._recording.shutdown(wait=True)
         self.records.sort(key=lambda r: r.index)
         first = min((r.sent_s for r in self.records), default=0.0)
         last = max((r.done_s for r in self.records), default=0.0)
@@ -262,8 +265,8 @@ class _Level:
         record = RequestRecord(index, prompt_index, sent, time.perf_counter() - started, result,
                                cut=result.stopped and not self.user_stop.is_set())  # fmt: skip
         self.records.append(record)
-        if self.on_record is not None:
-            self.on_record(record)
+        if self.on_record is not None:  # saving, off the event loop (other requests' chunks are stamped there)
+            await asyncio.get_running_loop().run_in_executor(self._recording, self.on_record, record)
 
 
 def _async_client(connections: int) -> httpx.AsyncClient:
