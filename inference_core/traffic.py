@@ -180,7 +180,9 @@ def run_level(
     remote = resolve_reference(lane.ref).source == "endpoint"
     in_flight = load.in_flight(MAX_ENDPOINT_CONCURRENCY if remote else MAX_LOCAL_CONCURRENCY)
     level = _Level(lane, load, context, stop or threading.Event(), on_record, prompts, remote, in_flight)
-    return asyncio.run(level.drive())
+    with ThreadPoolExecutor(1, thread_name_prefix="traffic-loop") as loop_thread:
+        # its own thread and event loop, whatever the caller's thread runs (Playwright, a server)
+        return loop_thread.submit(asyncio.run, level.drive()).result()
 
 
 class _Level:

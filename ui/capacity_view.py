@@ -59,10 +59,10 @@ def _assumed(model: str, audience: Audience, objective: LatencyObjective) -> Mac
 def _offer_traffic_run(model: str) -> None:
     st.info(f"No saved traffic run of {model} yet: capacity comes from the traffic experiment's goodput. A short "
             f"one measures {model} with continuous batching at {', '.join(map(str, SHORT_LEVELS))} requests in "
-            "flight (8 requests each, 32 output tokens, about a minute here).", icon=":material/science:")  # fmt: skip
+            "flight (6 requests each, 32 output tokens, under a minute here).", icon=":material/science:")  # fmt: skip
     if st.button("Run a short traffic measurement", icon=":material/play_arrow:", key="capacity_measure"):
         plan = plan_sweep("traffic", [f"{model}:batching=continuous"], base=Settings(max_new_tokens=32),
-                          lengths=list(SHORT_LEVELS), traffic=TrafficOptions(requests=8))  # fmt: skip
+                          lengths=list(SHORT_LEVELS), traffic=TrafficOptions(requests=6))  # fmt: skip
         hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
         meta = {"experiment": "traffic", "models": [model]}
         recorder = engine().recorder(Saving("sweep", "traffic sweep", title="Short traffic measurement", meta=meta))

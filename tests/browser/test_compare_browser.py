@@ -83,7 +83,7 @@ def test_experiments_page_after_a_tiny_sweep(app_url, page, output_dir):
     app_button(page, "Run sweep").click()
     page.get_by_text("Results: model-size").wait_for(timeout=300_000)
     charts = page.locator('[data-testid="stVegaLiteChart"]')
-    charts.first.wait_for(timeout=30_000)
+    charts.nth(3).wait_for(timeout=60_000)  # they render one after another
     assert charts.count() == 4  # decode speed (with the roofline), TTFT, model memory, $ per 1M output tokens
     assert page.get_by_text("memory-bandwidth limit").count() >= 1
     page.screenshot(path=str(output_dir / "experiments.png"), full_page=True)

@@ -147,3 +147,13 @@ def test_a_level_to_an_unknown_model_is_refused_before_sending_and_a_failing_one
     level = run_level(Lane(SMOL, too_long), Load("concurrency", 2, 3), context)
     assert len(level.records) == 3 and not any(r.result.ok for r in level.records)
     assert "exceeds the context length" in level.records[0].result.error
+
+
+def test_a_level_runs_from_a_thread_whose_event_loop_is_running(context):
+    import asyncio
+
+    async def inside_a_loop():  # as under Playwright's sync API or a server's thread
+        return run_level(Lane(SMOL, TINY), Load("concurrency", 1, 1), context)
+
+    level = asyncio.run(inside_a_loop())
+    assert level.records[0].result.ok

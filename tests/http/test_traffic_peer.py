@@ -1,7 +1,7 @@
 """The traffic experiment against a real serving engine, beside a peer load generator (GuideLLM).
 
 ``transformers serve --continuous-batching`` runs on loopback; our load level and GuideLLM's
-concurrent profile each send the same 24 prompts, 4 at a time, alternately twice, and their
+concurrent profile each send the same 16 prompts, 4 at a time, alternately twice, and their
 TTFT and inter-token latency medians must agree within 10%. GuideLLM's per-request "inter token
 latency" is (latency - TTFT) / (output tokens - 1), what vLLM's benchmark and this experiment
 call TPOT; the experiment's ITL pools every gap between chunks. So the like-for-like pair is our
@@ -31,7 +31,7 @@ from inference_core.traffic import TRAFFIC_PROMPTS, Load, run_level
 from inference_core.types import Settings
 from tests.conftest import transformers_serve
 
-CONCURRENCY, REQUESTS, MAX_TOKENS = 4, len(TRAFFIC_PROMPTS), 32
+CONCURRENCY, REQUESTS, MAX_TOKENS = 4, 16, 32
 PEER_ENV = {"GUIDELLM__MAX_WORKER_PROCESSES": "1", "GUIDELLM__DEFAULT_ASYNC_LOOP_SLEEP": "0.005"}
 
 
@@ -48,7 +48,7 @@ def _ours(lane: Lane, context: BackendContext) -> dict:
 
 def _guidellm(url: str, model: Path, folder: Path) -> dict:
     data, out = folder / "prompts.json", folder / "guidellm.json"
-    data.write_text(json.dumps([{"prompt": prompt} for prompt in TRAFFIC_PROMPTS]))
+    data.write_text(json.dumps([{"prompt": prompt} for prompt in TRAFFIC_PROMPTS[:REQUESTS]]))
     guidellm = Path(sys.executable).parent / "guidellm"
     done = subprocess.run(
         [str(guidellm), "run", "--backend", f"kind=openai_http,target={url},model={model},max_tokens={MAX_TOKENS},"
