@@ -16,10 +16,12 @@ from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import track
 from ui.jobs import run_job
+from ui.layout import chart_grid
 from ui.resources import engine, measured_speeds, session_access
 from ui.text import escape_markdown, notice
 
 JOB = "capacity_sweep_job"
+CHART_HEIGHT_PX = 380  # Streamlit sizes these by it (legend included), not by the spec
 SHORT_LEVELS = (1, 2, 4)
 
 
@@ -95,9 +97,7 @@ def _curve_charts(curve: pd.DataFrame) -> None:
         )
         .properties(width="container", height=280)
     )
-    left, right = st.columns(2)
-    left.altair_chart(cost, width="stretch")
-    right.altair_chart(machines, width="stretch")
+    chart_grid({"cost": cost, "machines": machines}, height=CHART_HEIGHT_PX)
 
 
 def capacity_section(models: list[str], apis: list[ApiPrice], hourly: float) -> None:

@@ -45,14 +45,14 @@ def _shares_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(parts, title=alt.TitleParams("$ per 1M output tokens: hardware and electricity", anchor="start"))
         .mark_bar()
         .encode(
-            y=alt.Y("option:N", title=None, sort=None),
+            y=alt.Y("option:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
             x=alt.X("usd:Q", title="$ per 1M output tokens"),
             color=alt.Color(
                 "part:N", title=None, legend=alt.Legend(orient="bottom"), scale=alt.Scale(range=["#4c78a8", "#f58518"])
             ),
             tooltip=["option", "part", alt.Tooltip("usd:Q", format="$.4f")],
         )
-        .properties(width="container", height=36 * frame["option"].nunique() + 40)
+        .properties(width="container", height=alt.Step(32))
     )
 
 
