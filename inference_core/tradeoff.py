@@ -16,6 +16,8 @@ import altair as alt
 import pandas as pd
 
 from inference_core.charts import COLORS, model_color
+from inference_core.cost import Electricity
+from inference_core.energy import electricity_usd
 from inference_core.pricing import machine_time_usd, usd_per_1m_tokens
 from inference_core.report import settings_label, short_name
 from inference_core.types import StoredRun
@@ -34,13 +36,17 @@ FIELDS = (
 )  # fmt: skip
 
 
-def tradeoff_frame(runs: Iterable[StoredRun], hourly_usd: float, utilization: float) -> pd.DataFrame:
-    """One row per finished lane of the runs, priced at ``hourly_usd`` and ``utilization`` (share)."""
+def tradeoff_frame(
+    runs: Iterable[StoredRun], hourly_usd: float, utilization: float, electricity: Electricity | None = None
+) -> pd.DataFrame:
+    """One row per finished lane of the runs, priced at ``hourly_usd`` and ``utilization`` (share); with
+    ``electricity``, each price also pays for the run's energy at the wall (kWh x PUE x $/kWh)."""
     rows: list[dict[str, Any]] = []
     for run in runs:
         for result in run.results:
             if not result.ok or result.e2e_s is None:
                 continue
+            power = _electricity_usd(result, electricity)
             setting = settings_label(result, with_length=False)
             environment = result.environment
             rows.append({
@@ -49,12 +55,23 @@ def tradeoff_frame(runs: Iterable[StoredRun], hourly_usd: float, utilization: fl
                 "series": f"{short_name(result.model_name)} · {setting}", "params_m": result.params_m,
                 "tokens_in": result.tokens_in, "tokens_out": result.tokens_out, "ttft_s": result.ttft_s,
                 "e2e_s": result.e2e_s, "model_memory_mb": result.model_memory_mb or result.weights_mb,
-                "usd_answer": machine_time_usd(result.e2e_s, hourly_usd, utilization),
-                "usd_per_1m_out": usd_per_1m_tokens(result.decode_tok_per_s, hourly_usd, utilization),
+                "usd_answer": _plus(machine_time_usd(result.e2e_s, hourly_usd, utilization), power),
+                "usd_per_1m_out": _plus(usd_per_1m_tokens(result.decode_tok_per_s, hourly_usd, utilization),
+                                        power and result.tokens_out and power / result.tokens_out * 1e6),
                 "machine": environment.get("machine", "?"), "engine": result.backend, "weights": result.weights,
                 "environment": json.dumps(environment, sort_keys=True, default=str),
             })  # fmt: skip
     return pd.DataFrame(rows, columns=[*FIELDS, "environment"])
+
+
+def _electricity_usd(result: Any, electricity: Electricity | None) -> float | None:
+    if electricity is None or not result.energy_j:
+        return None
+    return electricity_usd(result.energy_j, electricity.usd_per_kwh, electricity.pue)
+
+
+def _plus(price: float | None, extra: float | None) -> float | None:
+    return price if price is None or not extra else price + extra
 
 
 def series_scale(frame: pd.DataFrame) -> alt.Scale:

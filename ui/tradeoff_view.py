@@ -8,6 +8,7 @@ import pandas as pd
 import psutil
 import streamlit as st
 
+from inference_core.cost import Electricity, electricity_defaults
 from inference_core.engine import Saving, StoreError
 from inference_core.estimate import COMMUNITY_CLOUD_MB
 from inference_core.experiments.plans import estimate_plan, plan_sweep, rough_speeds
@@ -61,10 +62,21 @@ def filtered(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[keep]
 
 
+def _electricity() -> Electricity | None:
+    """Electricity in the prices when asked for, at the shipped, dated defaults (editable on the Cost page)."""
+    defaults = electricity_defaults()
+    price, pue = float(defaults["usd_per_kwh"]["value"]), float(defaults["pue"]["value"])
+    wanted = st.toggle(f"Include electricity (${price:g}/kWh x PUE {pue:g})", key="tradeoff_electricity",
+                       help="Adds each run's energy at the wall to its price: kWh x PUE x $/kWh (runs without an "
+                       "energy figure keep the machine-time price)")  # fmt: skip
+    return Electricity(price, pue) if wanted else None
+
+
 def render_tradeoffs() -> None:
     hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
+    electricity = _electricity()
     try:
-        frame = tradeoff_frame(engine().recent_runs(), hourly, utilization)
+        frame = tradeoff_frame(engine().recent_runs(), hourly, utilization, electricity)
     except StoreError as exc:
         history_unreadable(exc)
     if frame.empty:

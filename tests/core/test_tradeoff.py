@@ -26,6 +26,18 @@ def test_every_point_is_priced_by_the_machine_time_it_took(history):
     assert {"machine", "engine", "environment"} <= set(frame.columns)  # where each point was measured
 
 
+def test_electricity_can_be_added_to_every_price(history):
+    from inference_core.cost import Electricity
+
+    runs = history.recent_runs()
+    plain = tradeoff_frame(runs, hourly_usd=0.72, utilization=0.25)
+    powered = tradeoff_frame(runs, hourly_usd=0.72, utilization=0.25, electricity=Electricity(0.2, 1.5))
+    energy = [r.energy_j for run in runs for r in run.results if r.ok]
+    extra = [j / 3.6e6 * 1.5 * 0.2 for j in energy]
+    assert list(powered["usd_answer"] - plain["usd_answer"]) == pytest.approx(extra)
+    assert (powered["usd_per_1m_out"] > plain["usd_per_1m_out"]).all()
+
+
 def test_six_panels_one_colour_per_model_and_the_memory_limits(history):
     frame = tradeoff_frame(history.recent_runs(), hourly_usd=0.085, utilization=0.5)
     spec = tradeoff_figure(frame, {"Community Cloud (2,700 MB)": 2700.0}).to_dict()
