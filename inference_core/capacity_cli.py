@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from inference_core.capacity import Audience, machine_capacity, plan_fleet
+from inference_core.capacity import DEFAULT_PEAK_FACTOR, Audience, machine_capacity, plan_fleet
 from inference_core.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S, LatencyObjective
 from inference_core.pricing import PriceError, api_monthly_usd, api_prices, default_hourly_usd
 
@@ -26,7 +26,7 @@ def add_parser(commands: Any) -> None:
     plan.add_argument("--tokens-out", type=int, required=True)
     plan.add_argument("--ttft-slo", type=float, default=DEFAULT_TTFT_SLO_S, metavar="SECONDS")
     plan.add_argument("--tpot-slo", type=float, default=DEFAULT_TPOT_SLO_S, metavar="SECONDS")
-    plan.add_argument("--peak-factor", type=float, default=3.0, help="peak hour against the average hour")
+    plan.add_argument("--peak-factor", type=float, default=DEFAULT_PEAK_FACTOR, help="peak hour against average")
     plan.add_argument("--hourly-usd", type=float, default=None, help="one machine's price per hour")
     plan.add_argument("--json", action="store_true")
 

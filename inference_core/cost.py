@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from inference_core import pricing
+from inference_core.energy import JOULES_PER_KWH
 from inference_core.pricing import ApiPrice, Traffic
 from inference_core.report import short_name, weights_label
 from inference_core.types import RunResult
@@ -151,7 +152,7 @@ def energy_costs(results: Iterable[RunResult], electricity: Electricity, hourly_
     for r in results:
         if not (r.ok and r.energy_j and r.tokens_out and r.decode_tok_per_s):
             continue
-        kwh_per_1m = r.energy_j / r.tokens_out * 1e6 / 3.6e6
+        kwh_per_1m = r.energy_j / r.tokens_out * 1e6 / JOULES_PER_KWH
         rows.append({"option": f"{short_name(r.model_name)} · {weights_label(r)}", "kwh_per_1m_out": kwh_per_1m,
                      "hardware_usd_per_1m_out": pricing.usd_per_1m_tokens(r.decode_tok_per_s, hourly_usd, utilization),
                      "method": r.energy_method.split(",")[0]})  # fmt: skip

@@ -20,7 +20,6 @@ from sqlalchemy.exc import ArgumentError
 
 DATABASE_URL_VARIABLE = "INFERENCE_LENS_DATABASE_URL"
 SUPPORTED = ("sqlite", "postgresql")
-URL_PARTS = ("drivername", "username", "password", "host", "port", "database", "query")
 
 
 class DatabaseError(RuntimeError):

@@ -182,7 +182,3 @@ def electricity_usd(joules: float | None, usd_per_kwh: float, pue: float) -> flo
     if joules is None:
         return None
     return joules / JOULES_PER_KWH * pue * usd_per_kwh
-
-
-def per_1m_tokens(value: float | None, tokens: int) -> float | None:
-    return None if value is None or tokens <= 0 else value / tokens * 1e6

@@ -336,8 +336,8 @@ class RunStore:
         return imported, skipped
 
 
-def _text(query: str) -> Any:
-    return text(query)
+_text = text
+"""``text`` under another name, for ``list_runs`` whose ``text`` parameter (the search) shadows it."""
 
 
 def _filters(search: str, models: Sequence[str], machines: Sequence[str]) -> tuple[list[str], dict[str, Any]]:

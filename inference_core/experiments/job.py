@@ -104,13 +104,15 @@ class Sweep(BackgroundJob[SweepProgress]):
                     return self.rows
                 self._progress.report(label)
                 run_started = time.perf_counter()
-                batch = self._run_level(point, label) if point.load else [self._run_one(point)]
+                result = None if point.load else self._run_one(point)  # a level records each request itself
+                if point.load:
+                    self._run_level(point, label)
                 self._progress.counted(time.perf_counter() - run_started, 0 if point.load else 1)
                 self.counted_wall_s += time.perf_counter() - run_started
-                if point.load is None and any(result.stopped for result in batch):
+                if result is not None and result.stopped:
                     return self.rows
-                if point.load is None:
-                    self._record(batch, point, repeat)
+                if result is not None:
+                    self._record([result], point, repeat)
                 if self.stop_event.is_set():
                     return self.rows
             if by_size and point.lane.ref not in {p.lane.ref for p in self.plan.points[number + 1 :]}:
