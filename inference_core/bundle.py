@@ -72,6 +72,7 @@ class SettingsRecord(_Strict):
     compile: bool = _DEFAULTS.compile
     logprobs: int = _DEFAULTS.logprobs
     batching: Name = _DEFAULTS.batching
+    decoder: Name = "generate"  # results exported before the fused decoder existed ran transformers' generate
 
     @model_validator(mode="after")
     def _valid_settings(self) -> SettingsRecord:

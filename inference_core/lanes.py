@@ -29,6 +29,7 @@ LANE_KEYS = {
     "compile": "flag",
     "logprobs": int,
     "batching": str,
+    "decoder": str,
 }
 
 

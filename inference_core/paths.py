@@ -7,6 +7,7 @@ each other.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -52,9 +53,15 @@ def fingerprint(spec: ModelSpec) -> str:
     return digest.hexdigest()[:16]
 
 
+@functools.cache
 def _package_version(package: str) -> str:
+    """The installed distribution's version: by name (``a_b`` matches ``a-b``), else by scanning."""
     from importlib import metadata
 
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        pass
     for dist in metadata.packages_distributions().get(package, []):
         return metadata.version(dist)
     return "unknown"

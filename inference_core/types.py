@@ -20,6 +20,8 @@ ENGINES = ("transformers", "llama.cpp")
 ATTENTIONS = ("sdpa", "eager")
 """transformers' attention kernels: PyTorch's scaled_dot_product_attention, or plain matmuls."""
 CACHES = ("dynamic", "static")
+DECODERS = ("fused", "generate")
+"""transformers' decode loop: the fused loop over the same weights where the model allows, or ``generate``'s own."""
 BATCHINGS = ("none", "continuous")
 """transformers' KV cache: grown per token, or allocated once at full length (what torch.compile needs)."""
 """Engines that run a local model; endpoints and replays bring their own."""
@@ -96,6 +98,8 @@ class Settings:
     """Record each generated token's log-probability and its top-``logprobs`` alternatives (0: off)."""
     batching: str = "none"
     """``continuous``: concurrent requests to this model share each forward pass (transformers' scheduler)."""
+    decoder: str = "fused"
+    """``fused``: the fused decode loop (float32 Llama-family models on the CPU; others run ``generate``)."""
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -116,6 +120,8 @@ class Settings:
             raise ValueError(f"attention must be one of {', '.join(ATTENTIONS)}, got {self.attention!r}")
         if self.cache not in CACHES:
             raise ValueError(f"cache must be one of {', '.join(CACHES)}, got {self.cache!r}")
+        if self.decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, got {self.decoder!r}")
         if self.compile and self.cache != "static":
             raise ValueError("compile=True needs cache=static (a compiled graph needs fixed shapes)")
         if self.compile and self.quantize == "int8":
@@ -284,7 +290,8 @@ class RunResult:
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        values["settings"] = Settings(**values.get("settings", {}))
+        # a result saved before the fused decoder existed ran transformers' generate loop
+        values["settings"] = Settings(**{"decoder": "generate", **values.get("settings", {})})
         for name in ("itl_s", "token_times_s", "token_texts", "tokens_per_chunk", "notes", "token_logprobs",
                      "token_entropy"):  # fmt: skip
             values[name] = tuple(values.get(name) or ())

@@ -21,10 +21,12 @@ from typing import Any
 from inference_core.catalog import hub_cached, shapes_tokenizer_spec
 from inference_core.construction import BUILD_LOCK
 from inference_core.estimate import admit
+from inference_core.fused_decoder import FusedDecoder, fusable
 from inference_core.hub import download
 from inference_core.memory import rss_mb, tensor_bytes
-from inference_core.paths import COMPLETE_MARKER, converted_dir, is_converted, locate_gguf
+from inference_core.paths import COMPLETE_MARKER, cache_root, converted_dir, is_converted, locate_gguf
 from inference_core.shapes import build_shape_model
+from inference_core.tokenizer_files import load_saved_tokenizer
 from inference_core.types import ModelSpec, Settings
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,10 @@ class LoadedModel:
     """Seconds torch.compile took at load (its warm-up generations), apart from every measured run."""
     batcher: Any = None
     """The continuous-batching scheduler of a ``batching=continuous`` model, started by its first request."""
+    decoder: Any = None
+    """The fused decode loop over this model's weights (``backends.fused_decoder``), where it runs."""
+    decoder_problem: str = ""
+    """Why there is no fused decoder (runs then use transformers' ``generate`` loop)."""
 
     def close(self) -> None:
         """Stop what runs beside the model (its batching scheduler)."""
@@ -136,7 +142,7 @@ def load_model(
 
     ``cancel`` stops a hub download (nothing half-written is kept)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # progress goes through ``progress`` instead
@@ -154,10 +160,10 @@ def load_model(
         progress(f"loading weights ({settings.dtype})", 0.92)
     with BUILD_LOCK:
         if spec.source == "shape":
-            tokenizer = AutoTokenizer.from_pretrained(tokenizer_folder)
+            tokenizer = _tokenizer(tokenizer_folder, {})
             model = build_shape_model(spec, settings.dtype, settings.attention)
         else:
-            tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **kwargs)
+            tokenizer = _tokenizer(folder, kwargs)
             model = AutoModelForCausalLM.from_pretrained(
                 folder, dtype=getattr(torch, settings.dtype), attn_implementation=settings.attention,
                 trust_remote_code=False, **kwargs,
@@ -169,12 +175,15 @@ def load_model(
             with warnings.catch_warnings():  # deprecated in favour of torchao, still the fastest on CPU here
                 warnings.simplefilter("ignore", (DeprecationWarning, UserWarning))
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        decoder, decoder_problem = _fused_decoder(model, settings)
     if settings.device == "cuda":
         model = model.to("cuda")
     compile_s = _compile(model, tokenizer, settings, progress) if settings.compile else None
     progress("ready", 1.0)
     loaded = LoadedModel(
         compile_s=compile_s,
+        decoder=decoder,
+        decoder_problem=decoder_problem,
         spec=spec,
         settings_key=settings.load_key,
         model=model,
@@ -185,6 +194,25 @@ def load_model(
     logger.info("loaded %s (%s) in %.1f s, %.0f MB", spec.key, "/".join(settings.load_key), loaded.load_s,
                 loaded.weights_mb)  # fmt: skip
     return loaded
+
+
+def _fused_decoder(model: Any, settings: Settings) -> tuple[FusedDecoder | None, str]:
+    """The fused decode loop for an unquantized, uncompiled float32 CPU model with sdpa attention, or why not."""
+    if (settings.dtype, settings.quantize, settings.device, settings.attention, settings.compile) != (
+        "float32", "none", "cpu", "sdpa", False
+    ):  # fmt: skip
+        return None, "the fused decoder runs float32 weights on the CPU with sdpa attention, uncompiled"
+    problem = fusable(model)
+    return (None, problem) if problem else (FusedDecoder(model), "")
+
+
+def _tokenizer(folder: str, kwargs: dict[str, Any]) -> Any:
+    """The converted cache's tokenizer straight from its file; any other folder through ``AutoTokenizer``."""
+    from transformers import AutoTokenizer
+
+    if Path(folder).parent == cache_root() / "converted":
+        return load_saved_tokenizer(folder)
+    return AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **kwargs)
 
 
 def _compile(model: Any, tokenizer: Any, settings: Settings, progress: Progress) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -176,11 +177,15 @@ class TransformersBackend:
                 return failed_result(spec, settings, self.name, problem, started_at=started_at)
             tokens = _Tokens(lane, loaded.tokenizer, on_event, requested)
             on_event(StatusEvent(lane, "prefill", f"{len(ids)} prompt tokens"))
-            generate = _generate_batched if settings.batching == "continuous" else _generate_timed
-            rss = generate(loaded, ids, settings, tokens, stop)
+            decoder, why_not = _decoder(loaded, settings)
+            settings = settings.replace(decoder="fused" if decoder else "generate")  # what ran, recorded
+            if settings.batching == "continuous":
+                rss = _generate_batched(loaded, ids, settings, tokens, stop)
+            else:
+                rss = _generate_timed(loaded, ids, settings, tokens, stop, decoder)
         stopped = stop.is_set()
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
-        notes = _notes(loaded)
+        notes = _notes(loaded) + ((f"transformers' generate loop: {why_not}",) if why_not else ())
         text = loaded.tokenizer.decode(tokens.assembler.ids, skip_special_tokens=True)
         return measured_result(
             spec, settings, self.name, text=text if spec.chat or settings.min_new_tokens else trim_answer(text),
@@ -192,6 +197,17 @@ class TransformersBackend:
             request_epoch_s=time.time() - (time.perf_counter() - requested),
             notes=notes, **tokens.scores,
         )  # fmt: skip
+
+
+def _decoder(loaded: LoadedModel, settings: Settings) -> tuple[Any, str]:
+    """The fused decode loop when the lane asks for it and it runs here; else None and why (when asked)."""
+    if settings.decoder != "fused" or settings.batching == "continuous":
+        return None, ""
+    if loaded.decoder is None:
+        return None, loaded.decoder_problem
+    if settings.cache != "dynamic":
+        return None, "the fused decoder keeps its own cache (cache=static runs generate)"
+    return loaded.decoder, ""
 
 
 def _notes(loaded: LoadedModel) -> tuple[str, ...]:
@@ -248,8 +264,10 @@ def _context_problem(spec: ModelSpec, prompt_tokens: int, settings: Settings) ->
             f"exceeds the context length of {spec.name} ({spec.context_length} tokens)")  # fmt: skip
 
 
-def _generate_timed(loaded: LoadedModel, ids: list[int], settings: Settings, tokens: _Tokens, stop: Event) -> Any:
-    """Run ``generate`` with the timestamping streamer; returns the peak-RSS sampler of the run."""
+def _generate_timed(
+    loaded: LoadedModel, ids: list[int], settings: Settings, tokens: _Tokens, stop: Event, decoder: Any = None
+) -> Any:
+    """Run ``generate`` (its loop, or ``decoder``'s) with the timestamping streamer; returns the peak-RSS sampler."""
     import torch
 
     ends_answers = not loaded.spec.chat and not settings.min_new_tokens
@@ -263,12 +281,16 @@ def _generate_timed(loaded: LoadedModel, ids: list[int], settings: Settings, tok
         if device.type == "cuda":
             torch.cuda.synchronize()
         if not stop.is_set():
+            streamer = TimestampStreamer(tokens)
+            # transformers 5.24 hands a custom_generate callable none of generate's own streamer: bind it
+            custom = functools.partial(decoder.generate, streamer=streamer) if decoder is not None else None
             out = loaded.model.generate(
                 input_ids=input_ids,
                 attention_mask=torch.ones_like(input_ids),
                 generation_config=generation_config(loaded, settings),
-                streamer=TimestampStreamer(tokens),
+                streamer=streamer,
                 stopping_criteria=_stop_criteria(stop, tokens.text if ends_answers else None),
+                custom_generate=custom,
             )
             if settings.logprobs:
                 tokens.scores = token_scores(loaded.tokenizer, out.logits, tokens.assembler.ids, settings.logprobs)

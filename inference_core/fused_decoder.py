@@ -1,0 +1,188 @@
+"""A fused decode loop for Llama-family models in float32 on the CPU: the same weights, fewer operators.
+
+Eager transformers spends about half of each SmolLM2 token between operators
+(``benchmarks/profile_decode.py``): 30 layers of module calls around seven matrix products each.
+This loop runs the model's own weights with q/k/v fused into one matrix and gate/up into another,
+every matrix stored transposed (the layout MKL's matrix-vector product reads fastest here), norms as
+one kernel, rotary embeddings as three operations on q and k together, and a KV cache allocated once
+per run. transformers' modules are re-pointed at views of the fused matrices, so nothing is held twice
+and ``generate`` still works on the same model.
+
+It plugs into ``model.generate`` as a ``custom_generate`` callable: logits processors (sampling,
+pinned lengths), stopping criteria and the streamer stay transformers' own; only the forward passes
+are replaced. ``fusable`` says which models it runs (Llama and Qwen2 architectures: SmolLM2 and the
+Llama/Qwen shapes), and why not otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ARCHITECTURES = ("llama", "qwen2")
+
+
+def fusable(model: Any) -> str:
+    """Why the fused loop cannot run ``model`` ("" when it can)."""
+    import torch
+
+    config = model.config
+    if config.model_type not in ARCHITECTURES:
+        return f"the fused decoder runs {' and '.join(ARCHITECTURES)} architectures, not {config.model_type}"
+    if model.device.type != "cpu" or model.dtype != torch.float32:
+        return "the fused decoder runs float32 weights on the CPU"
+    if any(kind != "full_attention" for kind in getattr(config, "layer_types", None) or ()):
+        return "the fused decoder does not run sliding-window attention"
+    if config.hidden_act != "silu" or getattr(config, "mlp_bias", False):
+        return "the fused decoder runs SiLU-gated MLPs without biases"
+    layer = model.model.layers[0]
+    if not all(isinstance(linear, torch.nn.Linear) for linear in (layer.self_attn.q_proj, layer.mlp.down_proj)):
+        return "the fused decoder runs unquantized Linear layers"
+    return ""
+
+
+class FusedDecoder:
+    """The fused weights of one loaded model and its forward pass over a run's own KV cache."""
+
+    def __init__(self, model: Any) -> None:
+        import torch
+
+        config = model.config
+        self.model = model
+        self.layers = model.model.layers
+        attention = self.layers[0].self_attn
+        self.heads, self.kv_heads = config.num_attention_heads, config.num_key_value_heads
+        self.head_dim, self.scale = attention.head_dim, attention.scaling
+        self.hidden, self.intermediate = config.hidden_size, config.intermediate_size
+        self.eps = self.layers[0].input_layernorm.variance_epsilon
+        self.qkv, self.qkv_bias, self.out, self.gate_up, self.down = [], [], [], [], []
+        with torch.no_grad():
+            for layer in self.layers:
+                attn, mlp = layer.self_attn, layer.mlp
+                self.qkv.append(_fuse_transposed(attn.q_proj, attn.k_proj, attn.v_proj))
+                biases = [linear.bias for linear in (attn.q_proj, attn.k_proj, attn.v_proj)]
+                self.qkv_bias.append(torch.cat(biases) if biases[0] is not None else None)
+                self.out.append(_fuse_transposed(attn.o_proj))
+                self.gate_up.append(_fuse_transposed(mlp.gate_proj, mlp.up_proj))
+                self.down.append(_fuse_transposed(mlp.down_proj))
+            _own_memory(model, fused={t.data_ptr() for t in (*self.qkv, *self.out, *self.gate_up, *self.down)})
+        self.norms = [(layer.input_layernorm.weight, layer.post_attention_layernorm.weight) for layer in self.layers]
+        self.final_norm, self.embedding = model.model.norm.weight, model.model.embed_tokens.weight
+        self.head = model.lm_head.weight
+        self._cos = self._sin = torch.empty(0)
+
+    def new_cache(self, length: int) -> list[tuple[Any, Any]]:
+        """A run's KV cache: per layer, keys and values of shape (KV heads, positions, head dim), allocated once."""
+        import torch
+
+        shape = (self.kv_heads, length, self.head_dim)
+        return [(torch.empty(shape), torch.empty(shape)) for _ in self.layers]
+
+    def forward(self, token_ids: Any, position: int, cache: list[tuple[Any, Any]]) -> Any:
+        """Next-token logits (1, vocab) after ``token_ids`` (1-D) placed at ``position`` onwards.
+
+        Several tokens (the prompt) must start at position 0; one token attends to every cached one."""
+        import torch
+        import torch.nn.functional as F
+
+        count, end = token_ids.shape[0], position + token_ids.shape[0]
+        if count > 1 and position != 0:
+            raise ValueError("the fused decoder takes several tokens only as a prompt, at position 0")
+        heads, kv_heads, head_dim = self.heads, self.kv_heads, self.head_dim
+        q_width, qk_width = heads * head_dim, (heads + kv_heads) * head_dim
+        cos, sin = self._rotary(end)
+        cos, sin = cos[position:end, None], sin[position:end, None]
+        x = F.embedding(token_ids, self.embedding)
+        for i, (keys, values) in enumerate(cache):
+            h = F.rms_norm(x, (self.hidden,), self.norms[i][0], self.eps)
+            bias = self.qkv_bias[i]
+            qkv = h @ self.qkv[i] if bias is None else torch.addmm(bias, h, self.qkv[i])
+            qk = qkv[:, :qk_width].view(count, heads + kv_heads, head_dim)
+            qk = torch.addcmul(qk * cos, qk.roll(head_dim // 2, -1), sin)  # rotate_half as a roll and a signed sin
+            keys[:, position:end] = qk[:, heads:].transpose(0, 1)
+            values[:, position:end] = qkv[:, qk_width:].view(count, kv_heads, head_dim).transpose(0, 1)
+            attended = F.scaled_dot_product_attention(
+                qk[:, :heads].transpose(0, 1), keys[:, :end], values[:, :end],
+                is_causal=count > 1, scale=self.scale, enable_gqa=True,
+            )  # fmt: skip
+            x = torch.addmm(x, attended.transpose(0, 1).reshape(count, q_width), self.out[i])
+            h = F.rms_norm(x, (self.hidden,), self.norms[i][1], self.eps)
+            gate_up = h @ self.gate_up[i]
+            x = torch.addmm(x, F.silu(gate_up[:, : self.intermediate]) * gate_up[:, self.intermediate :], self.down[i])
+        return F.linear(F.rms_norm(x[-1:], (self.hidden,), self.final_norm, self.eps), self.head)
+
+    def _rotary(self, length: int) -> tuple[Any, Any]:
+        """cos and signed sin for positions 0..length-1, from the model's own rotary module (its scaling included)."""
+        import torch
+
+        if self._cos.shape[0] < length:
+            size = max(length, 2 * self._cos.shape[0], 256)
+            positions = torch.arange(size).unsqueeze(0)
+            cos, sin = self.model.model.rotary_emb(self.embedding[:1].unsqueeze(0), positions)
+            half = self.head_dim // 2
+            sign = torch.cat([-torch.ones(half), torch.ones(half)])
+            self._cos, self._sin = cos[0].contiguous(), (sin[0] * sign).contiguous()
+        return self._cos, self._sin
+
+    def generate(
+        self,
+        model: Any,
+        input_ids: Any,
+        logits_processor: Any,
+        stopping_criteria: Any,
+        generation_config: Any,
+        synced_gpus: bool = False,
+        streamer: Any = None,
+        **model_kwargs: Any,
+    ) -> Any:
+        """``generate``'s decoding loop for one sequence, with this decoder's forward passes (``custom_generate``)."""
+        import torch
+        from transformers.generation.utils import GenerateDecoderOnlyOutput
+
+        if input_ids.shape[0] != 1:
+            raise ValueError("the fused decoder generates one sequence at a time")
+        keep_logits = generation_config.return_dict_in_generate and generation_config.output_logits
+        raw_logits: list[Any] = []
+        cache = self.new_cache(input_ids.shape[1] + generation_config.max_new_tokens)
+        logits = self.forward(input_ids[0], 0, cache)
+        while True:
+            if keep_logits:
+                raw_logits.append(logits.clone())
+            scores = logits_processor(input_ids, logits)
+            if generation_config.do_sample:
+                token = torch.multinomial(torch.softmax(scores, dim=-1), num_samples=1)[0]
+            else:
+                token = scores.argmax(dim=-1)
+            input_ids = torch.cat([input_ids, token[:, None]], dim=-1)
+            if streamer is not None:
+                streamer.put(token)
+            if stopping_criteria(input_ids, scores).all():
+                break
+            logits = self.forward(token, input_ids.shape[1] - 1, cache)
+        if streamer is not None:
+            streamer.end()
+        if generation_config.return_dict_in_generate:
+            return GenerateDecoderOnlyOutput(sequences=input_ids, logits=tuple(raw_logits) if keep_logits else None)
+        return input_ids
+
+
+def _fuse_transposed(*linears: Any) -> Any:
+    """One (in, sum of outs) matrix holding the layers' weights transposed; each layer re-pointed at its view."""
+    import torch
+
+    fused = torch.cat([linear.weight for linear in linears]).t().contiguous()
+    start = 0
+    for linear in linears:
+        width = linear.weight.shape[0]
+        linear.weight = torch.nn.Parameter(fused[:, start : start + width].t(), requires_grad=False)
+        start += width
+    return fused
+
+
+def _own_memory(model: Any, fused: set[int]) -> None:
+    """Copy every other tensor out of the loaded file's memory map, so the whole map is released.
+
+    A map stays resident while any tensor still points into it: without this, the replaced
+    weights' pages would count twice in the process's memory."""
+    for tensor in (*model.parameters(), *model.buffers()):
+        if tensor.untyped_storage().data_ptr() not in fused:
+            tensor.data = tensor.data.clone()
