@@ -7,6 +7,7 @@ folder; later loads read those in well under two seconds.
 
 from __future__ import annotations
 
+import gc
 import logging
 import shutil
 import tempfile
@@ -274,6 +275,7 @@ class ModelPool:
         with key_lock:
             loaded = self._models.get(key)
             if loaded is None:
+                gc.collect()  # a dropped model freed now, not mid-load, where it would offset this one's growth
                 before = rss_mb()
                 loaded = (loader or self._loader)(spec, settings, progress, cancel)
                 loaded.load_rss_mb = max(rss_mb() - before, 0.0)
@@ -287,12 +289,12 @@ class ModelPool:
 
     def unload(self, model_key: str) -> int:
         """Drop every loaded variant of a model; returns how many were dropped."""
-        import gc
 
         with self._guard:
             keys = [k for k in self._models if k[0] == model_key]
             dropped = [self._models.pop(key) for key in keys]
         for loaded in dropped:
             loaded.close()
+        dropped.clear()
         gc.collect()
         return len(keys)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from inference_core.prompts import EXAMPLES
 from inference_core.runner import MODE_HELP
-from inference_core.types import ATTENTIONS, CACHES, DTYPES, ENGINES
+from inference_core.types import ATTENTIONS, CACHES, DECODERS, DTYPES, ENGINES
 from ui import state
 from ui.resources import catalog, engine_problem
 from ui.text import escape_markdown
@@ -65,7 +65,8 @@ def _lane_row(number: int, lane_id: int, names: dict[str, str], choices: list[st
     cols[5].number_input("Max new tokens", 1, 4096, key=key("max_new_tokens"))
     cols[6].number_input("Temperature", 0.0, 2.0, step=0.1, key=key("temperature"), help="0 = greedy")
     cols[7].number_input("Seed", 0, 2**31 - 1, key=key("seed"))
-    with cols[8].popover("", icon=":material/tune:", help="Runtime options: attention, KV cache, compile, threads"):
+    runtime_help = "Runtime options: attention, KV cache, compile, decoder, threads"
+    with cols[8].popover("", icon=":material/tune:", help=runtime_help):
         _runtime_options(key, llama)
     cols[9].button(":material/close:", key=key("remove"), help="Remove this lane", on_click=state.remove_lane,
                    args=(lane_id,), disabled=len(st.session_state[state.LANE_IDS]) <= 1)  # fmt: skip
@@ -80,6 +81,9 @@ def _runtime_options(key, llama: bool) -> None:
     static = st.session_state[key("cache")] == "static"
     st.toggle("torch.compile", key=key("compile"), disabled=llama or not static,
               help="Compiles the forward pass at load (minutes here, timed apart); static cache only")  # fmt: skip
+    st.selectbox("Decoder", list(DECODERS), key=key("decoder"), disabled=llama,
+                 help="fused: one fused loop over the same float32 weights (Llama-family models on the CPU; others "
+                      "run generate); generate: transformers' own generate loop and modules")  # fmt: skip
     st.number_input("Threads (0 = all cores)", 0, 256, key=key("threads"),
                     help="torch's threads are process-wide: meaningful one lane at a time")  # fmt: skip
 

@@ -57,6 +57,7 @@ LANE_FIELDS = (
     "attention",
     "cache",
     "compile",
+    "decoder",
     "threads",
 )
 DEFAULT_SETTINGS = Settings(max_new_tokens=48)
@@ -95,6 +96,7 @@ def _set_lane_widgets(lane_id: int, ref: str, settings: Settings) -> None:
     st.session_state[lane_key(lane_id, "attention")] = settings.attention
     st.session_state[lane_key(lane_id, "cache")] = settings.cache
     st.session_state[lane_key(lane_id, "compile")] = settings.compile
+    st.session_state[lane_key(lane_id, "decoder")] = settings.decoder
     st.session_state[lane_key(lane_id, "threads")] = settings.threads or 0
 
 
@@ -132,6 +134,7 @@ def lane_inputs() -> list[LaneInput]:
                 attention="sdpa" if llama else value["attention"] or "sdpa",
                 cache="dynamic" if llama else value["cache"] or "dynamic",
                 compile=bool(value["compile"]) and not llama,
+                decoder=value["decoder"] or DEFAULT_SETTINGS.decoder,
                 threads=int(value["threads"] or 0) or None,
             )
             lanes.append(LaneInput(lane_id, ref, settings))

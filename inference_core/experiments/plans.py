@@ -41,7 +41,8 @@ DEFAULT_CONCURRENCY = (1, 2, 4)
 DEFAULT_RATES = (0.5, 1.0, 2.0)
 DEFAULT_TRAFFIC_REQUESTS = 8
 DEFAULT_SETTINGS_VARIANTS = ("dtype=float32", "dtype=bfloat16", "quantize=int8", "engine=llama.cpp")
-SETTINGS_CHOICES = (*DEFAULT_SETTINGS_VARIANTS, "attention=eager", "cache=static", "cache=static,compile=true")
+SETTINGS_CHOICES = (*DEFAULT_SETTINGS_VARIANTS, "decoder=generate", "attention=eager", "cache=static",
+                    "cache=static,compile=true")  # fmt: skip
 """What the Experiments page offers; compiling takes minutes at load on a small CPU, so it is not a default."""
 FIXED_PROMPT = EXAMPLES["Request for a long answer"]
 WORDS_PER_TOKEN = 0.75  # English text, roughly; the measured tokens_in is what gets charted

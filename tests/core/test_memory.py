@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from types import SimpleNamespace
 
@@ -24,6 +25,7 @@ def test_tied_weights_are_counted_once():
 
 
 def test_the_sampler_sees_an_allocation_made_inside_it():
+    gc.collect()  # an earlier test's model freed mid-sample would offset the allocation
     with PeakRssSampler(interval_s=0.005) as rss:
         block = bytearray(200 * 2**20)
         block[::4096] = b"x" * len(block[::4096])  # touch every page

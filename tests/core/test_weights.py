@@ -50,7 +50,7 @@ def test_eight_threads_asking_for_a_cold_model_convert_and_load_once(tmp_path, m
 
 def test_unload_frees_the_model(smollm2):
     pool = ModelPool()
-    gc.collect()
+    gc.collect()  # an earlier test's model freed mid-load would offset this one's growth
     before = rss_mb()
     weights_mb = pool.get(smollm2, Settings()).weights_mb
     loaded_rss = rss_mb()
