@@ -4,7 +4,8 @@ SmolLM2 135M (the packaged Q4_1 GGUF), the same prompt, threads and pinned outpu
 every row; rounds alternate app and raw runs so drift on this noisy machine hits both alike.
 Prints, per engine/setting: decode tokens/s through the app and raw (median), their ratio,
 TTFT through the app minus raw TTFT, and decode speed as a share of the memory-bandwidth
-roofline at that setting's weight bytes (bandwidth measured in the same run). Then the fastest
+roofline at that setting's weight bytes (bandwidth read right before and after that setting's runs,
+averaged, since it drifts on a shared machine). Then the fastest
 setting the app offers against raw llama-cpp-python, and load and lane-switch times.
 
     .venv/bin/python -m benchmarks.engines [--rounds 3] [--tokens 128] [--settings float32,eager,static,...]
@@ -15,7 +16,10 @@ setting the app offers against raw llama-cpp-python, and load and lane-switch ti
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +37,7 @@ from inference_core.types import GenerationRequest, Settings
 
 SETTINGS = {
     "float32": "dtype=float32",
+    "generate": "dtype=float32,decoder=generate",
     "eager": "dtype=float32,attention=eager",
     "static": "dtype=float32,cache=static",
     "compiled": "dtype=float32,cache=static,compile=true",
@@ -51,7 +56,8 @@ def from_times(started: float, stamps: list[float]) -> Timing:
 
 
 def raw_transformers(loaded, settings: Settings) -> Timing:
-    """Plain generate with a streamer that only stamps tokens; tokenizing counts in TTFT as in the app."""
+    """Plain generate (with the fused loop where the setting runs it) and a streamer that only stamps tokens;
+    tokenizing counts in TTFT as in the app."""
     from transformers.generation.streamers import BaseStreamer
 
     stamps: list[float] = []
@@ -68,13 +74,18 @@ def raw_transformers(loaded, settings: Settings) -> Timing:
         def end(self) -> None:
             return None
 
+    fused = settings.decoder == "fused" and settings.cache == "dynamic" and loaded.decoder is not None
+    streamer = Stamp()
+    custom = functools.partial(loaded.decoder.generate, streamer=streamer) if fused else None
     previous = torch.get_num_threads()
     torch.set_num_threads(settings.threads or previous)  # as the app does for a lane with its own threads
     started = time.perf_counter()
     input_ids = torch.tensor([prompt_ids(loaded.tokenizer, PROMPT, loaded.spec.chat)])
     with torch.inference_mode():
-        loaded.model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
-                              generation_config=generation_config(loaded, settings), streamer=Stamp())  # fmt: skip
+        loaded.model.generate(
+            input_ids=input_ids, attention_mask=torch.ones_like(input_ids), streamer=streamer,
+            generation_config=generation_config(loaded, settings), custom_generate=custom,
+        )  # fmt: skip
     torch.set_num_threads(previous)
     return from_times(started, stamps)
 
@@ -165,7 +176,9 @@ def main() -> None:
             raw = lambda loaded=loaded, settings=settings: raw_llama(loaded.model, settings, spec.chat)  # noqa: E731
         else:
             raw = lambda loaded=loaded, settings=settings: raw_transformers(loaded, settings)  # noqa: E731
+        before = memory_bandwidth_gb_s()
         row = rows[name] = measure(args.rounds, app, raw)
+        row["bandwidth"] = (before + memory_bandwidth_gb_s()) / 2  # read right before and after this row's runs
         row["bytes"] = loaded.weights_mb * 2**20
         app_runs[name] = app
         print(f"{name:>10} {row['app_decode']:10.1f} {row['raw_decode']:10.1f} {row['ratio']:6.3f} "
@@ -179,12 +192,12 @@ def main() -> None:
               f"create_chat_completion (alternating): app {chat['app_decode']:.1f} / raw {chat['raw_decode']:.1f} "
               f"tok/s, ratio {chat['ratio']:.3f}, TTFT {chat['app_ttft_s'] * 1000:.0f} / "
               f"{chat['raw_ttft_s'] * 1000:.0f} ms")  # fmt: skip
-    bandwidth = max(bandwidth, memory_bandwidth_gb_s())
-    print(f"\nmemory bandwidth, best of two GEMV reads (start and end): {bandwidth:.1f} GB/s")
+    print("\nshare of the roofline (memory bandwidth read right before and after each row's runs)")
     for name, row in rows.items():
-        roofline = bandwidth * 1e9 / row["bytes"]
+        roofline = row["bandwidth"] * 1e9 / row["bytes"]
         print(f"{name:>10}: {row['app_decode']:.1f} tok/s = {row['app_decode'] / roofline:.0%} of the roofline "
-              f"({roofline:.1f} tok/s at {row['bytes'] / 1e6:.0f} MB per token)")  # fmt: skip
+              f"({roofline:.1f} tok/s at {row['bytes'] / 1e6:.0f} MB per token, "
+              f"{row['bandwidth']:.1f} GB/s)")  # fmt: skip
     print_load_times(context, spec)
 
 
@@ -200,6 +213,9 @@ def print_load_times(context: BackendContext, spec) -> None:
             started = time.perf_counter()
             load(model)
             print(f"cold load, {label}: {model.key} {time.perf_counter() - started:.2f} s")
+    for model in (spec, gemma):
+        print(f"first load in a fresh process (importing transformers' model code included): {model.key} "
+              f"{fresh_process_load_s(model.key):.2f} s")  # fmt: skip
     context.pool.get(gemma, Settings())
     switches = []
     for model in (spec, gemma) * 3:
@@ -207,6 +223,15 @@ def print_load_times(context: BackendContext, spec) -> None:
         context.pool.get(model, Settings())
         switches.append(time.perf_counter() - started)
     print(f"switching between two loaded models: median {statistics.median(switches) * 1000:.2f} ms")
+
+
+def fresh_process_load_s(key: str) -> float:
+    """Seconds ``load_model`` takes as a new process's first load (after ``import inference_core.weights``)."""
+    code = ("import time; from inference_core.weights import load_model; from inference_core.catalog import "
+            f"resolve_reference; from inference_core.types import Settings; s = resolve_reference({key!r}); "
+            "t = time.perf_counter(); load_model(s, Settings()); print(time.perf_counter() - t)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

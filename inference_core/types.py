@@ -161,6 +161,13 @@ class Settings:
         return self.temperature == 0
 
     @property
+    def fusable(self) -> bool:
+        """A load the fused decode loop runs on (the model's architecture decides the rest; runs with a static
+        cache or continuous batching use their own loops)."""
+        loaded_as = (self.engine, self.dtype, self.quantize, self.device, self.attention, self.compile)
+        return loaded_as == ("transformers", "float32", "none", "cpu", "sdpa", False)
+
+    @property
     def load_key(self) -> tuple[str, ...]:
         """The settings that change the loaded model (one cached model per value).
 

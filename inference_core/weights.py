@@ -199,9 +199,7 @@ def load_model(
 
 def _fused_decoder(model: Any, settings: Settings) -> tuple[FusedDecoder | None, str]:
     """The fused decode loop for an unquantized, uncompiled float32 CPU model with sdpa attention, or why not."""
-    if (settings.dtype, settings.quantize, settings.device, settings.attention, settings.compile) != (
-        "float32", "none", "cpu", "sdpa", False
-    ):  # fmt: skip
+    if not settings.fusable:
         return None, "the fused decoder runs float32 weights on the CPU with sdpa attention, uncompiled"
     problem = fusable(model)
     return (None, problem) if problem else (FusedDecoder(model), "")

@@ -178,10 +178,10 @@ class TransformersBackend:
             tokens = _Tokens(lane, loaded.tokenizer, on_event, requested)
             on_event(StatusEvent(lane, "prefill", f"{len(ids)} prompt tokens"))
             decoder, why_not = _decoder(loaded, settings)
-            settings = settings.replace(decoder="fused" if decoder else "generate")  # what ran, recorded
             if settings.batching == "continuous":
                 rss = _generate_batched(loaded, ids, settings, tokens, stop)
             else:
+                settings = settings.replace(decoder="fused" if decoder else "generate")  # the loop that ran
                 rss = _generate_timed(loaded, ids, settings, tokens, stop, decoder)
         stopped = stop.is_set()
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
