@@ -5,6 +5,7 @@ Profiles a warm SmolLM2 generation of pinned length with ``torch.profiler`` and 
 operators' self CPU time.
 
     .venv/bin/python -m benchmarks.profile_decode [--tokens 64] [--dtype float32] [--attention sdpa] [--cache dynamic]
+        [--decoder fused|generate]
 """
 
 from __future__ import annotations
@@ -39,18 +40,21 @@ def main() -> None:
     parser.add_argument("--quantize", default="none")
     parser.add_argument("--attention", default="sdpa")
     parser.add_argument("--cache", default="dynamic")
+    parser.add_argument("--decoder", default="fused", help="fused (where it runs) or generate")
     args = parser.parse_args()
     settings = Settings(dtype=args.dtype, quantize=args.quantize, attention=args.attention, cache=args.cache,
-                        max_new_tokens=args.tokens, min_new_tokens=args.tokens)  # fmt: skip
+                        decoder=args.decoder, max_new_tokens=args.tokens, min_new_tokens=args.tokens)  # fmt: skip
     spec = resolve_reference("smollm2-135m-instruct")
     loaded = BackendContext().pool.get(spec, settings)
     input_ids = torch.tensor([prompt_ids(loaded.tokenizer, PROMPT, spec.chat)])
     config = generation_config(loaded, settings)
+    fused = settings.decoder == "fused" and settings.cache == "dynamic" and loaded.decoder is not None
 
     def generate() -> None:
         with torch.inference_mode():
             loaded.model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
-                                  generation_config=config)  # fmt: skip
+                                  generation_config=config,
+                                  custom_generate=loaded.decoder.generate if fused else None)  # fmt: skip
 
     generate()  # warm-up
     started = time.perf_counter()
@@ -63,7 +67,8 @@ def main() -> None:
     kernels = sum(totals.values())
     totals["Python and dispatch (wall - operators)"] = max(wall_ms - kernels, 0.0)
     print(f"{spec.name}, {settings.dtype}/{settings.quantize}, attention={settings.attention}, "
-          f"cache={settings.cache}: {args.tokens} tokens in {wall_ms:.0f} ms under the profiler "
+          f"cache={settings.cache}, decoder={'fused' if fused else 'generate'}: "
+          f"{args.tokens} tokens in {wall_ms:.0f} ms under the profiler "
           f"({wall_ms / args.tokens:.1f} ms per token)")  # fmt: skip
     for group, ms in sorted(totals.items(), key=lambda item: -item[1]):
         print(f"  {group:40} {ms:8.0f} ms  {ms / wall_ms:5.0%}")
