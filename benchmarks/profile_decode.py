@@ -11,6 +11,7 @@ operators' self CPU time.
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from collections import defaultdict
 
@@ -73,6 +74,36 @@ def main() -> None:
     for group, ms in sorted(totals.items(), key=lambda item: -item[1]):
         print(f"  {group:40} {ms:8.0f} ms  {ms / wall_ms:5.0%}")
     print("(the profiler adds its own overhead per operator: read the shares, not the absolute times)")
+    if fused:
+        print_unprofiled_split(loaded.decoder, input_ids[0])
+
+
+def print_unprofiled_split(decoder, prompt_ids_1d: torch.Tensor, rounds: int = 5, tokens: int = 64) -> None:
+    """Without the profiler: the fused forward per token against its matrix products alone (the same matrices,
+    in the same order, on stand-in vectors), alternating; the difference is every other operator."""
+    products = [m for layer in zip(decoder.qkv, decoder.out, decoder.gate_up, decoder.down, strict=True)
+                for m in layer] + [decoder.head.t()]  # fmt: skip
+    vectors = {m.shape[0]: torch.randn(1, m.shape[0]) for m in products}
+    forward_ms, products_ms = [], []
+    with torch.inference_mode():
+        for _ in range(rounds):
+            cache = decoder.new_cache(len(prompt_ids_1d) + tokens)
+            decoder.forward(prompt_ids_1d, 0, cache)
+            token = prompt_ids_1d[-1:]
+            started = time.perf_counter()
+            for position in range(len(prompt_ids_1d), len(prompt_ids_1d) + tokens):
+                decoder.forward(token, position, cache)
+            forward_ms.append((time.perf_counter() - started) * 1000 / tokens)
+            started = time.perf_counter()
+            for _ in range(tokens):
+                for matrix in products:
+                    vectors[matrix.shape[0]] @ matrix
+            products_ms.append((time.perf_counter() - started) * 1000 / tokens)
+    forward, alone = statistics.median(forward_ms), statistics.median(products_ms)
+    print(f"without the profiler (medians of {rounds} alternating rounds of {tokens} tokens): fused forward "
+          f"{forward:.1f} ms per token; its {len(products)} matrix products alone {alone:.1f} ms "
+          f"({alone / forward:.0%}); "
+          f"every other operator {forward - alone:.1f} ms ({1 - alone / forward:.0%})")  # fmt: skip
 
 
 if __name__ == "__main__":
