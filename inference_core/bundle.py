@@ -72,11 +72,12 @@ class SettingsRecord(_Strict):
     compile: bool = _DEFAULTS.compile
     logprobs: int = _DEFAULTS.logprobs
     batching: Name = _DEFAULTS.batching
-    decoder: Name = "generate"  # results exported before the fused decoder existed ran transformers' generate
+    decoder: Name | None = None
+    """None in bundles exported before the fused decoder existed (their transformers results ran generate)."""
 
     @model_validator(mode="after")
     def _valid_settings(self) -> SettingsRecord:
-        Settings(**self.model_dump())  # the engine's own rules, one message per field
+        Settings(**self.model_dump(exclude={"decoder"} if self.decoder is None else None))  # the engine's own rules
         return self
 
 

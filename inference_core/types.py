@@ -297,8 +297,11 @@ class RunResult:
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        # a result saved before the fused decoder existed ran transformers' generate loop
-        values["settings"] = Settings(**{"decoder": "generate", **values.get("settings", {})})
+        # a transformers result saved before the fused decoder existed ran transformers' generate loop
+        before_fused = {"decoder": "generate"} if values.get("backend", "transformers") == "transformers" else {}
+        saved = {key: value for key, value in values.get("settings", {}).items()
+                 if value is not None or key != "decoder"}  # fmt: skip
+        values["settings"] = Settings(**{**before_fused, **saved})
         for name in ("itl_s", "token_times_s", "token_texts", "tokens_per_chunk", "notes", "token_logprobs",
                      "token_entropy"):  # fmt: skip
             values[name] = tuple(values.get(name) or ())

@@ -105,7 +105,7 @@ class LoadedModel:
     batcher: Any = None
     """The continuous-batching scheduler of a ``batching=continuous`` model, started by its first request."""
     decoder: Any = None
-    """The fused decode loop over this model's weights (``backends.fused_decoder``), where it runs."""
+    """The fused decode loop over this model's weights (``fused_decoder.FusedDecoder``), where it runs."""
     decoder_problem: str = ""
     """Why there is no fused decoder (runs then use transformers' ``generate`` loop)."""
 
@@ -287,7 +287,6 @@ class ModelPool:
 
     def unload(self, model_key: str) -> int:
         """Drop every loaded variant of a model; returns how many were dropped."""
-
         with self._guard:
             keys = [k for k in self._models if k[0] == model_key]
             dropped = [self._models.pop(key) for key in keys]

@@ -12,7 +12,7 @@ from transformers import AutoModelForCausalLM, DynamicCache, Gemma3TextConfig, L
 from inference_core.backends import create_backend
 from inference_core.fused_decoder import FusedDecoder, fusable
 from inference_core.report import weights_label
-from inference_core.types import GenerationRequest, Settings
+from inference_core.types import GenerationRequest, RunResult, Settings
 
 PROMPT = "Name three things a lighthouse keeper does every day."
 SMALL = {"hidden_size": 96, "intermediate_size": 160, "num_hidden_layers": 3, "num_attention_heads": 6,
@@ -113,3 +113,15 @@ def test_the_loaded_model_holds_its_weights_once(context, smollm2):
                                             *loaded.decoder.down)) / 2**20  # fmt: skip
     assert fused_mb < loaded.weights_mb  # the fused matrices are the model's weights, counted once
     assert abs(loaded.weights_mb - 513.1) < 1
+
+
+def test_results_saved_before_the_fused_decoder_say_generate_ran(context, smollm2):
+    from inference_core.bundle import ResultRecord
+
+    result = run(context, smollm2, Settings(max_new_tokens=2))
+    old = result.to_dict()
+    del old["settings"]["decoder"]  # as saved before this setting existed
+    assert RunResult.from_dict(old).settings.decoder == "generate"
+    assert RunResult.from_dict({**old, "backend": "openai"}).settings.decoder == "fused"  # not transformers: default
+    assert RunResult.from_dict(ResultRecord.model_validate(old).model_dump()).settings.decoder == "generate"
+    assert RunResult.from_dict(result.to_dict()).settings.decoder == "fused"
