@@ -61,10 +61,8 @@ def output_dir(request) -> Path:
 
 
 @contextlib.contextmanager
-def transformers_serve(model_dir: Path, *extra: str, cpus: set[int] | None = None) -> Iterator[str]:
-    """A real ``transformers serve`` of ``model_dir`` on a free loopback port; yields its base URL.
-
-    ``cpus``: the cores it may run on (one torch thread per core), so clients elsewhere cannot slow it."""
+def transformers_serve(model_dir: Path, *extra: str) -> Iterator[str]:
+    """A real ``transformers serve`` of ``model_dir`` on a free loopback port; yields its base URL."""
     import socket
     import subprocess
     import sys
@@ -78,9 +76,7 @@ def transformers_serve(model_dir: Path, *extra: str, cpus: set[int] | None = Non
     process = subprocess.Popen(
         [str(serve), "serve", str(model_dir), "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32",
          "--device", "cpu", *extra],
-        env={**os.environ, "HF_HUB_OFFLINE": "1", **({"OMP_NUM_THREADS": str(len(cpus))} if cpus else {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
