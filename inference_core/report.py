@@ -54,8 +54,7 @@ def weights_label(result: RunResult) -> str:
         return result.weights_format
     options = [s.attention if s.attention != "sdpa" else "", s.cache if s.cache != "dynamic" else "",
                "compiled" if s.compile else "", "batched" if s.batching == "continuous" else "",
-               "generate loop" if s.decoder == "generate" and s.fusable and (s.cache, s.batching) == ("dynamic", "none")
-               else "",
+               "generate loop" if s.decoder == "generate" and s.decoder_applies else "",
                "shape only" if result.weights == "random" else ""]  # fmt: skip
     return " ".join([s.dtype if s.quantize == "none" else s.quantize, *filter(None, options)])
 

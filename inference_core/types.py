@@ -168,6 +168,11 @@ class Settings:
         return loaded_as == ("transformers", "float32", "none", "cpu", "sdpa", False)
 
     @property
+    def decoder_applies(self) -> bool:
+        """Whether ``decoder`` chooses the loop of this run (a fusable load, dynamic cache, no batching)."""
+        return self.fusable and (self.cache, self.batching) == ("dynamic", "none")
+
+    @property
     def load_key(self) -> tuple[str, ...]:
         """The settings that change the loaded model (one cached model per value).
 

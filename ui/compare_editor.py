@@ -98,7 +98,7 @@ def lane_summary(lanes: list[state.LaneInput], names: dict[str, str]) -> str:
             continue
         s = lane.settings
         weights = "llama.cpp" if s.engine == "llama.cpp" else (s.quantize if s.quantize != "none" else s.dtype)
-        weights += " generate loop" if s.decoder == "generate" and s.fusable else ""
+        weights += " generate loop" if s.decoder == "generate" and s.decoder_applies else ""
         parts.append(f"{number}. {name} · {weights} · max {s.max_new_tokens}")
     return "   ".join(parts)
 
