@@ -82,7 +82,7 @@ def print_unprofiled_split(decoder, prompt_ids_1d: torch.Tensor, rounds: int = 5
     """Without the profiler: the fused forward per token against its matrix products alone (the same matrices,
     in the same order, on stand-in vectors), alternating; the difference is every other operator."""
     products = [m for layer in zip(decoder.qkv, decoder.out, decoder.gate_up, decoder.down, strict=True)
-                for m in layer] + [decoder.head.t()]  # fmt: skip
+                for m in layer] + [decoder.head]  # fmt: skip
     vectors = {m.shape[0]: torch.randn(1, m.shape[0]) for m in products}
     forward_ms, products_ms = [], []
     with torch.inference_mode():

@@ -3,10 +3,12 @@
 Eager transformers spends about half of each SmolLM2 token between operators
 (``benchmarks/profile_decode.py``): 30 layers of module calls around seven matrix products each.
 This loop runs the model's own weights with q/k/v fused into one matrix and gate/up into another,
-every matrix stored transposed (the layout MKL's matrix-vector product reads fastest here), norms as
-one kernel, rotary embeddings as three operations on q and k together, and a KV cache allocated once
-per run. transformers' modules are re-pointed at views of the fused matrices, so nothing is held twice
-and ``generate`` still works on the same model.
+every matrix stored transposed (the layout MKL's matrix-vector product reads fastest here; the output
+head too, which a tied embedding then reads as a view), norms as one kernel, rotary embeddings as three
+operations on q and k together, a KV cache allocated once per run, and a new token's attention as two
+batched products per layer (torch's CPU attention with grouped heads falls back to a general path that
+costs four times as much at one query). transformers' modules are re-pointed at views of the fused
+matrices, so nothing is held twice and ``generate`` still works on the same model.
 
 It plugs into ``model.generate`` as a ``custom_generate`` callable: logits processors (sampling,
 pinned lengths), stopping criteria and the streamer stay transformers' own; only the forward passes
@@ -64,10 +66,11 @@ class FusedDecoder:
                 self.out.append(_fuse_transposed(attn.o_proj))
                 self.gate_up.append(_fuse_transposed(mlp.gate_proj, mlp.up_proj))
                 self.down.append(_fuse_transposed(mlp.down_proj))
-            _own_memory(model, fused={t.data_ptr() for t in (*self.qkv, *self.out, *self.gate_up, *self.down)})
+            self.head = _transposed_head(model)
+            fused = (*self.qkv, *self.out, *self.gate_up, *self.down, self.head)
+            _own_memory(model, fused={t.data_ptr() for t in fused})
         self.norms = [(layer.input_layernorm.weight, layer.post_attention_layernorm.weight) for layer in self.layers]
         self.final_norm, self.embedding = model.model.norm.weight, model.model.embed_tokens.weight
-        self.head = model.lm_head.weight
         self._cos = self._sin = torch.empty(0)
 
     def new_cache(self, length: int) -> list[tuple[Any, Any]]:
@@ -95,20 +98,25 @@ class FusedDecoder:
         for i, (keys, values) in enumerate(cache):
             h = F.rms_norm(x, (self.hidden,), self.norms[i][0], self.eps)
             bias = self.qkv_bias[i]
-            qkv = h @ self.qkv[i] if bias is None else torch.addmm(bias, h, self.qkv[i])
+            qkv = torch.mm(h, self.qkv[i]) if bias is None else torch.addmm(bias, h, self.qkv[i])
             qk = qkv[:, :qk_width].view(count, heads + kv_heads, head_dim)
             qk = torch.addcmul(qk * cos, qk.roll(head_dim // 2, -1), sin)  # rotate_half as a roll and a signed sin
             keys[:, position:end] = qk[:, heads:].transpose(0, 1)
             values[:, position:end] = qkv[:, qk_width:].view(count, kv_heads, head_dim).transpose(0, 1)
-            attended = F.scaled_dot_product_attention(
-                qk[:, :heads].transpose(0, 1), keys[:, :end], values[:, :end],
-                is_causal=count > 1, scale=self.scale, enable_gqa=True,
-            )  # fmt: skip
-            x = torch.addmm(x, attended.transpose(0, 1).reshape(count, q_width), self.out[i])
+            if count == 1:  # each KV head's group of query heads as one batch: (KV heads, group, head dim)
+                query = qk[0, :heads].view(kv_heads, heads // kv_heads, head_dim)
+                scores = torch.bmm(query, keys[:, :end].transpose(1, 2)).mul_(self.scale)
+                attended = torch.bmm(torch.softmax(scores, -1), values[:, :end]).view(1, q_width)
+            else:
+                attended = F.scaled_dot_product_attention(
+                    qk[:, :heads].transpose(0, 1), keys[:, :end], values[:, :end],
+                    is_causal=True, scale=self.scale, enable_gqa=True,
+                ).transpose(0, 1).reshape(count, q_width)  # fmt: skip
+            x = torch.addmm(x, attended, self.out[i])
             h = F.rms_norm(x, (self.hidden,), self.norms[i][1], self.eps)
-            gate_up = h @ self.gate_up[i]
-            x = torch.addmm(x, F.silu(gate_up[:, : self.intermediate]) * gate_up[:, self.intermediate :], self.down[i])
-        return F.linear(F.rms_norm(x[-1:], (self.hidden,), self.final_norm, self.eps), self.head)
+            gate, up = torch.mm(h, self.gate_up[i]).split(self.intermediate, -1)
+            x = torch.addmm(x, F.silu(gate).mul_(up), self.down[i])
+        return torch.mm(F.rms_norm(x[-1:], (self.hidden,), self.final_norm, self.eps), self.head)
 
     def _rotary(self, length: int) -> tuple[Any, Any]:
         """cos and signed sin for positions 0..length-1, from the model's own rotary module (its scaling included)."""
@@ -142,12 +150,15 @@ class FusedDecoder:
             raise ValueError("the fused decoder generates one sequence at a time")
         keep_logits = generation_config.return_dict_in_generate and generation_config.output_logits
         raw_logits: list[Any] = []
+        processors = [_cheaper(processor) for processor in logits_processor]
         cache = self.new_cache(input_ids.shape[1] + generation_config.max_new_tokens)
         logits = self.forward(input_ids[0], 0, cache)
         while True:
             if keep_logits:
                 raw_logits.append(logits.clone())
-            scores = logits_processor(input_ids, logits)
+            scores = logits
+            for processor in processors:  # what LogitsProcessorList does, without its per-token signature checks
+                scores = processor(input_ids, scores)
             if generation_config.do_sample:
                 token = torch.multinomial(torch.softmax(scores, dim=-1), num_samples=1)[0]
             else:
@@ -165,6 +176,32 @@ class FusedDecoder:
         return input_ids
 
 
+class _EosBarred:
+    """transformers' minimum-length rules (EOS barred below a length) without a vocabulary-sized mask per token."""
+
+    def __init__(self, min_length: int, eos_ids: Any) -> None:
+        self.min_length, self.eos_ids = min_length, eos_ids
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        if input_ids.shape[-1] < self.min_length:
+            return scores.index_fill(-1, self.eos_ids, float("-inf"))
+        return scores
+
+
+def _cheaper(processor: Any) -> Any:
+    """An equivalent of ``processor`` that costs less per token, or the processor itself.
+
+    transformers' two minimum-length processors rebuild an EOS mask over the whole vocabulary on
+    every token: 0.5 ms each for SmolLM2's 49k entries, and a pinned length adds both."""
+    from transformers.generation.logits_process import MinLengthLogitsProcessor, MinNewTokensLengthLogitsProcessor
+
+    if isinstance(processor, MinLengthLogitsProcessor):
+        return _EosBarred(processor.min_length, processor.eos_token_id)
+    if isinstance(processor, MinNewTokensLengthLogitsProcessor):
+        return _EosBarred(processor.prompt_length_to_skip + processor.min_new_tokens, processor.eos_token_id)
+    return processor
+
+
 def _fuse_transposed(*linears: Any) -> Any:
     """One (in, sum of outs) matrix holding the layers' weights transposed; each layer re-pointed at its view."""
     import torch
@@ -176,6 +213,16 @@ def _fuse_transposed(*linears: Any) -> Any:
         linear.weight = torch.nn.Parameter(fused[:, start : start + width].t(), requires_grad=False)
         start += width
     return fused
+
+
+def _transposed_head(model: Any) -> Any:
+    """The output head as a (hidden, vocab) matrix; the head, and a tied input embedding, re-pointed at its view."""
+    head, embedding = model.lm_head, model.model.embed_tokens
+    tied = head.weight.data_ptr() == embedding.weight.data_ptr()
+    transposed = _fuse_transposed(head)
+    if tied:
+        embedding.weight = head.weight
+    return transposed
 
 
 def _own_memory(model: Any, fused: set[int]) -> None:
