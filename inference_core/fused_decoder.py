@@ -4,10 +4,10 @@ Eager transformers spends about half of each SmolLM2 token between operators
 (``benchmarks/profile_decode.py``): 30 layers of module calls around seven matrix products each.
 This loop runs the model's own weights with q/k/v fused into one matrix and gate/up into another,
 every matrix stored transposed (the layout MKL's matrix-vector product reads fastest here; the output
-head too, which a tied embedding then reads as a view), norms as one kernel, rotary embeddings as three
-operations on q and k together, a KV cache allocated once per run, and a new token's attention as two
-batched products per layer (torch's CPU attention with grouped heads falls back to a general path that
-costs four times as much at one query). transformers' modules are re-pointed at views of the fused
+head too, which a tied embedding then reads as a view), a new token's norms as a dot product and one
+``addcmul``, rotary embeddings as three operations on q and k together, a KV cache allocated once per
+run, and a new token's attention as two batched products per layer (torch's CPU attention with grouped
+heads falls back to a general path that costs four times as much at one query). transformers' modules are re-pointed at views of the fused
 matrices, so nothing is held twice and ``generate`` still works on the same model.
 
 It plugs into ``model.generate`` as a ``custom_generate`` callable: logits processors (sampling,
@@ -72,6 +72,7 @@ class FusedDecoder:
         self.norms = [(layer.input_layernorm.weight, layer.post_attention_layernorm.weight) for layer in self.layers]
         self.final_norm, self.embedding = model.model.norm.weight, model.model.embed_tokens.weight
         self._cos = self._sin = torch.empty(0)
+        self._zeros = torch.zeros(1, self.hidden)
 
     def new_cache(self, length: int) -> list[tuple[Any, Any]]:
         """A run's KV cache: per layer, keys and values of shape (KV heads, positions, head dim), allocated once."""
@@ -90,13 +91,13 @@ class FusedDecoder:
         count, end = token_ids.shape[0], position + token_ids.shape[0]
         if count > 1 and position != 0:
             raise ValueError("the fused decoder takes several tokens only as a prompt, at position 0")
-        heads, kv_heads, head_dim = self.heads, self.kv_heads, self.head_dim
+        heads, kv_heads, head_dim, intermediate = self.heads, self.kv_heads, self.head_dim, self.intermediate
         q_width, qk_width = heads * head_dim, (heads + kv_heads) * head_dim
         cos, sin = self._rotary(end)
         cos, sin = cos[position:end, None], sin[position:end, None]
         x = F.embedding(token_ids, self.embedding)
         for i, (keys, values) in enumerate(cache):
-            h = F.rms_norm(x, (self.hidden,), self.norms[i][0], self.eps)
+            h = self._norm(x, self.norms[i][0])
             bias = self.qkv_bias[i]
             qkv = torch.mm(h, self.qkv[i]) if bias is None else torch.addmm(bias, h, self.qkv[i])
             qk = qkv[:, :qk_width].view(count, heads + kv_heads, head_dim)
@@ -113,10 +114,22 @@ class FusedDecoder:
                     is_causal=True, scale=self.scale, enable_gqa=True,
                 ).transpose(0, 1).reshape(count, q_width)  # fmt: skip
             x = torch.addmm(x, attended, self.out[i])
-            h = F.rms_norm(x, (self.hidden,), self.norms[i][1], self.eps)
-            gate, up = torch.mm(h, self.gate_up[i]).split(self.intermediate, -1)
+            gate_up = torch.mm(self._norm(x, self.norms[i][1]), self.gate_up[i])
+            gate, up = gate_up[:, :intermediate], gate_up[:, intermediate:]  # slices: Tensor.split costs 40 us
             x = torch.addmm(x, F.silu(gate).mul_(up), self.down[i])
-        return torch.mm(F.rms_norm(x[-1:], (self.hidden,), self.final_norm, self.eps), self.head)
+        return torch.mm(self._norm(x[-1:], self.final_norm), self.head)
+
+    def _norm(self, x: Any, weight: Any) -> Any:
+        """RMS norm. For one row, its scale as a Python float and one ``addcmul`` onto zeros: torch's
+        ``rms_norm`` runs as eight operators on the CPU, 60 us each time here."""
+        import torch
+        import torch.nn.functional as F
+
+        if x.shape[0] > 1:
+            return F.rms_norm(x, (self.hidden,), weight, self.eps)
+        row = x[0]
+        scale = (torch.dot(row, row).item() / self.hidden + self.eps) ** -0.5
+        return torch.addcmul(self._zeros, x, weight, value=scale)
 
     def _rotary(self, length: int) -> tuple[Any, Any]:
         """cos and signed sin for positions 0..length-1, from the model's own rotary module (its scaling included)."""
