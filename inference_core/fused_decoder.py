@@ -7,8 +7,9 @@ every matrix stored transposed (the layout MKL's matrix-vector product reads fas
 head too, which a tied embedding then reads as a view), a new token's norms as a dot product and one
 ``addcmul``, rotary embeddings as three operations on q and k together, a KV cache allocated once per
 run, and a new token's attention as two batched products per layer (torch's CPU attention with grouped
-heads falls back to a general path that costs four times as much at one query). transformers' modules are re-pointed at views of the fused
-matrices, so nothing is held twice and ``generate`` still works on the same model.
+heads falls back to a general path that costs four times as much at one query). transformers' modules
+are re-pointed at views of the fused matrices, so nothing is held twice and ``generate`` still works on
+the same model.
 
 It plugs into ``model.generate`` as a ``custom_generate`` callable: logits processors (sampling,
 pinned lengths), stopping criteria and the streamer stay transformers' own; only the forward passes
@@ -72,7 +73,7 @@ class FusedDecoder:
         self.norms = [(layer.input_layernorm.weight, layer.post_attention_layernorm.weight) for layer in self.layers]
         self.final_norm, self.embedding = model.model.norm.weight, model.model.embed_tokens.weight
         self._cos = self._sin = torch.empty(0)
-        self._zeros = torch.zeros(1, self.hidden)
+        self._zeros, self._zero = torch.zeros(1, self.hidden), torch.zeros(())  # added to by addcmul, baddbmm
 
     def new_cache(self, length: int) -> list[tuple[Any, Any]]:
         """A run's KV cache: per layer, keys and values of shape (KV heads, positions, head dim), allocated once."""
@@ -92,7 +93,7 @@ class FusedDecoder:
         if count > 1 and position != 0:
             raise ValueError("the fused decoder takes several tokens only as a prompt, at position 0")
         heads, kv_heads, head_dim, intermediate = self.heads, self.kv_heads, self.head_dim, self.intermediate
-        q_width, qk_width = heads * head_dim, (heads + kv_heads) * head_dim
+        q_width = heads * head_dim
         cos, sin = self._rotary(end)
         cos, sin = cos[position:end, None], sin[position:end, None]
         x = F.embedding(token_ids, self.embedding)
@@ -100,13 +101,14 @@ class FusedDecoder:
             h = self._norm(x, self.norms[i][0])
             bias = self.qkv_bias[i]
             qkv = torch.mm(h, self.qkv[i]) if bias is None else torch.addmm(bias, h, self.qkv[i])
-            qk = qkv[:, :qk_width].view(count, heads + kv_heads, head_dim)
+            by_head = qkv.view(count, heads + 2 * kv_heads, head_dim)
+            qk = by_head[:, : heads + kv_heads]
             qk = torch.addcmul(qk * cos, qk.roll(head_dim // 2, -1), sin)  # rotate_half as a roll and a signed sin
             keys[:, position:end] = qk[:, heads:].transpose(0, 1)
-            values[:, position:end] = qkv[:, qk_width:].view(count, kv_heads, head_dim).transpose(0, 1)
+            values[:, position:end] = by_head[:, heads + kv_heads :].transpose(0, 1)
             if count == 1:  # each KV head's group of query heads as one batch: (KV heads, group, head dim)
                 query = qk[0, :heads].view(kv_heads, heads // kv_heads, head_dim)
-                scores = torch.bmm(query, keys[:, :end].transpose(1, 2)).mul_(self.scale)
+                scores = torch.baddbmm(self._zero, query, keys[:, :end].transpose(1, 2), beta=0, alpha=self.scale)
                 attended = torch.bmm(torch.softmax(scores, -1), values[:, :end]).view(1, q_width)
             else:
                 attended = F.scaled_dot_product_attention(
