@@ -66,6 +66,22 @@ def test_every_step_equals_transformers_forward(config):
     assert attention.q_proj.weight.untyped_storage().data_ptr() == decoder.qkv[0].untyped_storage().data_ptr()
     for after, was in zip(transformers_logits(model, ids), before, strict=True):
         torch.testing.assert_close(after, was, rtol=1e-4, atol=1e-5)
+    head, embedding = model.lm_head.weight, model.model.embed_tokens.weight
+    assert head.untyped_storage().data_ptr() == decoder.head.untyped_storage().data_ptr()
+    assert (head is embedding) == config.tie_word_embeddings  # a tied embedding reads the transposed head
+
+
+def test_minimum_length_rules_equal_transformers_own():
+    from transformers.generation.logits_process import MinLengthLogitsProcessor, MinNewTokensLengthLogitsProcessor
+
+    from inference_core.fused_decoder import _cheaper
+
+    scores = torch.randn(1, 300, generator=torch.Generator().manual_seed(2))
+    rules = [MinLengthLogitsProcessor(7, [3, 5]), MinNewTokensLengthLogitsProcessor(4, 3, 5)]
+    for rule in rules:
+        for length in (4, 6, 7, 8):  # below, at and past each rule's threshold
+            ids = torch.zeros(1, length, dtype=torch.long)
+            torch.testing.assert_close(_cheaper(rule)(ids, scores), rule(ids, scores), rtol=0, atol=0)
 
 
 def test_says_which_models_it_cannot_run():
@@ -109,8 +125,9 @@ def test_other_models_and_settings_run_generate_and_say_why(context, smollm2, ge
 def test_the_loaded_model_holds_its_weights_once(context, smollm2):
     loaded = context.pool.get(smollm2, Settings())
     assert loaded.decoder is not None
-    fused_mb = sum(t.numel() * 4 for t in (*loaded.decoder.qkv, *loaded.decoder.out, *loaded.decoder.gate_up,
-                                            *loaded.decoder.down)) / 2**20  # fmt: skip
+    decoder = loaded.decoder
+    fused_mb = sum(t.numel() * 4 for t in (*decoder.qkv, *decoder.out, *decoder.gate_up, *decoder.down,
+                                            decoder.head)) / 2**20  # fmt: skip
     assert fused_mb < loaded.weights_mb  # the fused matrices are the model's weights, counted once
     assert abs(loaded.weights_mb - 513.1) < 1
 
