@@ -12,6 +12,11 @@ benchmark and this experiment call TPOT; the experiment's ITL pools every gap be
 the like-for-like pair is our TPOT median against GuideLLM's per-request ITL median; the
 pooled-gap ITL is recorded beside it.
 
+Two shared cores make both clients noisy: the two are alternated twice, and up to twice more while
+their means disagree, judged over every round so far. GuideLLM runs in its own session and is killed
+with its workers and run again if it has not finished in three minutes (it hung twice, in full runs on
+a slow day).
+
 GuideLLM is the peer because it installs from the package index and runs here (vLLM's benchmark
 client needs the vLLM package and a GPU; llmperf is not on the index). Its defaults start up to
 10 worker processes that poll every 0.1 ms: on two cores they take CPU from the server they
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -37,6 +43,7 @@ from inference_core.types import Settings
 from tests.conftest import transformers_serve
 
 CONCURRENCY, REQUESTS, MAX_TOKENS = 1, 12, 32
+ROUNDS, MAX_ROUNDS, PEER_TIMEOUT_S, TOLERANCE = 2, 4, 180, 0.10
 PEER_ENV = {"GUIDELLM__MAX_WORKER_PROCESSES": "1", "GUIDELLM__DEFAULT_ASYNC_LOOP_SLEEP": "0.005"}
 
 
@@ -55,25 +62,32 @@ def _guidellm(url: str, model: Path, folder: Path) -> dict:
     data, out = folder / "prompts.json", folder / "guidellm.json"
     data.write_text(json.dumps([{"prompt": prompt} for prompt in TRAFFIC_PROMPTS[:REQUESTS]]))
     guidellm = Path(sys.executable).parent / "guidellm"
-    done = subprocess.run(
-        [str(guidellm), "run", "--backend", f"kind=openai_http,target={url},model={model},max_tokens={MAX_TOKENS},"
-         "http2=false,timeout_connect=30", "--profile", f"kind=concurrent,streams={CONCURRENCY}", "--constraint",
-         f"kind=max_requests,count={REQUESTS}", "--data", f"kind=json_file,path={data}", "--output",
-         f"kind=json,path={out}", "--disable-console"],
-        capture_output=True, text=True, timeout=300, env={**os.environ, **PEER_ENV, "HF_HUB_OFFLINE": "1"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
+    command = [
+        str(guidellm), "run", "--backend", f"kind=openai_http,target={url},model={model},max_tokens={MAX_TOKENS},"
+        "http2=false,timeout_connect=30", "--profile", f"kind=concurrent,streams={CONCURRENCY}", "--constraint",
+        f"kind=max_requests,count={REQUESTS}", "--data", f"kind=json_file,path={data}", "--output",
+        f"kind=json,path={out}", "--disable-console",
+    ]  # fmt: skip
+    for _ in range(2):
+        env = {**os.environ, **PEER_ENV, "HF_HUB_OFFLINE": "1"}
+        peer = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                start_new_session=True)  # fmt: skip
+        try:
+            _, stderr = peer.communicate(timeout=PEER_TIMEOUT_S)
+            break
+        except subprocess.TimeoutExpired:
+            os.killpg(peer.pid, signal.SIGKILL)  # GuideLLM and its worker processes
+            peer.communicate()
+    else:
+        pytest.fail(f"GuideLLM did not finish within {PEER_TIMEOUT_S} s, twice")
+    assert peer.returncode == 0, stderr[-2000:]
     requests = json.loads(out.read_text())["benchmarks"][0]["requests"]["successful"]
     assert len(requests) == REQUESTS
     return {"ttft_p50_s": statistics.median(r["time_to_first_token_ms"] for r in requests) / 1000,
             "itl_p50_s": statistics.median(r["inter_token_latency_ms"] for r in requests) / 1000}  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="GuideLLM hung (10 min) or measured 11-21% apart on slow days on two shared "
-    "cores (2026-11-29); reported, not blocking, until the peer check runs on a quieter machine",
-)
+@pytest.mark.timeout(1200)  # up to four rounds, and a hung GuideLLM run again
 def test_ttft_and_itl_medians_agree_with_guidellm_on_a_real_batching_server(
     batching_server, smollm2_dir, tmp_path, output_dir
 ):
@@ -81,15 +95,24 @@ def test_ttft_and_itl_medians_agree_with_guidellm_on_a_real_batching_server(
     lane = Lane(f"openai:{smollm2_dir}@{batching_server}/v1", Settings(max_new_tokens=MAX_TOKENS))
     run_level(lane, Load("concurrency", CONCURRENCY, CONCURRENCY), context)  # warm the server up
     ours, peer = [], []
-    for _ in range(2):  # alternated, so drift on a shared machine falls on both
+    while True:  # alternated, so drift on a shared machine falls on both
         ours.append(_ours(lane, context))
         peer.append(_guidellm(batching_server, smollm2_dir, tmp_path))
+        figures = _compare(ours, peer)
+        agree = all(abs(figures[name]["ratio"] - 1) <= TOLERANCE for name in ("TTFT", "ITL per request"))
+        if len(ours) >= MAX_ROUNDS or (len(ours) >= ROUNDS and agree):
+            break
+    (output_dir / "peer.json").write_text(json.dumps({"rounds": len(ours), **figures}, indent=2))
     assert all(run["completed"] == REQUESTS and run["failures"] == 0 for run in ours)
+    for name in ("TTFT", "ITL per request"):
+        assert figures[name]["ratio"] == pytest.approx(1.0, abs=TOLERANCE), (name, figures)
+
+
+def _compare(ours: list[dict], peer: list[dict]) -> dict:
+    """Each median's mean over the rounds, ours against GuideLLM's, and their ratio."""
     figures = {}
     for name, mine, theirs in (("TTFT", "ttft_p50_s", "ttft_p50_s"), ("ITL per request", "tpot_p50_s", "itl_p50_s"),
                                ("ITL, every gap pooled (ours)", "itl_p50_s", "itl_p50_s")):  # fmt: skip
         ours_s, peer_s = statistics.mean(r[mine] for r in ours), statistics.mean(r[theirs] for r in peer)
         figures[name] = {"inference_lens_s": ours_s, "guidellm_s": peer_s, "ratio": ours_s / peer_s}
-    (output_dir / "peer.json").write_text(json.dumps(figures, indent=2))
-    for name in ("TTFT", "ITL per request"):
-        assert figures[name]["ratio"] == pytest.approx(1.0, abs=0.10), (name, figures)
+    return figures
