@@ -49,7 +49,11 @@ PEER_ENV = {"GUIDELLM__MAX_WORKER_PROCESSES": "1", "GUIDELLM__DEFAULT_ASYNC_LOOP
 
 @pytest.fixture(scope="module")
 def batching_server(smollm2_dir):
-    with transformers_serve(smollm2_dir, "--continuous-batching") as url:
+    # 16 pages of 256 tokens (190 MB of KV cache): left to itself, the server sizes its paged cache to
+    # most of the free memory (13.6 GB RSS here), which starved the rest of the suite and GuideLLM
+    with transformers_serve(
+        smollm2_dir, "--continuous-batching", "--cb-block-size", "256", "--cb-num-blocks", "16"
+    ) as url:
         yield url
 
 
@@ -77,9 +81,9 @@ def _guidellm(url: str, model: Path, folder: Path) -> dict:
             break
         except subprocess.TimeoutExpired:
             os.killpg(peer.pid, signal.SIGKILL)  # GuideLLM and its worker processes
-            peer.communicate()
+            _, stderr = peer.communicate()
     else:
-        pytest.fail(f"GuideLLM did not finish within {PEER_TIMEOUT_S} s, twice")
+        pytest.fail(f"GuideLLM did not finish within {PEER_TIMEOUT_S} s, twice; its last output: {stderr[-2000:]}")
     assert peer.returncode == 0, stderr[-2000:]
     requests = json.loads(out.read_text())["benchmarks"][0]["requests"]["successful"]
     assert len(requests) == REQUESTS
