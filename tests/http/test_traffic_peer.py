@@ -14,8 +14,8 @@ pooled-gap ITL is recorded beside it.
 
 Two shared cores make both clients noisy: the two are alternated twice, and up to twice more while
 their means disagree, judged over every round so far. GuideLLM runs in its own session and is killed
-with its workers and run again if it has not finished in three minutes (it hung twice, in full runs on
-a slow day).
+with its workers and run again if it has not finished in three minutes (it timed out in full runs
+while the server's paged KV cache, sized by the server itself, held most of the machine's memory).
 
 GuideLLM is the peer because it installs from the package index and runs here (vLLM's benchmark
 client needs the vLLM package and a GPU; llmperf is not on the index). Its defaults start up to
