@@ -72,8 +72,8 @@ def _guidellm(url: str, model: Path, folder: Path) -> dict:
         f"kind=max_requests,count={REQUESTS}", "--data", f"kind=json_file,path={data}", "--output",
         f"kind=json,path={out}", "--disable-console",
     ]  # fmt: skip
+    env = {**os.environ, **PEER_ENV, "HF_HUB_OFFLINE": "1"}
     for _ in range(2):
-        env = {**os.environ, **PEER_ENV, "HF_HUB_OFFLINE": "1"}
         peer = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                                 start_new_session=True)  # fmt: skip
         try:
