@@ -1,12 +1,13 @@
 """Engines and settings, each through the app against the same engine used raw, side by side in one run.
 
 SmolLM2 135M (the packaged Q4_1 GGUF), the same prompt, threads and pinned output length for
-every row; rounds alternate app and raw runs so drift on this noisy machine hits both alike.
-Prints, per engine/setting: decode tokens/s through the app and raw (median), their ratio,
-TTFT through the app minus raw TTFT, and decode speed as a share of the memory-bandwidth
-roofline at that setting's weight bytes (bandwidth read right before and after that setting's runs,
-averaged, since it drifts on a shared machine). Then the fastest
-setting the app offers against raw llama-cpp-python, and load and lane-switch times.
+every row; rounds alternate app and raw runs (which goes first alternates too) so drift on this
+noisy machine hits both alike. Prints, per engine/setting: decode tokens/s through the app and raw
+(median), their ratio (median of pairs, with its quartiles), TTFT through the app minus raw TTFT
+(median of pairs), and decode speed as a share of the memory-bandwidth roofline at that setting's
+weight bytes (bandwidth read right before and after that setting's runs, averaged, since it drifts
+on a shared machine). Then the fastest setting the app offers against raw llama-cpp-python, and
+load and lane-switch times.
 
     .venv/bin/python -m benchmarks.engines [--rounds 3] [--tokens 128] [--settings float32,eager,static,...]
 
@@ -126,17 +127,33 @@ def raw_llama_chat_completion(llm, settings: Settings) -> Timing:
 
 
 def measure(rounds: int, app: Callable[[], Timing], raw: Callable[[], Timing]) -> dict[str, float]:
+    """Medians over ``rounds`` pairs; the order within a pair alternates (app first, then raw first), so
+    whatever one run leaves behind for the next (garbage, cache state) falls on both sides alike."""
     app(), raw()  # warm-up, not counted
     app_runs, raw_runs = [], []
-    for _ in range(rounds):
-        app_runs.append(app())
-        raw_runs.append(raw())
+    for index in range(rounds):
+        if index % 2:
+            raw_runs.append(raw())
+            app_runs.append(app())
+        else:
+            app_runs.append(app())
+            raw_runs.append(raw())
     median = statistics.median
+    pairs = list(zip(app_runs, raw_runs, strict=True))
     return {
         "app_ttft_s": median(t for t, _ in app_runs), "raw_ttft_s": median(t for t, _ in raw_runs),
         "app_decode": median(r for _, r in app_runs), "raw_decode": median(r for _, r in raw_runs),
-        "ratio": median(a[1] / b[1] for a, b in zip(app_runs, raw_runs, strict=True)),
+        "ratio": median(a[1] / b[1] for a, b in pairs), "ttft_gap_s": median(a[0] - b[0] for a, b in pairs),
+        "ratio_iqr": _quartiles([a[1] / b[1] for a, b in pairs]),
     }  # fmt: skip
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    """First and third quartiles (the values themselves below four)."""
+    if len(values) < 4:
+        return min(values), max(values)
+    first, _, third = statistics.quantiles(values, n=4)
+    return first, third
 
 
 def main() -> None:
@@ -151,7 +168,7 @@ def main() -> None:
     print(
         f"{spec.name}: {args.tokens} pinned tokens, {torch.get_num_threads()} threads, bandwidth {bandwidth:.1f} GB/s"
     )
-    print(f"{'setting':>10} {'app tok/s':>10} {'raw tok/s':>10} {'ratio':>6} {'TTFT app-raw':>13}")
+    print(f"{'setting':>10} {'app tok/s':>10} {'raw tok/s':>10} {'ratio (quartiles)':>20} {'TTFT app-raw':>13}")
     rows: dict[str, dict[str, float]] = {}
     app_runs: dict[str, Callable[[], Timing]] = {}
     base = Settings(max_new_tokens=args.tokens, min_new_tokens=args.tokens)
@@ -181,8 +198,9 @@ def main() -> None:
         row["bandwidth"] = (before + memory_bandwidth_gb_s()) / 2  # read right before and after this row's runs
         row["bytes"] = loaded.weights_mb * 2**20
         app_runs[name] = app
+        low, high = row["ratio_iqr"]
         print(f"{name:>10} {row['app_decode']:10.1f} {row['raw_decode']:10.1f} {row['ratio']:6.3f} "
-              f"{(row['app_ttft_s'] - row['raw_ttft_s']) * 1000:+11.1f} ms")  # fmt: skip
+              f"({low:.3f}-{high:.3f}) {row['ttft_gap_s'] * 1000:+11.1f} ms")  # fmt: skip
     if "llama.cpp" in rows:
         llm = context.pool.get(spec, Settings(engine="llama.cpp"), loader=load_llama).model
         chat = measure(args.rounds, app_runs["llama.cpp"], lambda: raw_llama_chat_completion(llm, base))

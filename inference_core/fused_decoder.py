@@ -72,54 +72,106 @@ class FusedDecoder:
             _own_memory(model, fused={t.data_ptr() for t in fused})
         self.norms = [(layer.input_layernorm.weight, layer.post_attention_layernorm.weight) for layer in self.layers]
         self.final_norm, self.embedding = model.model.norm.weight, model.model.embed_tokens.weight
+        self._weights = list(zip(self.norms, self.qkv, self.qkv_bias, self.out, self.gate_up, self.down, strict=True))
         self._cos = self._sin = torch.empty(0)
         self._zeros, self._zero = torch.zeros(1, self.hidden), torch.zeros(())  # added to by addcmul, baddbmm
+        self._step_buffers()
 
-    def new_cache(self, length: int) -> list[tuple[Any, Any]]:
-        """A run's KV cache: per layer, keys and values of shape (KV heads, positions, head dim), allocated once."""
+    def _step_buffers(self) -> None:
+        """Outputs a new token's products are written into, and views of them made once: each view
+        costs a Python-level call per layer and token otherwise. One run at a time uses them (the
+        model's lock serializes runs)."""
         import torch
 
-        shape = (self.kv_heads, length, self.head_dim)
-        return [(torch.empty(shape), torch.empty(shape)) for _ in self.layers]
+        heads, kv_heads, head_dim = self.heads, self.kv_heads, self.head_dim
+        self._qkv_row = torch.empty(1, (heads + 2 * kv_heads) * head_dim)
+        by_head = self._qkv_row.view(heads + 2 * kv_heads, head_dim)
+        self._qk_rows = by_head[None, : heads + kv_heads]  # rotated in place
+        self._query = by_head[:heads].view(kv_heads, heads // kv_heads, head_dim)
+        self._new_kv = by_head[heads:].view(2, kv_heads, head_dim)
+        self._attended = torch.empty(kv_heads, heads // kv_heads, head_dim)
+        self._attended_row = self._attended.view(1, heads * head_dim)
+        self._gate_up_row = torch.empty(1, 2 * self.intermediate)
+        self._gate, self._up = self._gate_up_row[:, : self.intermediate], self._gate_up_row[:, self.intermediate :]
 
-    def forward(self, token_ids: Any, position: int, cache: list[tuple[Any, Any]]) -> Any:
+    def new_cache(self, length: int) -> list[tuple[Any, Any, Any]]:
+        """A run's KV cache, allocated once: per layer, keys and values in one (2, KV heads, positions,
+        head dim) tensor, so a new token's pair is one write; with it, views of the keys as (KV heads,
+        head dim, positions) and of the values, as a new token's attention reads them."""
+        import torch
+
+        cache = []
+        for _ in self.layers:
+            pairs = torch.empty(2, self.kv_heads, length, self.head_dim)
+            cache.append((pairs, pairs[0].transpose(1, 2), pairs[1]))
+        return cache
+
+    def forward(self, token_ids: Any, position: int, cache: list[tuple[Any, Any, Any]]) -> Any:
         """Next-token logits (1, vocab) after ``token_ids`` (1-D) placed at ``position`` onwards.
 
         Several tokens (the prompt) must start at position 0; one token attends to every cached one."""
         import torch
         import torch.nn.functional as F
 
-        count, end = token_ids.shape[0], position + token_ids.shape[0]
+        count = token_ids.shape[0]
         if count > 1 and position != 0:
             raise ValueError("the fused decoder takes several tokens only as a prompt, at position 0")
-        heads, kv_heads, head_dim, intermediate = self.heads, self.kv_heads, self.head_dim, self.intermediate
-        q_width = heads * head_dim
-        cos, sin = self._rotary(end)
-        cos, sin = cos[position:end, None], sin[position:end, None]
         x = F.embedding(token_ids, self.embedding)
-        for i, (keys, values) in enumerate(cache):
-            h = self._norm(x, self.norms[i][0])
-            bias = self.qkv_bias[i]
-            qkv = torch.mm(h, self.qkv[i]) if bias is None else torch.addmm(bias, h, self.qkv[i])
-            by_head = qkv.view(count, heads + 2 * kv_heads, head_dim)
-            qk = by_head[:, : heads + kv_heads]
-            qk = torch.addcmul(qk * cos, qk.roll(head_dim // 2, -1), sin)  # rotate_half as a roll and a signed sin
-            keys[:, position:end] = qk[:, heads:].transpose(0, 1)
-            values[:, position:end] = by_head[:, heads + kv_heads :].transpose(0, 1)
-            if count == 1:  # each KV head's group of query heads as one batch: (KV heads, group, head dim)
-                query = qk[0, :heads].view(kv_heads, heads // kv_heads, head_dim)
-                scores = torch.baddbmm(self._zero, query, keys[:, :end].transpose(1, 2), beta=0, alpha=self.scale)
-                attended = torch.bmm(torch.softmax(scores, -1), values[:, :end]).view(1, q_width)
-            else:
-                attended = F.scaled_dot_product_attention(
-                    qk[:, :heads].transpose(0, 1), keys[:, :end], values[:, :end],
-                    is_causal=True, scale=self.scale, enable_gqa=True,
-                ).transpose(0, 1).reshape(count, q_width)  # fmt: skip
-            x = torch.addmm(x, attended, self.out[i])
-            gate_up = torch.mm(self._norm(x, self.norms[i][1]), self.gate_up[i])
-            gate, up = gate_up[:, :intermediate], gate_up[:, intermediate:]  # slices: Tensor.split costs 40 us
-            x = torch.addmm(x, F.silu(gate).mul_(up), self.down[i])
+        x = self._prompt(x, cache) if count > 1 else self._token(x, position, cache)
         return torch.mm(self._norm(x[-1:], self.final_norm), self.head)
+
+    def _prompt(self, x: Any, cache: list[tuple[Any, Any, Any]]) -> Any:
+        """The prompt's hidden states after every layer, its keys and values written to ``cache``."""
+        import torch
+        import torch.nn.functional as F
+
+        count, heads, kv_heads, head_dim = x.shape[0], self.heads, self.kv_heads, self.head_dim
+        cos, sin = self._rotary(count)
+        cos, sin = cos[:count, None], sin[:count, None]
+        for ((first_norm, second_norm), qkv, bias, out, gate_up, down), (pairs, _, _) in zip(
+            self._weights, cache, strict=True
+        ):
+            h = self._norm(x, first_norm)
+            by_head = (torch.mm(h, qkv) if bias is None else torch.addmm(bias, h, qkv)).view(count, -1, head_dim)
+            qk = by_head[:, : heads + kv_heads]
+            by_head[:, : heads + kv_heads] = torch.addcmul(qk * cos, qk.roll(head_dim // 2, -1), sin)
+            pairs[:, :, :count] = by_head[:, heads:].view(count, 2, kv_heads, head_dim).permute(1, 2, 0, 3)
+            attended = F.scaled_dot_product_attention(
+                by_head[:, :heads].transpose(0, 1), pairs[0, :, :count], pairs[1, :, :count],
+                is_causal=True, scale=self.scale, enable_gqa=True,
+            ).transpose(0, 1).reshape(count, heads * head_dim)  # fmt: skip
+            x = torch.addmm(x, attended, out)
+            gate, up = torch.mm(self._norm(x, second_norm), gate_up).chunk(2, -1)
+            x = torch.addmm(x, F.silu(gate) * up, down)
+        return x
+
+    def _token(self, x: Any, position: int, cache: list[tuple[Any, Any, Any]]) -> Any:
+        """One new token's hidden state after every layer, written into this decoder's buffers.
+
+        Each KV head's group of query heads attends as one batch: (KV heads, group, head dim)."""
+        import torch
+        import torch.nn.functional as F
+
+        end, half = position + 1, self.head_dim // 2
+        cos, sin = self._rotary(end)
+        cos, sin = cos[position], sin[position]
+        qk, query, attended = self._qk_rows, self._query, self._attended
+        for ((first_norm, second_norm), qkv, bias, out, gate_up, down), (pairs, keys_by_dim, values) in zip(
+            self._weights, cache, strict=True
+        ):
+            h = self._norm(x, first_norm)
+            if bias is None:
+                torch.mm(h, qkv, out=self._qkv_row)
+            else:
+                torch.addmm(bias, h, qkv, out=self._qkv_row)
+            torch.addcmul(qk * cos, qk.roll(half, -1), sin, out=qk)  # rotate_half as a roll and a signed sin
+            pairs[:, :, position] = self._new_kv
+            scores = torch.baddbmm(self._zero, query, keys_by_dim[:, :, :end], beta=0, alpha=self.scale)
+            torch.bmm(torch.softmax(scores, -1), values[:, :end], out=attended)
+            x = torch.addmm(x, self._attended_row, out)
+            torch.mm(self._norm(x, second_norm), gate_up, out=self._gate_up_row)
+            x = torch.addmm(x, F.silu(self._gate).mul_(self._up), down)
+        return x
 
     def _norm(self, x: Any, weight: Any) -> Any:
         """RMS norm. For one row, its scale as a Python float and one ``addcmul`` onto zeros: torch's
