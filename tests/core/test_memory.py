@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import torch
 
+from inference_core import memory
 from inference_core.memory import PeakRssSampler, kv_cache_bytes, tensor_bytes
 
 
@@ -24,11 +25,58 @@ def test_tied_weights_are_counted_once():
     assert tensor_bytes(model) == 10 * 4 * 4
 
 
+def _touch(megabytes: int) -> bytearray:
+    block = bytearray(megabytes * 2**20)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page
+    return block
+
+
 def test_the_sampler_sees_an_allocation_made_inside_it():
     gc.collect()  # an earlier test's model freed mid-sample would offset the allocation
     with PeakRssSampler(interval_s=0.005) as rss:
-        block = bytearray(200 * 2**20)
-        block[::4096] = b"x" * len(block[::4096])  # touch every page
+        block = _touch(200)
         time.sleep(0.05)
     del block
     assert rss.delta_mb > 150
+
+
+def test_the_high_water_mark_sees_a_peak_freed_before_any_sample():
+    gc.collect()
+    with PeakRssSampler(interval_s=60) as rss:  # the thread, were there one, would never wake
+        block = _touch(200)
+        del block
+    assert rss.exact  # Linux offers the resettable mark here
+    assert rss.delta_mb > 150
+
+
+def test_a_peak_before_entry_does_not_count():
+    gc.collect()
+    block = _touch(300)
+    del block
+    with PeakRssSampler(interval_s=60) as rss:
+        pass
+    assert rss.exact and rss.delta_mb < 50
+
+
+def test_a_sampler_inside_another_samples_and_leaves_the_outer_mark_standing():
+    gc.collect()
+    with PeakRssSampler(interval_s=60) as outer:
+        with PeakRssSampler(interval_s=0.005) as inner:
+            block = _touch(200)
+            time.sleep(0.05)
+        del block
+        with PeakRssSampler(interval_s=60) as later:  # the outer is still inside: no reset
+            pass
+    assert outer.exact and not inner.exact and not later.exact
+    assert outer.delta_mb > 150 and inner.delta_mb > 150
+    assert PeakRssSampler._inside == 0
+
+
+def test_without_the_mark_it_samples(monkeypatch, tmp_path):
+    monkeypatch.setattr(memory, "CLEAR_REFS", tmp_path / "missing" / "clear_refs")
+    gc.collect()
+    with PeakRssSampler(interval_s=0.005) as rss:
+        block = _touch(200)
+        time.sleep(0.05)
+    del block
+    assert not rss.exact and rss.delta_mb > 150
