@@ -29,7 +29,8 @@ METRIC_FORMULAS: dict[str, str] = {
     "prefill_tok_per_s": "tokens_in / ttft_s",
     "model_memory_mb": "this model's own memory: resident memory its load added (at least its weights' bytes) "
     "+ its run's peak growth (rss_delta_mb)",
-    "peak_rss_mb": "peak process resident memory during the run, sampled every 10 ms",
+    "peak_rss_mb": "peak process resident memory during the run (Linux's high-water mark, reset as the run "
+    "starts; sampled every 10 ms while another run is measuring)",
     "rss_delta_mb": "peak_rss_mb - resident memory just before the run",
     "weights_mb": "bytes of the loaded parameters (tied weights counted once)",
     "kv_cache_mb": "2 * layers * kv_heads * head_dim * bytes * (tokens_in + tokens_out)",
