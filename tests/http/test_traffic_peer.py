@@ -13,7 +13,8 @@ the like-for-like pair is our TPOT median against GuideLLM's per-request ITL med
 pooled-gap ITL is recorded beside it.
 
 Two shared cores make both clients noisy: the two are alternated twice, and up to twice more while
-their means disagree, judged over every round so far. GuideLLM runs in its own session and is killed
+they disagree, judged by the median of every round's ratio so far (each round's figures, and how
+busy the cores were during it, go to ``peer.json``). GuideLLM runs in its own session and is killed
 with its workers and run again if it has not finished in three minutes (it timed out in full runs
 while the server's paged KV cache, sized by the server itself, held most of the machine's memory).
 
@@ -59,7 +60,8 @@ def batching_server(smollm2_dir):
 
 def _ours(lane: Lane, context: BackendContext) -> dict:
     level = run_level(lane, Load("concurrency", CONCURRENCY, REQUESTS), context)
-    return level_summary([r.result for r in level.records], level.duration_s, LatencyObjective())
+    row = level_summary([r.result for r in level.records], level.duration_s, LatencyObjective())
+    return {key: row[key] for key in ("completed", "failures", "ttft_p50_s", "tpot_p50_s", "itl_p50_s")}
 
 
 def _guidellm(url: str, model: Path, folder: Path) -> dict:
@@ -105,23 +107,40 @@ def test_ttft_and_itl_medians_agree_with_guidellm_on_a_real_batching_server(
     run_level(lane, Load("concurrency", CONCURRENCY, CONCURRENCY), context)  # warm the server up
     ours, peer = [], []
     while True:  # alternated, so drift on a shared machine falls on both
-        ours.append(_ours(lane, context))
-        peer.append(_guidellm(batching_server, smollm2_dir, tmp_path))
+        ours.append(_busy(lambda: _ours(lane, context)))
+        peer.append(_busy(lambda: _guidellm(batching_server, smollm2_dir, tmp_path)))
         figures = _compare(ours, peer)
         agree = all(abs(figures[name]["ratio"] - 1) <= TOLERANCE for name in ("TTFT", "ITL per request"))
         if len(ours) >= MAX_ROUNDS or (len(ours) >= ROUNDS and agree):
             break
-    (output_dir / "peer.json").write_text(json.dumps({"rounds": len(ours), **figures}, indent=2))
+    (output_dir / "peer.json").write_text(json.dumps({"rounds": len(ours), **figures, "each round": {
+        "inference_lens": ours, "guidellm": peer}}, indent=2))  # fmt: skip
     assert all(run["completed"] == REQUESTS and run["failures"] == 0 for run in ours)
     for name in ("TTFT", "ITL per request"):
         assert figures[name]["ratio"] == pytest.approx(1.0, abs=TOLERANCE), (name, figures)
 
 
+def _busy(measure) -> dict:
+    """``measure()``'s figures, with how busy the machine's cores were meanwhile (every process, any
+    client): a round that ran beside a burst of other work says so in ``peer.json``."""
+    import psutil
+
+    before = psutil.cpu_times()
+    figures = measure()
+    after = psutil.cpu_times()
+    idle = (after.idle - before.idle) + (after.iowait - before.iowait)
+    total = sum(after) - sum(before)
+    return {**figures, "cores_busy": round(1 - idle / total, 3) if total else None}
+
+
 def _compare(ours: list[dict], peer: list[dict]) -> dict:
-    """Each median's mean over the rounds, ours against GuideLLM's, and their ratio."""
+    """Ours against GuideLLM's, per figure: the median over rounds of each round's ratio (a round
+    disturbed on one side moves it less than it moves a ratio of means), with each side's mean."""
     figures = {}
     for name, mine, theirs in (("TTFT", "ttft_p50_s", "ttft_p50_s"), ("ITL per request", "tpot_p50_s", "itl_p50_s"),
                                ("ITL, every gap pooled (ours)", "itl_p50_s", "itl_p50_s")):  # fmt: skip
-        ours_s, peer_s = statistics.mean(r[mine] for r in ours), statistics.mean(r[theirs] for r in peer)
-        figures[name] = {"inference_lens_s": ours_s, "guidellm_s": peer_s, "ratio": ours_s / peer_s}
+        ratios = [a[mine] / b[theirs] for a, b in zip(ours, peer, strict=True)]
+        figures[name] = {"inference_lens_s": statistics.mean(r[mine] for r in ours),
+                         "guidellm_s": statistics.mean(r[theirs] for r in peer),
+                         "ratio": statistics.median(ratios), "each round": ratios}  # fmt: skip
     return figures
