@@ -55,11 +55,15 @@ class PeakRssSampler:
         with PeakRssSampler._guard:
             alone = PeakRssSampler._inside == 0
             PeakRssSampler._inside += 1
-        self.exact = alone and _reset_high_water_mark()
-        self.baseline_mb = self.peak_mb = self._process.memory_info().rss / MB
-        if not self.exact:
-            self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
-            self._thread.start()
+        try:
+            self.exact = alone and _reset_high_water_mark()
+            self.baseline_mb = self.peak_mb = self._process.memory_info().rss / MB
+            if not self.exact:
+                self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
+                self._thread.start()
+        except BaseException:  # no __exit__ follows: leave no sampler counted inside
+            self._leave()
+            raise
         return self
 
     def __exit__(
@@ -74,6 +78,10 @@ class PeakRssSampler:
         self._sample()
         if self.exact:
             self.peak_mb = max(self.peak_mb, _high_water_mark_mb() or 0.0)
+        self._leave()
+
+    @staticmethod
+    def _leave() -> None:
         with PeakRssSampler._guard:
             PeakRssSampler._inside -= 1
 
