@@ -12,6 +12,8 @@ load and lane-switch times.
     .venv/bin/python -m benchmarks.engines [--rounds 3] [--tokens 128] [--settings float32,eager,static,...]
 
 ``compiled`` (torch.compile, static cache) compiles for minutes at load; its compile time is printed apart.
+On a machine with a CUDA GPU, ``--settings cuda-float16,cuda-bfloat16`` runs the transformers engine there
+(the card's name and ``torch.cuda.max_memory_allocated`` printed with each row; no roofline).
 """
 
 from __future__ import annotations
@@ -47,7 +49,10 @@ SETTINGS = {
     "llama.cpp": "engine=llama.cpp",
     "float32-1t": "dtype=float32,threads=1",
     "llama.cpp-1t": "engine=llama.cpp,threads=1",
+    "cuda-float16": "device=cuda,dtype=float16",
+    "cuda-bfloat16": "device=cuda,dtype=bfloat16",
 }
+CPU_SETTINGS = [name for name in SETTINGS if not name.startswith("cuda")]
 Timing = tuple[float, float]
 """(TTFT s, decode tok/s) of one run."""
 
@@ -81,7 +86,7 @@ def raw_transformers(loaded, settings: Settings) -> Timing:
     previous = torch.get_num_threads()
     torch.set_num_threads(settings.threads or previous)  # as the app does for a lane with its own threads
     started = time.perf_counter()
-    input_ids = torch.tensor([prompt_ids(loaded.tokenizer, PROMPT, loaded.spec.chat)])
+    input_ids = torch.tensor([prompt_ids(loaded.tokenizer, PROMPT, loaded.spec.chat)], device=loaded.model.device)
     with torch.inference_mode():
         loaded.model.generate(
             input_ids=input_ids, attention_mask=torch.ones_like(input_ids), streamer=streamer,
@@ -160,8 +165,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=128)
-    parser.add_argument("--settings", default=",".join(SETTINGS))
+    parser.add_argument("--settings", default=",".join(CPU_SETTINGS))
     args = parser.parse_args()
+    if "cuda" in args.settings and not torch.cuda.is_available():
+        parser.error("the cuda-* settings need a CUDA GPU, and torch sees none here")
     spec = resolve_reference("smollm2-135m-instruct")
     context = BackendContext()
     bandwidth = memory_bandwidth_gb_s()
@@ -199,8 +206,10 @@ def main() -> None:
         row["bytes"] = loaded.weights_mb * 2**20
         app_runs[name] = app
         low, high = row["ratio_iqr"]
+        gpu = (f"  ({torch.cuda.get_device_name()}, max allocated {torch.cuda.max_memory_allocated() / 2**20:.0f} MB)"
+               if settings.device == "cuda" else "")  # fmt: skip
         print(f"{name:>10} {row['app_decode']:10.1f} {row['raw_decode']:10.1f} {row['ratio']:6.3f} "
-              f"({low:.3f}-{high:.3f}) {row['ttft_gap_s'] * 1000:+11.1f} ms")  # fmt: skip
+              f"({low:.3f}-{high:.3f}) {row['ttft_gap_s'] * 1000:+11.1f} ms{gpu}")  # fmt: skip
     if "llama.cpp" in rows:
         llm = context.pool.get(spec, Settings(engine="llama.cpp"), loader=load_llama).model
         chat = measure(args.rounds, app_runs["llama.cpp"], lambda: raw_llama_chat_completion(llm, base))
@@ -212,6 +221,9 @@ def main() -> None:
               f"{chat['raw_ttft_s'] * 1000:.0f} ms")  # fmt: skip
     print("\nshare of the roofline (memory bandwidth read right before and after each row's runs)")
     for name, row in rows.items():
+        if name.startswith("cuda"):
+            print(f"{name:>10}: not computed (the probe reads this machine's CPU memory, not the card's)")
+            continue
         roofline = row["bandwidth"] * 1e9 / row["bytes"]
         print(f"{name:>10}: {row['app_decode']:.1f} tok/s = {row['app_decode'] / roofline:.0%} of the roofline "
               f"({roofline:.1f} tok/s at {row['bytes'] / 1e6:.0f} MB per token, "
