@@ -57,22 +57,24 @@ class FusedDecoder:
         self.head_dim, self.scale = attention.head_dim, attention.scaling
         self.hidden, self.intermediate = config.hidden_size, config.intermediate_size
         self.eps = self.layers[0].input_layernorm.variance_epsilon
-        self.qkv, self.qkv_bias, self.out, self.gate_up, self.down = [], [], [], [], []
+        self.qkv, self.out, self.gate_up, self.down = [], [], [], []
+        qkv_biases = []
         with torch.no_grad():
             for layer in self.layers:
                 attn, mlp = layer.self_attn, layer.mlp
                 self.qkv.append(_fuse_transposed(attn.q_proj, attn.k_proj, attn.v_proj))
                 biases = [linear.bias for linear in (attn.q_proj, attn.k_proj, attn.v_proj)]
-                self.qkv_bias.append(torch.cat(biases) if biases[0] is not None else None)
+                qkv_biases.append(torch.cat(biases) if biases[0] is not None else None)
                 self.out.append(_fuse_transposed(attn.o_proj))
                 self.gate_up.append(_fuse_transposed(mlp.gate_proj, mlp.up_proj))
                 self.down.append(_fuse_transposed(mlp.down_proj))
             self.head = _transposed_head(model)
             fused = (*self.qkv, *self.out, *self.gate_up, *self.down, self.head)
             _own_memory(model, fused={t.data_ptr() for t in fused})
-        self.norms = [(layer.input_layernorm.weight, layer.post_attention_layernorm.weight) for layer in self.layers]
+        norms = [(layer.input_layernorm.weight, layer.post_attention_layernorm.weight) for layer in self.layers]
         self.final_norm, self.embedding = model.model.norm.weight, model.model.embed_tokens.weight
-        self._weights = list(zip(self.norms, self.qkv, self.qkv_bias, self.out, self.gate_up, self.down, strict=True))
+        self._weights = list(zip(norms, self.qkv, qkv_biases, self.out, self.gate_up, self.down, strict=True))
+        """Per layer, what a forward reads: (norm weights, qkv, qkv bias or None, out, gate_up, down)."""
         self._cos = self._sin = torch.empty(0)
         self._zeros, self._zero = torch.zeros(1, self.hidden), torch.zeros(())  # added to by addcmul, baddbmm
         self._step_buffers()
