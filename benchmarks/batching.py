@@ -14,9 +14,9 @@ import argparse
 import statistics
 
 from inference_core.backends import BackendContext
-from inference_core.goodput import LatencyObjective, level_summary
-from inference_core.lanes import Lane
-from inference_core.traffic import Load, run_level
+from inference_core.experiments.traffic import Load, run_level
+from inference_core.price.goodput import LatencyObjective, level_summary
+from inference_core.runs.lanes import Lane
 from inference_core.types import Settings
 
 MODEL = "smollm2-135m-instruct"

@@ -15,8 +15,8 @@ import threading
 
 from benchmarks.overhead import PROMPT
 from inference_core.backends import BackendContext, create_backend
-from inference_core.catalog import resolve_reference
-from inference_core.memory import memory_bandwidth_gb_s
+from inference_core.measure.memory import memory_bandwidth_gb_s
+from inference_core.models.catalog import resolve_reference
 from inference_core.types import GenerationRequest, Settings
 
 

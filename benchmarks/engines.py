@@ -33,9 +33,9 @@ from benchmarks.overhead import PROMPT
 from inference_core.backends import BackendContext, create_backend
 from inference_core.backends.llama_cpp_backend import load_llama, prompt_tokens
 from inference_core.backends.transformers_backend import generation_config, prompt_ids
-from inference_core.catalog import resolve_reference
-from inference_core.lanes import settings_from_text
-from inference_core.memory import memory_bandwidth_gb_s
+from inference_core.measure.memory import memory_bandwidth_gb_s
+from inference_core.models.catalog import resolve_reference
+from inference_core.runs.lanes import settings_from_text
 from inference_core.types import GenerationRequest, Settings
 
 SETTINGS = {
@@ -233,7 +233,7 @@ def main() -> None:
 
 def print_load_times(context: BackendContext, spec) -> None:
     """Cold loads from the converted cache and of the GGUF into llama.cpp; switching between loaded models."""
-    from inference_core.weights import load_model
+    from inference_core.models.weights import load_model
 
     gemma = resolve_reference("gemma3-270m")
     for label, load in (("transformers, converted cache", lambda s: load_model(s, Settings(), lambda *a: None)),
@@ -260,9 +260,10 @@ def print_load_times(context: BackendContext, spec) -> None:
 
 
 def fresh_process_load_s(key: str) -> float:
-    """Seconds ``load_model`` takes as a new process's first load (after ``import inference_core.weights``)."""
-    code = ("import time; from inference_core.weights import load_model; from inference_core.catalog import "
-            f"resolve_reference; from inference_core.types import Settings; s = resolve_reference({key!r}); "
+    """Seconds ``load_model`` takes as a new process's first load (after ``import inference_core.models.weights``)."""
+    code = ("import time; from inference_core.models.weights import load_model; "
+            "from inference_core.models.catalog import resolve_reference; "
+            f"from inference_core.types import Settings; s = resolve_reference({key!r}); "
             "t = time.perf_counter(); load_model(s, Settings()); print(time.perf_counter() - t)")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])

@@ -20,7 +20,7 @@ import torch
 from benchmarks.overhead import PROMPT, raw_decode_tok_per_s
 from inference_core.backends import BackendContext
 from inference_core.backends.transformers_backend import prompt_ids
-from inference_core.catalog import resolve_reference
+from inference_core.models.catalog import resolve_reference
 from inference_core.types import Settings
 
 

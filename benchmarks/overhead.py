@@ -18,8 +18,8 @@ import torch
 
 from inference_core.backends import BackendContext, create_backend
 from inference_core.backends.transformers_backend import generation_config, prompt_ids
-from inference_core.catalog import resolve_reference
-from inference_core.memory import memory_bandwidth_gb_s
+from inference_core.measure.memory import memory_bandwidth_gb_s
+from inference_core.models.catalog import resolve_reference
 from inference_core.types import GenerationRequest, Settings
 
 PROMPT = "Write a short story about a lighthouse keeper who finds a message in a bottle."

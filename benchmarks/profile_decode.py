@@ -21,7 +21,7 @@ from torch.profiler import ProfilerActivity, profile
 from benchmarks.overhead import PROMPT
 from inference_core.backends import BackendContext
 from inference_core.backends.transformers_backend import generation_config, prompt_ids
-from inference_core.catalog import resolve_reference
+from inference_core.models.catalog import resolve_reference
 from inference_core.types import Settings
 
 GROUPS = {

@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.size_ladder [--skip-estimate] [--skip-twin] [--skip-sweep]
 
 1. Estimate against measurement: each shape that fits here in bfloat16 up to 3B is loaded and run
-   once in a fresh process (tests/core/measure_rss.py); its RSS growth is compared with the
+   once in a fresh process (tests/models/measure_rss.py); its RSS growth is compared with the
    estimate's total at the same context. The overhead term was fitted on the two embedded models
    only, so this checks it on architectures it never saw.
 2. Twin: the packaged SmolLM2 135M (trained weights, saved with save_pretrained) against a shape
@@ -22,27 +22,27 @@ import sys
 import time
 
 from inference_core.backends import BackendContext
-from inference_core.catalog import builtin_models, resolve_reference
-from inference_core.estimate import ladder
 from inference_core.experiments.job import Sweep
 from inference_core.experiments.plans import plan_sweep
-from inference_core.lanes import Lane
-from inference_core.runner import compare
+from inference_core.models.catalog import builtin_models, resolve_reference
+from inference_core.models.estimate import ladder
+from inference_core.models.weights import convert_gguf
+from inference_core.runs.lanes import Lane
+from inference_core.runs.runner import compare
 from inference_core.types import ModelSpec, Settings
-from inference_core.weights import convert_gguf
 
 MAX_ESTIMATED_PARAMS_M = 3200
 
 
 def estimate_against_measurement() -> None:
-    from inference_core.estimate import estimate
+    from inference_core.models.estimate import estimate
 
     print("\n1. estimate vs RSS growth in a fresh process (bfloat16, 16 pinned tokens)")
     print(f"{'model':<36}{'estimated MB':>14}{'measured MB':>13}{'error':>8}")
     for spec in ladder(builtin_models(), Settings(dtype="bfloat16")):
         if spec.source != "shape" or (spec.params_m or 0) > MAX_ESTIMATED_PARAMS_M:
             continue
-        done = subprocess.run([sys.executable, "-m", "tests.core.measure_rss", spec.key, "bfloat16"],
+        done = subprocess.run([sys.executable, "-m", "tests.models.measure_rss", spec.key, "bfloat16"],
                               capture_output=True, text=True, timeout=900)  # fmt: skip
         measured = json.loads(done.stdout.strip().splitlines()[-1])
         predicted = estimate(spec, Settings(dtype="bfloat16"), context=measured["tokens"]).total_mb

@@ -13,7 +13,7 @@ import argparse
 from inference_core.backends import BackendContext
 from inference_core.experiments.job import Sweep
 from inference_core.experiments.plans import plan_sweep
-from inference_core.pricing import default_pricer
+from inference_core.price.pricing import default_pricer
 
 
 def main() -> None:

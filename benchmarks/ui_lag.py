@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from playwright.sync_api import sync_playwright
 
-from inference_core.metrics import percentile
+from inference_core.measure.metrics import percentile
 from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, free_port, wait_healthy
 from tests.browser.helpers import app_button
 

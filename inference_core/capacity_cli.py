@@ -7,9 +7,9 @@ import json
 import sys
 from typing import Any
 
-from inference_core.capacity import DEFAULT_PEAK_FACTOR, Audience, machine_capacity, plan_fleet
-from inference_core.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S, LatencyObjective
-from inference_core.pricing import PriceError, api_monthly_usd, api_prices, default_hourly_usd
+from inference_core.price.capacity import DEFAULT_PEAK_FACTOR, Audience, machine_capacity, plan_fleet
+from inference_core.price.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S, LatencyObjective
+from inference_core.price.pricing import PriceError, api_monthly_usd, api_prices, default_hourly_usd
 
 NO_MEASUREMENT = 3
 """Exit status when no traffic run of the model is saved yet."""

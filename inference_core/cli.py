@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from inference_core import capacity_cli
-from inference_core.bundle import finite_tree
-from inference_core.catalog import ModelReferenceError, builtin_models, resolve_reference
 from inference_core.engine import Access, Engine, HttpLimits, Saving
 from inference_core.experiments.plans import EXPERIMENTS
-from inference_core.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S
-from inference_core.lanes import Lane, lane_settings, split_lane
-from inference_core.prompts import EXAMPLES
-from inference_core.runner import MODES, lane_problem
+from inference_core.history.bundle import finite_tree
+from inference_core.models.catalog import ModelReferenceError, builtin_models, resolve_reference
+from inference_core.models.prompts import EXAMPLES
+from inference_core.price.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S
+from inference_core.runs.lanes import Lane, lane_settings, split_lane
+from inference_core.runs.runner import MODES, lane_problem
 from inference_core.types import GenerationRequest, RunResult, Settings, StatusEvent, TokenEvent
 
 SUMMARY_FIELDS = (
@@ -252,7 +252,7 @@ def _format_summary(result: RunResult) -> str:
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from inference_core.pricing import default_pricer
+    from inference_core.price.pricing import default_pricer
 
     check_prompt(args.prompt)
     lanes = parse_lanes(args.model, base_settings(args))
@@ -287,7 +287,7 @@ def _run_compare(args: argparse.Namespace) -> int:
 
 def _history(action: Callable[[], Any], what: str = "") -> Any:
     """Run a history action; a history that cannot be opened or a missing run is a UsageError."""
-    from inference_core.store import StoreError
+    from inference_core.history.store import StoreError
 
     try:
         return action()
@@ -320,7 +320,7 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from inference_core.bundle import BundleError, read_limited
+    from inference_core.history.bundle import BundleError, read_limited
 
     try:
         with open(args.bundle, "rb") as bundle:
@@ -353,8 +353,8 @@ def _run_estimate(args: argparse.Namespace) -> int:
 def _traffic_options(args: argparse.Namespace) -> tuple[Any, str | None]:
     """The traffic options and the levels' text; UsageError when they do not fit the experiment."""
     from inference_core.experiments.plans import TrafficOptions
-    from inference_core.goodput import LatencyObjective
-    from inference_core.traffic import OutputLengths
+    from inference_core.experiments.traffic import OutputLengths
+    from inference_core.price.goodput import LatencyObjective
 
     given = [f"--{n.replace('_', '-')}" for n in ("concurrency", "rate", "requests", "summary_out") if getattr(args, n)]
     if args.experiment != "traffic":
@@ -371,8 +371,8 @@ def _traffic_options(args: argparse.Namespace) -> tuple[Any, str | None]:
 
 def _run_sweep(args: argparse.Namespace) -> int:
     from inference_core.experiments.plans import DEFAULT_SETTINGS_VARIANTS, parse_levels, plan_sweep
-    from inference_core.metrics import fit_output_length
-    from inference_core.pricing import default_pricer
+    from inference_core.measure.metrics import fit_output_length
+    from inference_core.price.pricing import default_pricer
 
     for option in ("out", "summary_out"):
         if getattr(args, option):
@@ -436,7 +436,7 @@ def _write_levels(levels: Any, path: str | None) -> None:
 
 
 def _questions(source: str) -> list:
-    from inference_core.questions import QuestionError, builtin_questions, parse_questions
+    from inference_core.experiments.questions import QuestionError, builtin_questions, parse_questions
 
     try:
         if source == "builtin":
@@ -450,7 +450,7 @@ def _questions(source: str) -> list:
 
 def _run_eval(args: argparse.Namespace) -> int:
     from inference_core.experiments.evaluation import eval_summary
-    from inference_core.pricing import default_pricer
+    from inference_core.price.pricing import default_pricer
 
     questions = _questions(args.set)
     lanes = parse_lanes(args.model, base_settings(args))

@@ -21,25 +21,25 @@ from sqlalchemy import URL
 from inference_core.backends import BackendContext, HttpLimits, create_backend
 from inference_core.backends.llama_cpp_backend import unavailable_reason as llama_unavailable
 from inference_core.backends.transformers_backend import token_pieces
-from inference_core.bundle import dump_bundle
-from inference_core.catalog import resolve_reference
-from inference_core.database import describe
-from inference_core.endpoints import KeyRing
-from inference_core.environment import collect_environment
-from inference_core.estimate import Estimate, estimate, ladder, ladder_fits
 from inference_core.experiments.evaluation import Evaluation
 from inference_core.experiments.job import Sweep, result_row
 from inference_core.experiments.plans import SweepPlan
-from inference_core.goodput import LatencyObjective, levels_from_rows
-from inference_core.inventory import LoadedInfo, ModelStatus, inventory, loaded_models
-from inference_core.lanes import Lane
+from inference_core.experiments.questions import Question
+from inference_core.history.bundle import dump_bundle
+from inference_core.history.database import describe
+from inference_core.history.store import RunRecorder, RunStore, StoreError, history_url, open_store
+from inference_core.measure.environment import collect_environment
+from inference_core.models.catalog import resolve_reference
+from inference_core.models.endpoints import KeyRing
+from inference_core.models.estimate import Estimate, estimate, ladder, ladder_fits
+from inference_core.models.inventory import LoadedInfo, ModelStatus, inventory, loaded_models
+from inference_core.models.paths import is_converted
+from inference_core.models.weights import ModelPool, clear_converted
 from inference_core.operator import GenerationGate
-from inference_core.paths import is_converted
-from inference_core.questions import Question
-from inference_core.runner import Comparison, Finalize, compare, engine_for, lane_problem
-from inference_core.store import RunRecorder, RunStore, StoreError, history_url, open_store
+from inference_core.price.goodput import LatencyObjective, levels_from_rows
+from inference_core.runs.lanes import Lane
+from inference_core.runs.runner import Comparison, Finalize, compare, engine_for, lane_problem
 from inference_core.types import ModelSpec, RunResult, RunSummary, Settings, StoredRun
-from inference_core.weights import ModelPool, clear_converted
 
 __all__ = ["Access", "Engine", "HttpLimits", "Saving", "StoreError"]
 OnResult = Callable[[int, RunResult], None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from inference_core import cost
+from inference_core.price import cost
 from ui import state
 from ui.capacity_view import capacity_section
 from ui.cost_view import edited_tables, measured_speed, month_of_traffic, price_charts, price_table, token_count_section

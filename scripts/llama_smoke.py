@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from llama_cpp import Llama
 
-from inference_core.catalog import resolve_reference
-from inference_core.paths import locate_gguf
+from inference_core.models.catalog import resolve_reference
+from inference_core.models.paths import locate_gguf
 
 if __name__ == "__main__":
     llm = Llama(model_path=str(locate_gguf(resolve_reference("smollm2-135m-instruct"))), n_ctx=64, verbose=False)

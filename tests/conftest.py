@@ -29,7 +29,7 @@ def context():
 
 @pytest.fixture(scope="session")
 def models():
-    from inference_core.catalog import builtin_models
+    from inference_core.models.catalog import builtin_models
 
     return builtin_models()
 
@@ -47,7 +47,7 @@ def gemma3(models):
 @pytest.fixture(scope="session")
 def smollm2_dir(smollm2) -> Path:
     """The converted SmolLM2 folder (a real transformers model directory)."""
-    from inference_core.weights import convert_gguf
+    from inference_core.models.weights import convert_gguf
 
     return convert_gguf(smollm2)
 
@@ -125,7 +125,7 @@ def history_location(request, tmp_path):
 
 @pytest.fixture(scope="session")
 def fault_server():
-    from tests.http.fault_server import FaultServer
+    from tests.backends.fault_server import FaultServer
 
     server = FaultServer().start()
     yield server
@@ -139,7 +139,7 @@ def output_rows(context):
 
     from inference_core.experiments.job import Sweep
     from inference_core.experiments.plans import plan_sweep
-    from inference_core.pricing import default_pricer
+    from inference_core.price.pricing import default_pricer
 
     plan = plan_sweep("output-length", ["smollm2-135m-instruct"], lengths=[4, 24], repeats=1)
     progress = []
@@ -152,9 +152,9 @@ def output_rows(context):
 @pytest.fixture(scope="session")
 def saved_run(context, tmp_path_factory):
     """A real two-lane comparison saved lane by lane (the second lane fails: an unknown model)."""
-    from inference_core.lanes import Lane
-    from inference_core.runner import compare
-    from inference_core.store import RunRecorder, RunStore
+    from inference_core.history.store import RunRecorder, RunStore
+    from inference_core.runs.lanes import Lane
+    from inference_core.runs.runner import compare
     from inference_core.types import Settings
 
     store = RunStore(tmp_path_factory.mktemp("history") / "runs.sqlite3")

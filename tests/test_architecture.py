@@ -10,7 +10,12 @@ ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ROOT / "inference_core"
 UI_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
 ENGINE_FILES = sorted(ENGINE.rglob("*.py"))
-FORBIDDEN_IN_UI = ("inference_core.backends", "inference_core.weights", "inference_core.hub", "inference_core.store")
+FORBIDDEN_IN_UI = (
+    "inference_core.backends",
+    "inference_core.models.weights",
+    "inference_core.models.hub",
+    "inference_core.history.store",
+)
 MAX_FUNCTION_LINES = 60
 
 

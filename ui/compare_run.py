@@ -7,8 +7,8 @@ from typing import Any
 import streamlit as st
 
 from inference_core.engine import Saving
-from inference_core.lanes import Lane
-from inference_core.pricing import default_pricer
+from inference_core.price.pricing import default_pricer
+from inference_core.runs.lanes import Lane
 from ui import state
 from ui.compare_view import stream
 from ui.jobs import run_job

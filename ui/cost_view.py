@@ -7,14 +7,14 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from inference_core import cost, pricing
-from inference_core.catalog import DEFAULT_MODELS, resolve_reference
-from inference_core.charts import answer_cost_chart, monthly_chart, price_vs_params
+from inference_core.charts.figures import answer_cost_chart, monthly_chart, price_vs_params
 from inference_core.engine import Saving
-from inference_core.lanes import Lane
-from inference_core.pricing import ApiPrice, HardwareRate, PriceError, Traffic
-from inference_core.prompts import EXAMPLES
-from inference_core.report import short_name
+from inference_core.measure.report import short_name
+from inference_core.models.catalog import DEFAULT_MODELS, resolve_reference
+from inference_core.models.prompts import EXAMPLES
+from inference_core.price import cost, pricing
+from inference_core.price.pricing import ApiPrice, HardwareRate, PriceError, Traffic
+from inference_core.runs.lanes import Lane
 from inference_core.types import Settings
 from ui import state
 from ui.compare_view import stream

@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from inference_core.cost import Electricity, electricity_defaults, energy_costs
-from inference_core.pricing import PriceError
+from inference_core.price.cost import Electricity, electricity_defaults, energy_costs
+from inference_core.price.pricing import PriceError
 from ui.text import escape_markdown, notice
 
 COLUMNS = {

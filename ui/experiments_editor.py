@@ -6,9 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from inference_core.catalog import DEFAULT_MODELS
 from inference_core.engine import Saving
-from inference_core.environment import collect_environment
 from inference_core.experiments.plans import (
     DEFAULT_INPUT_LENGTHS,
     DEFAULT_OUTPUT_LENGTHS,
@@ -22,7 +20,9 @@ from inference_core.experiments.plans import (
     parse_levels,
     plan_sweep,
 )
-from inference_core.pricing import default_pricer
+from inference_core.measure.environment import collect_environment
+from inference_core.models.catalog import DEFAULT_MODELS
+from inference_core.price.pricing import default_pricer
 from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import track

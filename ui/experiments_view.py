@@ -9,12 +9,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from inference_core import cost, pricing
-from inference_core.charts import experiment_charts
+from inference_core.charts.figures import experiment_charts
 from inference_core.experiments.job import Sweep, SweepProgress
-from inference_core.goodput import levels_from_rows
-from inference_core.metrics import fit_output_length, noisy_points, summarize_rows
-from inference_core.report import with_environment
+from inference_core.measure.metrics import fit_output_length, noisy_points, summarize_rows
+from inference_core.measure.report import with_environment
+from inference_core.price import cost, pricing
+from inference_core.price.goodput import levels_from_rows
 from ui.layout import chart_grid
 from ui.text import escape_markdown
 

@@ -7,11 +7,11 @@ import re
 
 import streamlit as st
 
-from inference_core.charts import compare_charts
+from inference_core.charts.figures import compare_charts
 from inference_core.engine import StoreError
 from inference_core.experiments.job import result_row
-from inference_core.lanes import Lane
-from inference_core.report import results_frame
+from inference_core.measure.report import results_frame
+from inference_core.runs.lanes import Lane
 from inference_core.types import StoredRun
 from ui import state
 from ui.compare_view import metric_column_config, render_results, results_table, stream

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from inference_core.catalog import ModelReferenceError, resolve_reference
-from inference_core.catalog_file import remember
-from inference_core.charts import estimate_chart
-from inference_core.endpoints import Endpoint, EndpointError, Secret, check_base_url
-from inference_core.estimate import available_memory_mb
-from inference_core.inventory import ModelStatus
-from inference_core.memory import rss_mb
+from inference_core.charts.figures import estimate_chart
+from inference_core.history.catalog_file import remember
+from inference_core.measure.memory import rss_mb
+from inference_core.models.catalog import ModelReferenceError, resolve_reference
+from inference_core.models.endpoints import Endpoint, EndpointError, Secret, check_base_url
+from inference_core.models.estimate import available_memory_mb
+from inference_core.models.inventory import ModelStatus
 from inference_core.types import ENGINES, ModelSpec, Settings
 from ui import state
 from ui.resources import catalog, engine, ladder_fits, operator

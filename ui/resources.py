@@ -10,9 +10,9 @@ import logging
 
 import streamlit as st
 
-from inference_core.catalog import builtin_models
-from inference_core.endpoints import Endpoint, EndpointError, KeyRing, operator_endpoints
 from inference_core.engine import Access, Engine, StoreError
+from inference_core.models.catalog import builtin_models
+from inference_core.models.endpoints import Endpoint, EndpointError, KeyRing, operator_endpoints
 from inference_core.operator import (
     OperatorError,
     OperatorSettings,

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from inference_core.catalog_file import load_user_catalog
-from inference_core.lanes import format_lane, lane_settings, split_lane
-from inference_core.pricing import DEFAULT_UTILIZATION, default_hourly_usd
+from inference_core.history.catalog_file import load_user_catalog
+from inference_core.price.pricing import DEFAULT_UTILIZATION, default_hourly_usd
+from inference_core.runs.lanes import format_lane, lane_settings, split_lane
 from inference_core.types import Settings
 
 PROMPT = "prompt"

@@ -18,12 +18,12 @@ from typing import Any
 
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
 from inference_core.backends.results import failed_result, measured_result, model_memory_mb, run_loaded
-from inference_core.estimate import OVERHEAD_MB, AdmissionError, available_memory_mb, load_config, verdict
-from inference_core.memory import MB, PeakRssSampler, kv_cache_bytes
-from inference_core.paths import locate_gguf
-from inference_core.prompts import COMPLETION_NOTE, answer_ended, completion_prompt, trim_answer
+from inference_core.measure.memory import MB, PeakRssSampler, kv_cache_bytes
+from inference_core.models.estimate import OVERHEAD_MB, AdmissionError, available_memory_mb, load_config, verdict
+from inference_core.models.paths import locate_gguf
+from inference_core.models.prompts import COMPLETION_NOTE, answer_ended, completion_prompt, trim_answer
+from inference_core.models.weights import LoadedModel, Progress
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, Settings, StatusEvent, TokenEvent
-from inference_core.weights import LoadedModel, Progress
 
 ENGINE = "llama.cpp"
 INSTALL = "bash scripts/install_llama.sh (compiles llama.cpp: about 6 minutes on two cores, once)"

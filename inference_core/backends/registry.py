@@ -13,10 +13,10 @@ from pathlib import Path
 from threading import Event
 from typing import Any, Protocol
 
-from inference_core.endpoints import KeyRing
+from inference_core.models.endpoints import KeyRing
+from inference_core.models.weights import ModelPool
 from inference_core.operator import GenerationGate
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, StatusEvent, TokenEvent
-from inference_core.weights import ModelPool
 
 EventSink = Callable[[TokenEvent | StatusEvent], None]
 

@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from inference_core.energy import EnergyMeter
-from inference_core.environment import collect_environment, now_iso
-from inference_core.metrics import timing_metrics
+from inference_core.measure.energy import EnergyMeter
+from inference_core.measure.environment import collect_environment, now_iso
+from inference_core.measure.metrics import timing_metrics
 from inference_core.types import ModelSpec, RunResult, Settings, StatusEvent
 
 

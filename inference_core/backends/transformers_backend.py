@@ -12,11 +12,12 @@ from typing import Any
 
 from transformers.generation.streamers import BaseStreamer
 
+from inference_core.backends.batching import BatchingError, ContinuousBatcher
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
 from inference_core.backends.results import failed_result, measured_result, model_memory_mb, run_loaded
-from inference_core.batching import BatchingError, ContinuousBatcher
-from inference_core.memory import PeakRssSampler, cuda_peak_mb, kv_cache_bytes
-from inference_core.prompts import COMPLETION_NOTE, answer_ended, completion_prompt, trim_answer
+from inference_core.measure.memory import PeakRssSampler, cuda_peak_mb, kv_cache_bytes
+from inference_core.models.prompts import COMPLETION_NOTE, answer_ended, completion_prompt, trim_answer
+from inference_core.models.weights import LoadedModel
 from inference_core.types import (
     GenerationRequest,
     ModelSpec,
@@ -25,7 +26,6 @@ from inference_core.types import (
     StatusEvent,
     TokenEvent,
 )
-from inference_core.weights import LoadedModel
 
 
 class TimestampStreamer(BaseStreamer):

@@ -12,12 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from inference_core.catalog import resolve_reference
-from inference_core.goodput import LatencyObjective
-from inference_core.lanes import Lane, lane_settings, settings_from_text, split_lane
-from inference_core.prompts import EXAMPLES, document_prompt
-from inference_core.runner import lane_problem
-from inference_core.traffic import (
+from inference_core.experiments.traffic import (
     MAX_ENDPOINT_CONCURRENCY,
     MAX_LOCAL_CONCURRENCY,
     PROMPT_SET_SPREAD,
@@ -26,6 +21,11 @@ from inference_core.traffic import (
     LoadError,
     OutputLengths,
 )
+from inference_core.models.catalog import resolve_reference
+from inference_core.models.prompts import EXAMPLES, document_prompt
+from inference_core.price.goodput import LatencyObjective
+from inference_core.runs.lanes import Lane, lane_settings, settings_from_text, split_lane
+from inference_core.runs.runner import lane_problem
 from inference_core.types import ModelSpec, Settings
 
 EXPERIMENTS = {

@@ -6,9 +6,9 @@ import re
 from urllib.parse import quote
 
 from inference_core.backends import BackendContext
-from inference_core.lanes import Lane
-from inference_core.runner import compare
-from inference_core.store import RunRecorder, RunStore
+from inference_core.history.store import RunRecorder, RunStore
+from inference_core.runs.lanes import Lane
+from inference_core.runs.runner import compare
 from inference_core.types import Settings
 from tests.browser.conftest import streamlit_server
 from tests.browser.helpers import app_button

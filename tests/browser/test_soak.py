@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import psutil
 
-from inference_core.store import RunStore
+from inference_core.history.store import RunStore
 from tests.browser.conftest import streamlit_server
 from tests.browser.helpers import app_button
 

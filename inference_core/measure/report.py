@@ -1,0 +1,120 @@
+"""Results -> tidy tables and exports (CSV / JSON, always with the environment)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from inference_core.measure.metrics import METRIC_FORMULAS
+from inference_core.types import RunResult
+
+# Column -> unit shown in table headers and axis titles.
+UNITS: dict[str, str] = {
+    "tokens_in": "tokens",
+    "tokens_out": "tokens",
+    "ttft_s": "s",
+    "server_ttft_s": "s",
+    "tpot_s": "s",
+    "itl_p50_s": "s",
+    "itl_p95_s": "s",
+    "e2e_s": "s",
+    "decode_tok_per_s": "tok/s",
+    "prefill_tok_per_s": "tok/s",
+    "model_memory_mb": "MB",
+    "peak_rss_mb": "MB",
+    "rss_delta_mb": "MB",
+    "weights_mb": "MB",
+    "kv_cache_mb": "MB",
+    "load_s": "s",
+    "usd_per_1m_in": "$",
+    "usd_per_1m_out": "$",
+    "usd_answer": "$",
+    "roofline_tok_per_s": "tok/s",
+    "hourly_usd": "$/h",
+    "utilization_pct": "%",
+    "energy_j": "J",
+}
+SWEEP_ONLY = ("roofline_tok_per_s",)  # figures of a whole sweep, not of one lane
+METRIC_COLUMNS = tuple(column for column in UNITS if column not in SWEEP_ONLY)
+
+
+def short_name(model_name: str) -> str:
+    """``SmolLM2 135M Instruct (Q4_1 GGUF)`` -> ``SmolLM2 135M Instruct``."""
+    return model_name.split(" (")[0]
+
+
+def weights_label(result: RunResult) -> str:
+    """How the weights ran: the engine's own format (``Q4_1 (llama.cpp)``), else the dtype or quantization,
+    with any non-default transformers option (``float32 eager``, ``float32 static compiled``)."""
+    s = result.settings
+    if result.weights_format:
+        return result.weights_format
+    options = [s.attention if s.attention != "sdpa" else "", s.cache if s.cache != "dynamic" else "",
+               "compiled" if s.compile else "", "batched" if s.batching == "continuous" else "",
+               "generate loop" if s.decoder == "generate" and s.decoder_applies else "",
+               "shape only" if result.weights == "random" else ""]  # fmt: skip
+    return " ".join([s.dtype if s.quantize == "none" else s.quantize, *filter(None, options)])
+
+
+def settings_label(result: RunResult, with_length: bool = True) -> str:
+    """Weights, sampling and (optionally) the output cap, e.g. ``int8 · greedy · max 64``."""
+    s = result.settings
+    parts = [weights_label(result)]
+    parts.append("greedy" if s.greedy else f"T={s.temperature:g} seed={s.seed}")
+    if with_length:
+        parts.append(f"max {s.max_new_tokens}")
+    return " · ".join(parts)
+
+
+def lane_label(index: int, result: RunResult) -> str:
+    """Short and unique: number, model name without its packaging note, weight format."""
+    stopped = " (stopped)" if result.stopped else ""
+    return f"{index + 1}. {short_name(result.model_name)} · {weights_label(result)}{stopped}"
+
+
+def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
+    """One row per lane: identity, status and every metric (units in UNITS)."""
+    rows: list[dict[str, Any]] = []
+    for index, result in enumerate(results):
+        row: dict[str, Any] = {
+            "lane": lane_label(index, result),
+            "model": result.model,
+            "model_name": result.model_name,
+            "params_m": result.params_m,
+            "dtype": result.settings.dtype,
+            "quantize": result.settings.quantize,
+            "backend": result.backend,
+            "weights": result.weights,
+            "status": "stopped" if result.stopped else ("done" if result.ok else "error"),
+            "error": result.error,
+            "token_count_source": result.token_count_source,
+        }
+        row.update({name: getattr(result, name) for name in METRIC_COLUMNS})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def metric_help(column: str) -> str:
+    unit = UNITS.get(column, "")
+    formula = METRIC_FORMULAS.get(column, "")
+    return f"{formula} [{unit}]" if unit else formula
+
+
+def results_json(results: Sequence[RunResult], **context: Any) -> str:
+    """Full results (token timings and environment included) plus any run context."""
+    return json.dumps({**context, "results": [r.to_dict() for r in results]}, indent=2, default=str)
+
+
+def with_environment(frame: pd.DataFrame, environment: dict[str, Any]) -> pd.DataFrame:
+    """The frame with the environment it was measured on as ``env_*`` columns."""
+    extra = {f"env_{k}": json.dumps(v) if isinstance(v, dict) else v for k, v in environment.items()}
+    return frame.assign(**extra) if not frame.empty else frame
+
+
+def results_csv(results: Sequence[RunResult]) -> str:
+    """The results table with the environment flattened into columns."""
+    frame = results_frame(results)
+    return with_environment(frame, results[0].environment if results else {}).to_csv(index=False)

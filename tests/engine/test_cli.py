@@ -1,0 +1,277 @@
+"""The CLI, run as a user runs it: a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+FIELDS = {
+    "model", "settings", "ok", "error", "text", "tokens_in", "tokens_out", "ttft_s", "tpot_s", "itl_s",
+    "itl_p50_s", "itl_p95_s", "e2e_s", "decode_tok_per_s", "prefill_tok_per_s", "peak_rss_mb",
+    "rss_delta_mb", "weights_mb", "kv_cache_mb", "load_s", "environment", "usd_per_1m_out", "usd_answer",
+}  # fmt: skip
+
+
+def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "inference_core", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_models_lists_the_catalog_as_json():
+    done = cli("models", "--json")
+    assert done.returncode == 0
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert rows[0]["key"] == "smollm2-135m-instruct" and rows[0]["available"]
+    assert any(not r["available"] for r in rows)
+
+
+def test_compare_prints_one_json_object_per_lane_with_per_lane_settings():
+    done = cli(
+        "compare", "--prompt", "Name a fruit.", "--max-new-tokens", "5", "--json",
+        "--model", "smollm2-135m-instruct", "--model", "smollm2-135m-instruct:dtype=bfloat16",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lanes = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(lanes) == 2
+    assert set(lanes[0]) >= FIELDS
+    assert [lane["settings"]["dtype"] for lane in lanes] == ["float32", "bfloat16"]
+    assert all(lane["ok"] and lane["tokens_out"] == len(lane["itl_s"]) + 1 for lane in lanes)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--prompt", "hi", "--model", "nope"], "unknown model"),
+        (["--prompt", "  ", "--model", "smollm2-135m-instruct"], "prompt must not be empty"),
+        (["--prompt", "hi", "--model", "smollm2-135m-instruct", "--max-new-tokens", "-4"], "max_new_tokens"),
+        (["--prompt", "hi", "--model", "smollm2-135m-instruct:dtype=fp8"], "dtype must be one of"),
+        (["--prompt", "hi"], "at least one --model"),
+        (["--prompt", "hi", "--model", "bad\nlane"], "unknown model"),
+    ],
+)
+def test_bad_arguments_exit_non_zero_with_one_line(args, message):
+    done = cli("compare", *args, timeout=60)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+REPLAY_ID = "0" * 32
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ("openai:x@http://127.0.0.1:99999/v1", "Port out of range"),
+        ("openai:x@http://[::1/v1", "Invalid IPv6 URL"),
+        ("smollm2-135m-instruct:engine=replay", "engine must be one of"),
+        ("smollm2-135m-instruct:engine=bogus", "engine must be one of"),
+        (f"replay:{REPLAY_ID}/99999999999999999999", "replay reference must look like"),
+        ("smollm2-135m-instruct:dtype=float32,dtype=bfloat16", "given twice"),
+        ("smollm2-135m-instruct:seed=99999999999999999999999", "seed must be between"),
+    ],
+)
+def test_a_lane_the_cli_can_check_is_a_one_line_error_before_anything_runs(model, message):
+    done = cli("compare", "--prompt", "hi", "--model", "smollm2-135m-instruct", "--model", model, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("mode", ["sequential", "race"])
+def test_a_lane_that_fails_while_running_fails_alone_and_json_prints_every_lane(fault_server, mode):
+    bad = f"openai:m@{fault_server.url('wrong-types')}"
+    done = subprocess.run(
+        [sys.executable, "-m", "inference_core", "compare", "--prompt", "Hi", "--max-new-tokens", "4", "--json",
+         "--mode", mode, "--model", bad, "--model", "smollm2-135m-instruct"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "INFERENCE_LENS_ALLOW_PRIVATE_ENDPOINTS": "1"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert not first["ok"] and "malformed event" in first["error"] and first["text"] == "Hi"
+    assert second["ok"] and second["tokens_out"] == 4
+
+
+def test_race_mode_on_two_models_loads_both_for_real():
+    """The report's reproduction: estimating one model must not corrupt another's load."""
+    done = cli("compare", "--prompt", "hi", "--mode", "race", "--model", "smollm2-135m-instruct", "--model",
+               "gemma3-270m", "--max-new-tokens", "8", "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lanes = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [lane["ok"] for lane in lanes] == [True, True], [lane["error"] for lane in lanes]
+
+
+def test_invalid_utf8_in_a_saved_prompt_is_a_message_not_a_traceback():
+    done = subprocess.run([sys.executable, "-m", "inference_core", "compare", "--save", "--prompt", b"caf\xff",
+                           "--model", "smollm2-135m-instruct"], capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and "not valid text" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            [
+                "sweep",
+                "--experiment",
+                "output-length",
+                "--model",
+                "smollm2-135m-instruct",
+                "--out",
+                "/no/such/dir/x.csv",
+            ],
+            "does not exist",
+        ),
+        (
+            ["sweep", "--experiment", "output-length", "--model", "smollm2-135m-instruct", "--lengths", ","],
+            "give at least one value",
+        ),
+        (
+            ["sweep", "--experiment", "settings", "--model", "smollm2-135m-instruct", "--setting", "bogus"],
+            "must look like key=value",
+        ),
+        (
+            ["sweep", "--experiment", "settings", "--model", "smollm2-135m-instruct", "--setting", "colour=red"],
+            "unknown lane setting",
+        ),
+        (
+            [
+                "sweep",
+                "--experiment",
+                "traffic",
+                "--model",
+                "smollm2-135m-instruct",
+                "--rate",
+                "1",
+                "--concurrency",
+                "2",
+            ],
+            "not both",
+        ),
+        (
+            ["sweep", "--experiment", "output-length", "--model", "smollm2-135m-instruct", "--concurrency", "2"],
+            "--concurrency applies to --experiment traffic",
+        ),
+        (
+            ["sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct", "--rate", "fast"],
+            "numbers separated by commas, got 'fast'",
+        ),
+        (
+            ["sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct", "--concurrency", "500"],
+            "at most 64 requests at once",
+        ),
+        (
+            ["sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct", "--ttft-slo", "0"],
+            "TTFT objective must be above 0",
+        ),
+        (
+            ["sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct", "--output-tokens", "9-3"],
+            "output tokens must satisfy",
+        ),
+        (["export", "--out", "/no/such/dir/runs.json"], "does not exist"),
+        (["export", "--out", "/tmp/inference-lens-export-test.json", "--run", "bogus"], "no run 'bogus'"),
+        (["import", "/dev/zero"], "over 20 MB"),
+        (["compare", "--prompt", "hi", "--model", "smollm2-135m-instruct", "--deadline", "0"], "deadline_s"),
+    ],
+)
+def test_bad_cli_input_is_one_line_with_exit_status_2(args, message):
+    done = cli(*args, timeout=60)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_history_folder_that_is_a_file_is_a_message(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    done = subprocess.run([sys.executable, "-m", "inference_core", "export", "--out", str(tmp_path / "x.json")],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "INFERENCE_LENS_DATA": str(blocker)})  # fmt: skip
+    assert done.returncode == 2 and "cannot be opened" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ([1, 2, 3], "not a JSON object"),
+        ({"model_type": "llama", "hidden_size": "big"}, "hidden_size"),
+        (
+            {
+                "model_type": "llama",
+                "num_hidden_layers": 200_000,
+                "hidden_size": 64,
+                "intermediate_size": 64,
+                "num_attention_heads": 4,
+                "vocab_size": 100,
+            },
+            "num_hidden_layers = 200000 is outside",
+        ),
+    ],
+)
+def test_a_hostile_config_is_refused_before_anything_is_built(tmp_path, config, message):
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    done = cli("estimate", str(tmp_path), timeout=60)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_eval_refuses_a_malformed_set_with_its_line_and_saves_nothing(tmp_path):
+    from inference_core.history.store import RunStore
+
+    bad = tmp_path / "set.csv"
+    bad.write_text("prompt,expected,check\nWhat is 2 plus 2?,4,numeric\nq2,four,numeric\n")
+    before = len(RunStore().list_runs())
+    done = cli("eval", "--set", str(bad), "--model", "smollm2-135m-instruct", "--save", timeout=60)
+    assert done.returncode == 2 and "line 3" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert len(RunStore().list_runs()) == before
+
+
+def test_eval_scores_a_set_and_prints_a_summary(tmp_path):
+    good = tmp_path / "set.csv"
+    good.write_text("prompt,expected,check\nWhat is the capital of France?,Paris,exact\n")
+    done = cli("eval", "--set", str(good), "--model", "smollm2-135m-instruct", "--max-new-tokens", "12", "--json")
+    assert done.returncode == 0, done.stderr
+    *answers, summary = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(answers) == 1 and isinstance(answers[0]["correct"], bool) and 0 < answers[0]["confidence"] <= 1
+    assert summary["summary"][0]["questions"] == 1
+
+
+def test_compare_logprobs_adds_them_to_the_json_lines():
+    done = cli("compare", "--model", "smollm2-135m-instruct", "--max-new-tokens", "4", "--logprobs", "3", "--json")
+    lane = json.loads(done.stdout)
+    assert len(lane["token_logprobs"]) == 4 and all(len(top) == 3 for top in lane["top_logprobs"])
+
+
+LEVEL_FIELDS = ("requests", "failures", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s", "itl_p50_s", "e2e_p50_s",
+                "request_per_s", "output_tok_per_s", "goodput_rps")  # fmt: skip
+
+
+def test_traffic_sweep_writes_one_row_per_request_and_one_per_level(tmp_path):
+    import pandas as pd
+
+    out, summary = tmp_path / "rows.csv", tmp_path / "levels.csv"
+    lane = "smollm2-135m-instruct:batching=continuous,max_new_tokens=4"
+    done = cli("sweep", "--experiment", "traffic", "--model", lane, "--concurrency", "1,3", "--requests", "3",
+               "--out", str(out), "--summary-out", str(summary))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows, levels = pd.read_csv(out), pd.read_csv(summary)
+    assert len(rows) == 6 and set(rows["tokens_out"]) == {4} and rows["ok"].all()
+    assert list(levels["concurrency"]) == [1, 3] and list(levels["requests"]) == [3, 3]
+    assert set(LEVEL_FIELDS) <= set(levels.columns) and levels["failures"].eq(0).all()
+    assert "goodput_rps" in done.stderr  # the level table is printed too
+
+
+def test_rate_sweep_with_a_drawn_output_length(tmp_path):
+    import pandas as pd
+
+    summary = tmp_path / "levels.csv"
+    done = cli("sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct:batching=continuous",
+               "--rate", "4", "--requests", "4", "--output-tokens", "2-6", "--summary-out", str(summary))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [level] = pd.read_csv(summary).to_dict("records")
+    assert level["rate"] == 4.0 and level["requests"] == 4 and 2 <= level["tokens_out_mean"] <= 6

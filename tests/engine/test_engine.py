@@ -1,0 +1,77 @@
+"""The facade: what the app and the CLI do through it, on the real models and a real history."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inference_core.engine import Access, Engine, Saving
+from inference_core.history.bundle import BundleError
+from inference_core.history.store import StoreError
+from inference_core.runs.lanes import Lane
+from inference_core.types import Settings, TokenEvent
+
+LANES = [Lane("smollm2-135m-instruct", Settings(max_new_tokens=4)), Lane("nope")]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    return Engine(store_path=tmp_path_factory.mktemp("engine") / "runs.sqlite3")
+
+
+def test_a_saved_background_comparison_streams_and_lands_in_the_history(engine):
+    recorder = engine.recorder(Saving("compare", "Hi", meta={"mode": "sequential"}))
+    job = engine.comparison("Hi", LANES, on_result=recorder).start()
+    events = []
+    while (event := job.events.get(timeout=120)) is not None:
+        events.append(event)
+    assert job.join(5) and [r.ok for r in job.finished_results()] == [True, False]
+    assert sum(isinstance(e, TokenEvent) for e in events) == 4
+    [summary] = engine.runs(text="Hi")
+    assert summary.lanes == 2 and summary.ok_lanes == 1
+    stored = engine.run(summary.id)
+    assert stored.results[0].tokens_out == 4 and stored.meta["mode"] == "sequential"
+    assert set(stored.meta["measured_on"]) == {"machine", "host", "deployment", "versions"}
+
+
+def test_history_moves_as_bundles_and_refuses_what_it_does_not_have(engine, tmp_path):
+    bundle = engine.export_bundle()
+    other = Engine(store_path=tmp_path / "other.sqlite3")
+    assert other.import_bundle(bundle) == (len(json.loads(bundle)["runs"]), 0)
+    with pytest.raises(StoreError, match="no run 'missing'"):
+        engine.export_bundle(["missing"])
+    with pytest.raises(BundleError):
+        other.import_bundle(b"{}")
+    assert other.delete_runs([r.id for r in other.runs()]) == len(json.loads(bundle)["runs"])
+
+
+def test_tokens_are_counted_by_each_models_backend(engine, smollm2):
+    from transformers import AutoTokenizer
+
+    from inference_core.models.paths import converted_dir
+
+    tokenizer = AutoTokenizer.from_pretrained(converted_dir(smollm2))
+    chat = [{"role": "user", "content": "Hi there"}]
+    expected = len(tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_dict=True)["input_ids"])
+    assert engine.count_tokens("smollm2-135m-instruct", "Hi there") == expected
+    with pytest.raises(ValueError, match="no tokenizer"):
+        engine.count_tokens(f"replay:{'0' * 32}/0", "Hi there")
+
+
+def test_models_can_be_listed_unloaded_and_estimated(engine, smollm2):
+    engine.compare("Hi", [Lane("smollm2-135m-instruct", Settings(max_new_tokens=1))], access=Access())
+    assert [m.key for m in engine.loaded()] == [smollm2.key]
+    assert engine.inventory([smollm2])[0].loaded_mb > 0
+    assert engine.unload(smollm2.key) == 1 and engine.loaded() == []
+    assert engine.converted(smollm2) and engine.estimate(smollm2, Settings()).verdict == "fits"
+
+
+def test_this_machines_history_gives_measured_speeds(engine):
+    recorder = engine.recorder(Saving("compare", "Speed"))
+    engine.compare("Speed", [Lane("smollm2-135m-instruct", Settings(max_new_tokens=8, min_new_tokens=8))],
+                   on_result=recorder)  # fmt: skip
+    results = engine.history_results()
+    assert results and all(r.ok for r in results)
+    ttft, decode = engine.measured_speeds()["smollm2-135m-instruct"]
+    assert 0 < ttft < 60 and decode > 0

@@ -1,0 +1,101 @@
+"""Bundles: the schema refuses every hostile file the report found, and exports are standard JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+
+import pytest
+
+from inference_core.history.bundle import (
+    MAX_BUNDLE_BYTES,
+    BundleError,
+    ResultRecord,
+    dump_bundle,
+    parse_bundle,
+    read_limited,
+)
+from inference_core.history.store import RunStore
+from inference_core.types import RunResult, Settings
+from tests.history.test_store import bundle_with
+
+
+def nested(depth: int) -> object:
+    value: object = 1
+    for _ in range(depth):
+        value = {"k": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"runs__0__lanes__0__lane": 10**30}, "runs.0.lanes.0.lane"),
+        ({"runs__0__lanes__0__result__ok": "yes"}, "runs.0.lanes.0.result.ok"),
+        ({"runs__0__lanes__0__result__text": 42}, "runs.0.lanes.0.result.text"),
+        ({"runs__0__lanes__0__result__model_name": ["a"]}, "result.model_name"),
+        ({"runs__0__meta": "a string"}, "runs.0.meta"),
+        ({"runs__0__lanes__0__extra": [1, 2]}, "runs.0.lanes.0.extra"),
+        ({"runs__0__lanes__0__result__token_times_s": [1e9]}, "token_times_s"),
+        ({"runs__0__lanes__0__result__token_times_s": [0.2, 0.1]}, "never decrease"),
+        ({"runs__0__lanes__0__result__settings": {"dtype": "fp8"}}, "dtype must be one of"),
+        ({"runs__0__lanes__0__result__e2e_s": -1}, "e2e_s"),
+        ({"runs__0__lanes__0__result__surprise": 1}, "surprise"),
+        ({"runs__0__meta": nested(900)}, "nested too deeply"),
+    ],
+)
+def test_a_field_of_the_wrong_type_or_range_is_refused_by_name(changes, message):
+    with pytest.raises(BundleError, match=message):
+        parse_bundle(bundle_with(**changes))
+
+
+def test_duplicate_lane_numbers_are_refused():
+    run = json.loads(bundle_with())
+    run["runs"][0]["lanes"] *= 2
+    with pytest.raises(BundleError, match="lane numbers must be unique"):
+        parse_bundle(json.dumps(run))
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        (bundle_with().replace('"p"', '"\\ud800"'), "lone surrogate"),
+        (bundle_with().replace('"ok": true', '"ok": true, "ttft_s": NaN'), "NaN"),
+        (bundle_with().replace('"ok": true', '"ok": true, "ttft_s": Infinity'), "Infinity"),
+    ],
+)
+def test_malformed_json_is_refused_with_a_message(raw, message):
+    with pytest.raises(BundleError, match=message):
+        parse_bundle(raw)
+
+
+def test_reading_is_bounded_before_the_whole_file_is_read():
+    endless = io.BytesIO(b"x" * (MAX_BUNDLE_BYTES + 10))
+    with pytest.raises(BundleError, match="over 20 MB"):
+        read_limited(endless)
+    assert endless.tell() == MAX_BUNDLE_BYTES + 1
+    with open("/dev/zero", "rb") as zero, pytest.raises(BundleError, match="over 20 MB"):
+        read_limited(zero)
+
+
+def test_the_schema_covers_every_field_of_a_result():
+    assert set(ResultRecord.model_fields) == {field.name for field in dataclasses.fields(RunResult)}
+
+
+def test_an_export_with_nan_is_standard_json_and_imports_again(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite3")
+    run_id = store.start_run("compare", "p")
+    store.save_lane(run_id, 0, RunResult(model="m", model_name="M", settings=Settings(), ok=True, ttft_s=math.nan))
+    text = dump_bundle(store.export_bundle())
+    assert "NaN" not in text and json.loads(text)["runs"][0]["lanes"][0]["result"]["ttft_s"] is None
+    assert RunStore(tmp_path / "other.sqlite3").import_bundle(text) == (1, 0)
+
+
+def test_an_imported_run_opens_and_replays_in_history_terms(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite3")
+    assert store.import_bundle(bundle_with(runs__0__meta={"mode": "race", "lanes": ["m"]})) == (1, 0)
+    run = store.get_run("a" * 32)
+    assert run.meta["mode"] == "race" and run.results[0].ok is True and run.extras == [{}]

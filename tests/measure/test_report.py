@@ -1,0 +1,28 @@
+"""Report: results as tidy tables and exports that carry the environment they were measured on."""
+
+from __future__ import annotations
+
+import json
+
+from inference_core.measure.report import METRIC_COLUMNS, metric_help, results_csv, results_frame, results_json
+from inference_core.types import RunResult, Settings
+
+RESULTS = [
+    RunResult(model="a", model_name="A (Q4_1 GGUF)", settings=Settings(), ok=True, ttft_s=0.1, e2e_s=1.0,
+              environment={"cores": 2, "versions": {"torch": "x"}}),
+    RunResult(model="b", model_name="B", settings=Settings(quantize="int8"), ok=False, error="boom", stopped=True),
+]  # fmt: skip
+
+
+def test_one_row_per_lane_with_status_and_every_metric():
+    frame = results_frame(RESULTS)
+    assert list(frame["status"]) == ["done", "stopped"]
+    assert set(METRIC_COLUMNS) <= set(frame.columns)
+    assert frame["lane"].iloc[0].startswith("1. A") and "int8" in frame["lane"].iloc[1]
+
+
+def test_exports_carry_the_environment_and_the_formulas_are_documented():
+    assert "env_cores" in results_csv(RESULTS).splitlines()[0]
+    data = json.loads(results_json(RESULTS, prompt="p"))
+    assert data["prompt"] == "p" and data["results"][0]["environment"]["cores"] == 2
+    assert "(e2e_s - ttft_s)" in metric_help("tpot_s")
