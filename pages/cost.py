@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from inference_core.price import cost
+from inference_core import api_frame
 from ui import state
 from ui.capacity_view import capacity_section
 from ui.cost_view import edited_tables, measured_speed, month_of_traffic, price_charts, price_table, token_count_section
@@ -29,7 +29,7 @@ if throughput.empty:
 self_hosted = price_table(throughput, hourly, utilization)
 if self_hosted is None:
     st.stop()
-api_table = cost.api_frame(apis)
+api_table = api_frame(apis)
 price_charts(self_hosted, api_table)
 month_of_traffic(throughput, apis, hourly, utilization)
 capacity_section(models or choices[:1], apis, hourly)

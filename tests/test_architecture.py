@@ -1,5 +1,6 @@
-"""The layering contract, checked on the source: the UI enters the engine through its facade, the engine never
-imports Streamlit, the engine has no import circle, and no function grows past 60 lines."""
+"""The layering contract, checked on the source (no git needed): the UI enters the engine through one door, each
+wing of the engine imports only the wings below it, the engine never imports Streamlit and has no import circle,
+and no function grows past 60 lines."""
 
 from __future__ import annotations
 
@@ -8,15 +9,37 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ROOT / "inference_core"
-UI_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
 ENGINE_FILES = sorted(ENGINE.rglob("*.py"))
-FORBIDDEN_IN_UI = (
-    "inference_core.backends",
-    "inference_core.models.weights",
-    "inference_core.models.hub",
-    "inference_core.history.store",
-)
 MAX_FUNCTION_LINES = 60
+
+THE_DOOR = {"inference_core", "inference_core.engine", "inference_core.types"}
+"""The only engine modules app.py, pages/ and ui/ may import: the public face, the Engine, the value types."""
+
+_FOUNDATION = {"types", "operator"}
+_DATA = {*_FOUNDATION, "measure", "models", "price", "history"}
+ALLOWED = {
+    "types": set(),
+    "operator": set(),
+    "measure": {"types"},
+    "models": {*_FOUNDATION, "measure"},
+    "price": {*_FOUNDATION, "measure"},
+    "history": {*_FOUNDATION, "measure", "models"},
+    "charts": {*_FOUNDATION, "measure", "price"},
+    "backends": _DATA,
+    "runs": {*_DATA, "backends"},
+    "experiments": {*_DATA, "backends", "runs"},
+    "engine": {*_DATA, "backends", "runs", "experiments", "charts"},
+    "cli": {*_DATA, "backends", "runs", "experiments", "charts", "engine", "capacity_cli"},
+    "capacity_cli": {*_DATA, "engine"},
+    "__main__": {"cli"},
+    "__init__": set(),
+    "data": set(),
+}
+"""Which wing (a folder of inference_core, or a module at its top) may import which: each only those below it."""
+
+
+def ui_files(root: Path = ROOT) -> list[Path]:
+    return [root / "app.py", *sorted((root / "pages").glob("*.py")), *sorted((root / "ui").glob("*.py"))]
 
 
 def module_name(path: Path) -> str:
@@ -24,24 +47,74 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path: Path) -> set[str]:
-    """Every module a file imports, at module level or inside functions."""
+def imports(path: Path, with_names: bool = False) -> set[str]:
+    """Every module a file imports, at module level or inside functions (``with_names``: also ``module.name`` for
+    each name imported from a module, which may be a submodule)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            if with_names:
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
-def test_pages_and_ui_enter_the_engine_only_through_its_facade():
-    offenders = {
-        str(path.relative_to(ROOT)): sorted(name for name in imports(path) if name.startswith(FORBIDDEN_IN_UI))
-        for path in UI_FILES
-    }
-    assert {file: names for file, names in offenders.items() if names} == {}
+def wing(module: str) -> str:
+    """``inference_core.models.catalog`` -> ``models``; ``inference_core.engine`` -> ``engine``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def door_violations(files: list[Path]) -> dict[str, list[str]]:
+    """UI files importing an engine module other than the door's three."""
+    found = {}
+    for path in files:
+        names = sorted(n for n in imports(path) if n.split(".")[0] == "inference_core" and n not in THE_DOOR)
+        if names:
+            found[path.name] = names
+    return found
+
+
+def wing_violations() -> list[str]:
+    """Engine imports that go up or sideways: ``importer -> imported`` where the whitelist has no such edge."""
+    found = []
+    for path in ENGINE_FILES:
+        own = wing(module_name(path))
+        for name in imports(path):
+            inside = name.split(".")[0] == "inference_core" and name != "inference_core"
+            if inside and wing(name) != own and wing(name) not in ALLOWED[own]:
+                found.append(f"{module_name(path)} -> {name}")
+    return sorted(found)
+
+
+def test_pages_and_ui_enter_the_engine_only_through_the_door():
+    assert door_violations(ui_files()) == {}
+
+
+def test_the_door_check_catches_a_ui_file_reaching_past_the_door(tmp_path):
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "ui").mkdir()
+    (tmp_path / "app.py").write_text("from inference_core import Lane\nfrom inference_core.engine import Engine\n")
+    (tmp_path / "ui" / "sneaky.py").write_text("def f():\n    from inference_core.price.pricing import api_prices\n")
+    assert door_violations(ui_files(tmp_path)) == {"sneaky.py": ["inference_core.price.pricing"]}
+
+
+def test_every_wing_imports_only_the_wings_below_it():
+    assert wing_violations() == []
+
+
+def test_every_wing_of_the_engine_is_in_the_whitelist():
+    wings = {wing(module_name(path)) for path in ENGINE_FILES}
+    assert wings <= set(ALLOWED), f"new wings need a line in ALLOWED: {sorted(wings - set(ALLOWED))}"
+
+
+def test_the_public_face_names_only_what_exists():
+    import inference_core
+
+    missing = [name for name in inference_core.__all__ if not hasattr(inference_core, name)]
+    assert missing == []
 
 
 def test_the_engine_never_imports_streamlit():
@@ -53,7 +126,10 @@ def test_the_engine_never_imports_streamlit():
 
 def engine_graph() -> dict[str, set[str]]:
     modules = {module_name(path): path for path in ENGINE_FILES}
-    return {name: {n for n in imports(path) if n in modules and n != name} for name, path in modules.items()}
+    return {
+        name: {n for n in imports(path, with_names=True) if n in modules and n != name}
+        for name, path in modules.items()
+    }
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str]:

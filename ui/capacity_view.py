@@ -7,11 +7,22 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from inference_core import (
+    DEFAULT_TPOT_SLO_S,
+    DEFAULT_TTFT_SLO_S,
+    ApiPrice,
+    Audience,
+    LatencyObjective,
+    MachineCapacity,
+    PriceError,
+    TrafficOptions,
+    audience_curve,
+    default_pricer,
+    machine_capacity,
+    plan_fleet,
+    plan_sweep,
+)
 from inference_core.engine import Saving, StoreError
-from inference_core.experiments.plans import TrafficOptions, plan_sweep
-from inference_core.price.capacity import Audience, MachineCapacity, audience_curve, machine_capacity, plan_fleet
-from inference_core.price.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S, LatencyObjective
-from inference_core.price.pricing import ApiPrice, PriceError, default_pricer
 from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import track

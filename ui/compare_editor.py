@@ -6,8 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from inference_core.models.prompts import EXAMPLES
-from inference_core.runs.runner import MODE_HELP
+from inference_core import EXAMPLES, MODE_HELP
 from inference_core.types import ATTENTIONS, CACHES, DECODERS, DTYPES, ENGINES
 from ui import state
 from ui.resources import catalog, engine_problem

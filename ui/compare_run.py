@@ -6,9 +6,8 @@ from typing import Any
 
 import streamlit as st
 
+from inference_core import Lane, default_pricer
 from inference_core.engine import Saving
-from inference_core.price.pricing import default_pricer
-from inference_core.runs.lanes import Lane
 from ui import state
 from ui.compare_view import stream
 from ui.jobs import run_job

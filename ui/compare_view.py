@@ -10,10 +10,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from inference_core.charts.figures import compare_charts
-from inference_core.measure.report import UNITS, metric_help, results_csv, results_frame, results_json, settings_label
-from inference_core.models.shapes import NOTICE
-from inference_core.runs.runner import Comparison
+from inference_core import (
+    NOTICE,
+    UNITS,
+    Comparison,
+    compare_charts,
+    metric_help,
+    results_csv,
+    results_frame,
+    results_json,
+    settings_label,
+)
 from inference_core.types import RunResult, StatusEvent, TokenEvent
 from ui.layout import chart_grid
 from ui.text import escape_markdown, plural

@@ -7,14 +7,29 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from inference_core.charts.figures import answer_cost_chart, monthly_chart, price_vs_params
+from inference_core import (
+    DEFAULT_MODELS,
+    EXAMPLES,
+    ApiPrice,
+    HardwareRate,
+    Lane,
+    PriceError,
+    Traffic,
+    answer_cost_chart,
+    answer_cost_curve,
+    api_prices,
+    break_evens,
+    hardware_rates,
+    measured_throughput,
+    monthly_chart,
+    monthly_costs,
+    parse_rows,
+    price_vs_params,
+    resolve_reference,
+    self_hosted_prices,
+    short_name,
+)
 from inference_core.engine import Saving
-from inference_core.measure.report import short_name
-from inference_core.models.catalog import DEFAULT_MODELS, resolve_reference
-from inference_core.models.prompts import EXAMPLES
-from inference_core.price import cost, pricing
-from inference_core.price.pricing import ApiPrice, HardwareRate, PriceError, Traffic
-from inference_core.runs.lanes import Lane
 from inference_core.types import Settings
 from ui import state
 from ui.compare_view import stream
@@ -38,7 +53,7 @@ def _editable(title: str, records: list, kind: type, key: str) -> list:
         width="stretch",
     )  # fmt: skip
     try:
-        return pricing.parse_rows(edited.to_dict("records"), kind)
+        return parse_rows(edited.to_dict("records"), kind)
     except PriceError as exc:
         notice("error", f"{title}: {exc}. Using the shipped table until it is fixed.")
         return records
@@ -46,7 +61,7 @@ def _editable(title: str, records: list, kind: type, key: str) -> list:
 
 def edited_tables() -> list[ApiPrice]:
     """Machine rate picker and both price tables; returns the API prices in force."""
-    shipped_rates, shipped_apis = pricing.hardware_rates(), pricing.api_prices()
+    shipped_rates, shipped_apis = hardware_rates(), api_prices()
     with st.expander("Prices: machines and APIs (dated, with sources; editable for this session)"):
         rates = _editable("Machine rates", shipped_rates, HardwareRate, "hardware_rates_table")
         st.selectbox(
@@ -126,7 +141,7 @@ def measured_speed(names: dict[str, str], choices: list[str]) -> tuple[pd.DataFr
     results = [*history_results(), *st.session_state[state.RESULTS], *st.session_state[state.SWEEP_RESULTS],
                *st.session_state[state.COST_RESULTS]]  # fmt: skip
     unique = list({(r.model, r.started_at, r.ttft_s): r for r in results}.values())  # History holds them too
-    return cost.measured_throughput(unique), models, unique
+    return measured_throughput(unique), models, unique
 
 
 def price_table(throughput: pd.DataFrame, hourly: float, utilization: float) -> pd.DataFrame | None:
@@ -136,7 +151,7 @@ def price_table(throughput: pd.DataFrame, hourly: float, utilization: float) -> 
         f"priced at ${hourly:.4f}/hour and {utilization:.0%} utilization (sidebar)."
     )
     try:
-        self_hosted = cost.self_hosted_prices(throughput, hourly, utilization)
+        self_hosted = self_hosted_prices(throughput, hourly, utilization)
     except PriceError as exc:
         notice("error", str(exc))
         return None
@@ -163,7 +178,7 @@ def price_charts(self_hosted: pd.DataFrame, api_table: pd.DataFrame) -> None:
     with right:
         tokens_in = st.slider("Input tokens per answer", 0, 4000, 500, step=50)
         every_option = pd.concat([self_hosted, api_table], ignore_index=True)
-        curve = cost.answer_cost_curve(every_option, tokens_in, [16, 64, 128, 256, 512, 1024])
+        curve = answer_cost_curve(every_option, tokens_in, [16, 64, 128, 256, 512, 1024])
         st.altair_chart(answer_cost_chart(curve), width="stretch", height=320)
 
 
@@ -179,8 +194,8 @@ def month_of_traffic(throughput: pd.DataFrame, apis: list[ApiPrice], hourly: flo
         f"{traffic.requests_per_month:,.0f} requests a month. Self-hosting rents whole machines around the clock, "
         f"each busy at most {utilization:.0%} of the time; APIs charge per token."
     )
-    st.altair_chart(monthly_chart(cost.monthly_costs(traffic, throughput, apis, hourly, utilization)), width="stretch")
-    breaks = cost.break_evens(traffic, throughput, apis, hourly, utilization)
+    st.altair_chart(monthly_chart(monthly_costs(traffic, throughput, apis, hourly, utilization)), width="stretch")
+    breaks = break_evens(traffic, throughput, apis, hourly, utilization)
     with st.expander("Break-even: where self-hosting becomes cheaper than each API"):
         requests_column = st.column_config.Column("break-even requests / month")
         shown = breaks.fillna({"verdict": ""}).style.format({"break_even_requests_per_month": "{:,.0f}"}, na_rep="—")

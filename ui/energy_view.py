@@ -6,8 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from inference_core.price.cost import Electricity, electricity_defaults, energy_costs
-from inference_core.price.pricing import PriceError
+from inference_core import Electricity, PriceError, electricity_defaults, energy_costs
 from ui.text import escape_markdown, notice
 
 COLUMNS = {

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from inference_core.engine import Saving
-from inference_core.experiments.plans import (
+from inference_core import (
     DEFAULT_INPUT_LENGTHS,
+    DEFAULT_MODELS,
     DEFAULT_OUTPUT_LENGTHS,
     DEFAULT_SETTINGS_VARIANTS,
     EXPERIMENTS,
@@ -16,13 +16,13 @@ from inference_core.experiments.plans import (
     SweepError,
     SweepPlan,
     TrafficOptions,
+    collect_environment,
+    default_pricer,
     estimate_plan,
     parse_levels,
     plan_sweep,
 )
-from inference_core.measure.environment import collect_environment
-from inference_core.models.catalog import DEFAULT_MODELS
-from inference_core.price.pricing import default_pricer
+from inference_core.engine import Saving
 from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import track

@@ -9,12 +9,18 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from inference_core.charts.figures import experiment_charts
-from inference_core.experiments.job import Sweep, SweepProgress
-from inference_core.measure.metrics import fit_output_length, noisy_points, summarize_rows
-from inference_core.measure.report import with_environment
-from inference_core.price import cost, pricing
-from inference_core.price.goodput import levels_from_rows
+from inference_core import (
+    Sweep,
+    SweepProgress,
+    api_frame,
+    api_prices,
+    experiment_charts,
+    fit_output_length,
+    levels_from_rows,
+    noisy_points,
+    summarize_rows,
+    with_environment,
+)
 from ui.layout import chart_grid
 from ui.text import escape_markdown
 
@@ -117,7 +123,7 @@ def render_sweep(
                 f"**{escape_markdown(fit.model_name)} · {escape_markdown(fit.setting)}**: "
                 f"e2e = {fit.ttft_s:.2f} s + (n - 1) × {fit.tpot_s * 1000:.1f} ms per token (least-squares fit)"
             )
-    chart_grid(experiment_charts(experiment, rows, cost.api_frame(pricing.api_prices())), height=CHART_HEIGHT_PX)
+    chart_grid(experiment_charts(experiment, rows, api_frame(api_prices())), height=CHART_HEIGHT_PX)
     if experiment != "traffic":
         st.caption(MEMORY_CAPTION)
     if experiment != "traffic" and "usd_answer" in rows and rows["usd_answer"].notna().any():

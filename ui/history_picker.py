@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from inference_core import BundleError, read_limited
 from inference_core.engine import StoreError
-from inference_core.history.bundle import BundleError, read_limited
 from inference_core.types import RunSummary
 from ui.resources import engine, history_unreadable
 from ui.text import notice, plural

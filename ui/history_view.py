@@ -7,11 +7,8 @@ import re
 
 import streamlit as st
 
-from inference_core.charts.figures import compare_charts
+from inference_core import Lane, compare_charts, result_row, results_frame
 from inference_core.engine import StoreError
-from inference_core.experiments.job import result_row
-from inference_core.measure.report import results_frame
-from inference_core.runs.lanes import Lane
 from inference_core.types import StoredRun
 from ui import state
 from ui.compare_view import metric_column_config, render_results, results_table, stream

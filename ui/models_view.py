@@ -5,13 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from inference_core.charts.figures import estimate_chart
-from inference_core.history.catalog_file import remember
-from inference_core.measure.memory import rss_mb
-from inference_core.models.catalog import ModelReferenceError, resolve_reference
-from inference_core.models.endpoints import Endpoint, EndpointError, Secret, check_base_url
-from inference_core.models.estimate import available_memory_mb
-from inference_core.models.inventory import ModelStatus
+from inference_core import (
+    Endpoint,
+    EndpointError,
+    ModelReferenceError,
+    ModelStatus,
+    Secret,
+    available_memory_mb,
+    check_base_url,
+    estimate_chart,
+    remember,
+    resolve_reference,
+    rss_mb,
+)
 from inference_core.types import ENGINES, ModelSpec, Settings
 from ui import state
 from ui.resources import catalog, engine, ladder_fits, operator

@@ -8,20 +8,22 @@ import statistics
 import pandas as pd
 import streamlit as st
 
-from inference_core.charts.token_charts import (
+from inference_core import (
+    DEFAULT_MODELS,
+    Lane,
+    QuestionError,
+    builtin_questions,
     confidence_chart,
     confidence_html,
+    default_pricer,
     divergence,
+    eval_summary,
     marked_sample,
+    parse_questions,
     quality_chart,
     token_chips,
 )
 from inference_core.engine import Saving
-from inference_core.experiments.evaluation import eval_summary
-from inference_core.experiments.questions import QuestionError, builtin_questions, parse_questions
-from inference_core.models.catalog import DEFAULT_MODELS
-from inference_core.price.pricing import default_pricer
-from inference_core.runs.lanes import Lane
 from inference_core.types import Settings
 from ui import state
 from ui.jobs import run_job

@@ -10,15 +10,18 @@ import logging
 
 import streamlit as st
 
-from inference_core.engine import Access, Engine, StoreError
-from inference_core.models.catalog import builtin_models
-from inference_core.models.endpoints import Endpoint, EndpointError, KeyRing, operator_endpoints
-from inference_core.operator import (
+from inference_core import (
+    Endpoint,
+    EndpointError,
+    KeyRing,
     OperatorError,
     OperatorSettings,
+    builtin_models,
+    operator_endpoints,
     operator_settings,
     request_problems,
 )
+from inference_core.engine import Access, Engine, StoreError
 from inference_core.types import ModelSpec, Settings
 from ui import state
 from ui.text import notice

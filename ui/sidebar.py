@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from inference_core.price.pricing import DEFAULT_MACHINE
+from inference_core import DEFAULT_MACHINE
 from ui import state
 
 

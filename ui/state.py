@@ -11,9 +11,14 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from inference_core.history.catalog_file import load_user_catalog
-from inference_core.price.pricing import DEFAULT_UTILIZATION, default_hourly_usd
-from inference_core.runs.lanes import format_lane, lane_settings, split_lane
+from inference_core import (
+    DEFAULT_UTILIZATION,
+    default_hourly_usd,
+    format_lane,
+    lane_settings,
+    load_user_catalog,
+    split_lane,
+)
 from inference_core.types import Settings
 
 PROMPT = "prompt"
@@ -45,7 +50,7 @@ _LINK_LOADED = "_link_loaded"
 
 MAX_LANES = 6
 DEFAULT_UTILIZATION_PCT = round(DEFAULT_UTILIZATION * 100)
-"""The engine's default utilization (``pricing.DEFAULT_UTILIZATION``: why 50%), as the sidebar's percent."""
+"""The engine's default utilization (``DEFAULT_UTILIZATION``: why 50%), as the sidebar's percent."""
 LANE_FIELDS = (
     "model",
     "engine",

@@ -8,12 +8,18 @@ import pandas as pd
 import psutil
 import streamlit as st
 
-from inference_core.charts.tradeoff import tradeoff_figure, tradeoff_frame
+from inference_core import (
+    COMMUNITY_CLOUD_MB,
+    Electricity,
+    default_pricer,
+    electricity_defaults,
+    estimate_plan,
+    plan_sweep,
+    rough_speeds,
+    tradeoff_figure,
+    tradeoff_frame,
+)
 from inference_core.engine import Saving, StoreError
-from inference_core.experiments.plans import estimate_plan, plan_sweep, rough_speeds
-from inference_core.models.estimate import COMMUNITY_CLOUD_MB
-from inference_core.price.cost import Electricity, electricity_defaults
-from inference_core.price.pricing import default_pricer
 from ui import state
 from ui.experiments_view import track
 from ui.jobs import run_job

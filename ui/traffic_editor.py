@@ -6,10 +6,17 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from inference_core.experiments.plans import DEFAULT_CONCURRENCY, DEFAULT_RATES, TrafficOptions
-from inference_core.experiments.traffic import PROMPT_SET_SPREAD, OutputLengths
-from inference_core.models.catalog import DEFAULT_MODELS
-from inference_core.price.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S, LatencyObjective
+from inference_core import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MODELS,
+    DEFAULT_RATES,
+    DEFAULT_TPOT_SLO_S,
+    DEFAULT_TTFT_SLO_S,
+    PROMPT_SET_SPREAD,
+    LatencyObjective,
+    OutputLengths,
+    TrafficOptions,
+)
 from ui.resources import catalog, model_choices
 
 SHAPES = {"concurrency": "Requests in flight", "rate": "Requests per second (Poisson arrivals)"}
