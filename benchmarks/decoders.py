@@ -33,7 +33,7 @@ def main() -> None:
     def decode(decoder: str) -> float:
         request = GenerationRequest(PROMPT, base.replace(decoder=decoder))
         result = backend.run(0, spec, request, lambda event: None, threading.Event())
-        assert result.ok and result.settings.decoder == decoder, result.error or result.notes
+        assert result.ok and result.settings.load.decoder == decoder, result.error or result.notes
         return result.decode_tok_per_s
 
     decode("fused"), decode("generate")  # warm-up, not counted

@@ -80,7 +80,7 @@ def raw_transformers(loaded, settings: Settings) -> Timing:
         def end(self) -> None:
             return None
 
-    fused = settings.decoder == "fused" and settings.cache == "dynamic" and loaded.decoder is not None
+    fused = settings.load.decoder == "fused" and settings.load.cache == "dynamic" and loaded.decoder is not None
     streamer = Stamp()
     custom = functools.partial(loaded.decoder.generate, streamer=streamer) if fused else None
     previous = torch.get_num_threads()
@@ -207,7 +207,7 @@ def main() -> None:
         app_runs[name] = app
         low, high = row["ratio_iqr"]
         gpu = (f"  ({torch.cuda.get_device_name()}, max allocated {torch.cuda.max_memory_allocated() / 2**20:.0f} MB)"
-               if settings.device == "cuda" else "")  # fmt: skip
+               if settings.load.device == "cuda" else "")  # fmt: skip
         print(f"{name:>10} {row['app_decode']:10.1f} {row['raw_decode']:10.1f} {row['ratio']:6.3f} "
               f"({low:.3f}-{high:.3f}) {row['ttft_gap_s'] * 1000:+11.1f} ms{gpu}")  # fmt: skip
     if "llama.cpp" in rows:

@@ -49,7 +49,7 @@ def main() -> None:
     loaded = BackendContext().pool.get(spec, settings)
     input_ids = torch.tensor([prompt_ids(loaded.tokenizer, PROMPT, spec.chat)])
     config = generation_config(loaded, settings)
-    fused = settings.decoder == "fused" and settings.cache == "dynamic" and loaded.decoder is not None
+    fused = settings.load.decoder == "fused" and settings.load.cache == "dynamic" and loaded.decoder is not None
 
     def generate() -> None:
         with torch.inference_mode():
@@ -67,8 +67,8 @@ def main() -> None:
         totals[group_of(event.key)] += event.self_cpu_time_total / 1000
     kernels = sum(totals.values())
     totals["Python and dispatch (wall - operators)"] = max(wall_ms - kernels, 0.0)
-    print(f"{spec.name}, {settings.dtype}/{settings.quantize}, attention={settings.attention}, "
-          f"cache={settings.cache}, decoder={'fused' if fused else 'generate'}: "
+    print(f"{spec.name}, {settings.load.dtype}/{settings.load.quantize}, attention={settings.load.attention}, "
+          f"cache={settings.load.cache}, decoder={'fused' if fused else 'generate'}: "
           f"{args.tokens} tokens in {wall_ms:.0f} ms under the profiler "
           f"({wall_ms / args.tokens:.1f} ms per token)")  # fmt: skip
     for group, ms in sorted(totals.items(), key=lambda item: -item[1]):

@@ -85,6 +85,7 @@ _FACE: dict[str, tuple[str, ...]] = {
     ),
     "inference_core.measure.report": (
         "UNITS",
+        "load_label",
         "metric_help",
         "results_csv",
         "results_frame",

@@ -277,7 +277,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     _report_saved(engine, recorder)
     if args.json:
         for result in results:
-            print(json.dumps(finite_tree(result.to_dict()), allow_nan=False))
+            print(json.dumps(finite_tree(result.model_dump(mode="json")), allow_nan=False))
     else:
         print("\n")
         for lane, result in zip(lanes, results, strict=True):

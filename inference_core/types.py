@@ -1,14 +1,18 @@
-"""Frozen value types shared by the engine, the CLI and the pages.
+"""Value types shared by the engine, the CLI, bundles, the history and the pages: one declaration each.
 
-Validation lives in ``__post_init__`` and names the offending field, so a bad value
-becomes a one-line message wherever it was typed.
+Settings, results and records are pydantic models: every field's type, bounds and default is declared here
+once, and a bad value is refused with a message naming the field (``problem`` turns a ValidationError into
+that one line). Engine-specific load settings are a discriminated union, so a llama.cpp lane cannot carry a
+dtype. Token and status events stay plain dataclasses: they are made once per token on the hot path.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DTYPES = ("float32", "bfloat16", "float16")
 QUANTIZATIONS = ("none", "int8")
@@ -17,14 +21,14 @@ SOURCES = ("packaged", "hub", "local", "gguf", "shape", "endpoint", "replay")
 WEIGHTS = ("trained", "random")
 """A model's weights: as published, or seeded random values on its architecture (shape only)."""
 ENGINES = ("transformers", "llama.cpp")
+"""Engines that run a local model; endpoints and replays bring their own."""
 ATTENTIONS = ("sdpa", "eager")
 """transformers' attention kernels: PyTorch's scaled_dot_product_attention, or plain matmuls."""
 CACHES = ("dynamic", "static")
-DECODERS = ("fused", "generate")
-"""transformers' decode loop: the fused loop over the same weights where the model allows, or ``generate``'s own."""
-BATCHINGS = ("none", "continuous")
 """transformers' KV cache: grown per token, or allocated once at full length (what torch.compile needs)."""
-"""Engines that run a local model; endpoints and replays bring their own."""
+DECODERS = ("generate", "fused")
+"""transformers' decode loop: ``generate``'s own (what people run), or the fused decoder over the same weights."""
+BATCHINGS = ("none", "continuous")
 MAX_NEW_TOKENS = 1_000_000
 MAX_THREADS = 1024
 MAX_SEED = 2**63 - 1
@@ -42,17 +46,68 @@ def check_text(text: str, name: str) -> None:
         raise ValueError(f"{name} contains a NUL character at position {text.index(chr(0))}")
 
 
-@dataclass(frozen=True)
-class ModelSpec:
+def problem(exc: ValidationError) -> str:
+    """A validation error as one line naming the field, e.g. ``dtype does not apply to engine=llama.cpp``."""
+    error = exc.errors(include_url=False)[0]
+    loc = [str(part) for part in error["loc"]]
+    where = ".".join(part for part in loc if part not in ENGINES and part != "load")
+    if error["type"] == "extra_forbidden":
+        if "llama.cpp" in loc:
+            return f"{where} does not apply to engine=llama.cpp (it runs the GGUF file's own quantization on the CPU)"
+        return f"unknown setting {where!r}"
+    kinds = {"int_parsing": "an integer", "int_type": "an integer", "float_parsing": "a number",
+             "float_type": "a number", "bool_parsing": "true or false", "bool_type": "true or false"}  # fmt: skip
+    if error["type"] in kinds:
+        return f"{where} must be {kinds[error['type']]}, got {error['input']!r}"[:300]
+    bounds = {"greater_than_equal": ("at least", "ge"), "greater_than": ("above", "gt"),
+              "less_than_equal": ("at most", "le"), "less_than": ("below", "lt")}  # fmt: skip
+    if error["type"] in bounds:
+        words, key = bounds[error["type"]]
+        return f"{where} must be {words} {error['ctx'][key]:,}, got {error['input']!r}"[:300]
+    if error["type"] == "literal_error":
+        expected = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ")
+        return f"{where} must be one of {expected}, got {error['input']!r}"
+    if error["type"] == "union_tag_invalid":
+        return f"engine must be one of {', '.join(ENGINES)}, got {error['input'].get('engine')!r}"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}"[:300] if where else message[:300]
+
+
+class InvalidValue(ValueError):
+    """A value the schema refuses; the message is one line naming the field."""
+
+    for_user = True
+
+
+class Record(BaseModel):
+    """A frozen value with validated fields (a bad one raises pydantic's ValidationError, a ValueError: ``problem``
+    says it in one line); ``replace`` validates the copy and raises InvalidValue with that line."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def replace(self, **changes: Any) -> Any:
+        """A validated copy with these fields changed."""
+        try:
+            return type(self).model_validate({**self.model_dump(), **changes})
+        except ValidationError as exc:
+            raise InvalidValue(problem(exc)) from None
+
+
+Seconds = Annotated[float, Field(ge=0, le=86_400 * 7, allow_inf_nan=False)]
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class ModelSpec(Record):
     """A model the app can run: where its weights come from and what it is."""
 
-    key: str
+    key: Annotated[str, Field(min_length=1)]
     name: str
-    source: str
+    source: Literal["packaged", "hub", "local", "gguf", "shape", "endpoint", "replay"]
     location: str
-    params_m: float | None = None
+    params_m: Annotated[float, Field(gt=0)] | None = None
     license: str = "unknown"
-    context_length: int = 2048
+    context_length: Annotated[int, Field(ge=1)] = 2048
     chat: bool = True
     available: bool = True
     unavailable_reason: str = ""
@@ -61,99 +116,119 @@ class ModelSpec:
     served_model: str = ""
     """The model name an endpoint serves (source "endpoint")."""
     description: str = ""
-    weights: str = "trained"
-
-    def __post_init__(self) -> None:
-        if self.weights not in WEIGHTS:
-            raise ValueError(f"weights must be one of {', '.join(WEIGHTS)}, got {self.weights!r}")
-        if not self.key:
-            raise ValueError("key must not be empty")
-        if self.source not in SOURCES:
-            raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {self.source!r}")
-        if self.context_length < 1:
-            raise ValueError(f"context_length must be at least 1, got {self.context_length}")
-        if self.params_m is not None and self.params_m <= 0:
-            raise ValueError(f"params_m must be positive, got {self.params_m}")
+    weights: Literal["trained", "random"] = "trained"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """How a model is loaded and how it generates; every field is a comparison axis."""
+class TransformersLoad(Record):
+    """How transformers loads and runs a model: each field is a comparison axis."""
 
-    dtype: str = "float32"
-    quantize: str = "none"
-    device: str = "cpu"
-    threads: int | None = None
-    max_new_tokens: int = 64
-    min_new_tokens: int = 0
-    temperature: float = 0.0
-    top_p: float = 1.0
-    seed: int = 0
-    engine: str = "transformers"
-    attention: str = "sdpa"
-    cache: str = "dynamic"
+    engine: Literal["transformers"] = "transformers"
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    quantize: Literal["none", "int8"] = "none"
+    device: Literal["cpu", "cuda"] = "cpu"
+    attention: Literal["sdpa", "eager"] = "sdpa"
+    cache: Literal["dynamic", "static"] = "dynamic"
     compile: bool = False
-    """torch.compile the forward pass (transformers, static cache); compiling is timed apart from the run."""
-    logprobs: int = 0
-    """Record each generated token's log-probability and its top-``logprobs`` alternatives (0: off)."""
-    batching: str = "none"
+    """torch.compile the forward pass (static cache); compiling is timed apart from the run."""
+    batching: Literal["none", "continuous"] = "none"
     """``continuous``: concurrent requests to this model share each forward pass (transformers' scheduler)."""
-    decoder: str = "fused"
-    """``fused``: the fused decode loop (float32 Llama-family models on the CPU; others run ``generate``)."""
+    decoder: Literal["generate", "fused"] = "generate"
+    """``fused``: the hand-written fused decoder (float32 Llama-family models on the CPU; others run generate)."""
 
-    def __post_init__(self) -> None:
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
-        if self.quantize not in QUANTIZATIONS:
-            raise ValueError(f"quantize must be one of {', '.join(QUANTIZATIONS)}, got {self.quantize!r}")
-        if self.device not in DEVICES:
-            raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
-        if self.quantize == "int8" and self.device != "cpu":
-            raise ValueError("quantize=int8 (dynamic quantization) runs on the CPU only")
-        if self.quantize == "int8" and self.dtype != "float32":
-            raise ValueError("quantize=int8 needs dtype=float32 (int8 weights, float32 activations)")
-        if self.dtype == "float16" and self.device != "cuda":
-            raise ValueError("dtype=float16 needs device=cuda (CPU float16 matmuls are very slow)")
-        if self.engine not in ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
-        if self.attention not in ATTENTIONS:
-            raise ValueError(f"attention must be one of {', '.join(ATTENTIONS)}, got {self.attention!r}")
-        if self.cache not in CACHES:
-            raise ValueError(f"cache must be one of {', '.join(CACHES)}, got {self.cache!r}")
-        if self.decoder not in DECODERS:
-            raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, got {self.decoder!r}")
-        if self.compile and self.cache != "static":
-            raise ValueError("compile=True needs cache=static (a compiled graph needs fixed shapes)")
-        if self.compile and self.quantize == "int8":
-            raise ValueError("compile=True does not apply to quantize=int8 (dynamic quantization is not compiled)")
-        transformers_only = (self.dtype, self.quantize, self.device, self.attention, self.cache, self.compile)
-        if self.engine == "llama.cpp" and transformers_only != ("float32", "none", "cpu", "sdpa", "dynamic", False):
-            raise ValueError("engine=llama.cpp runs the GGUF file's own quantization on the CPU: leave dtype, "
-                             "quantize, device, attention, cache and compile unset")  # fmt: skip
-        if self.batching not in BATCHINGS:
-            raise ValueError(f"batching must be one of {', '.join(BATCHINGS)}, got {self.batching!r}")
-        if self.batching == "continuous" and (self.engine, self.cache, self.logprobs) != ("transformers", "dynamic", 0):
-            raise ValueError("batching=continuous runs on the transformers engine with its own paged cache: "
-                             "leave engine, cache, compile and logprobs unset")  # fmt: skip
-        if self.batching == "continuous" and not self.greedy:
-            raise ValueError("batching=continuous decodes greedily here: leave temperature at 0")
-        if not 0 <= self.logprobs <= MAX_LOGPROBS:
-            raise ValueError(f"logprobs must be between 0 and {MAX_LOGPROBS}, got {self.logprobs}")
-        if self.threads is not None and not 1 <= self.threads <= MAX_THREADS:
-            raise ValueError(f"threads must be between 1 and {MAX_THREADS}, got {self.threads}")
-        if not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS:
-            raise ValueError(f"max_new_tokens must be between 1 and {MAX_NEW_TOKENS:,}, got {self.max_new_tokens}")
-        if not 0 <= self.min_new_tokens <= self.max_new_tokens:
-            raise ValueError(
-                f"min_new_tokens must be between 0 and max_new_tokens ({self.max_new_tokens}), "
-                f"got {self.min_new_tokens}"
-            )
-        if not 0 <= self.temperature <= 5:
-            raise ValueError(f"temperature must be between 0 and 5, got {self.temperature}")
-        if not 0 < self.top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise ValueError(f"seed must be between 0 and 2**63 - 1, got {self.seed}")
+    @model_validator(mode="after")
+    def _consistent(self) -> TransformersLoad:
+        rules = [
+            (self.quantize == "int8" and self.device != "cpu",
+             "quantize=int8 (dynamic quantization) runs on the CPU only"),
+            (self.quantize == "int8" and self.dtype != "float32",
+             "quantize=int8 needs dtype=float32 (int8 weights, float32 activations)"),
+            (self.dtype == "float16" and self.device != "cuda",
+             "dtype=float16 needs device=cuda (CPU float16 matmuls are very slow)"),
+            (self.compile and self.cache != "static",
+             "compile=True needs cache=static (a compiled graph needs fixed shapes)"),
+            (self.compile and self.quantize == "int8",
+             "compile=True does not apply to quantize=int8 (dynamic quantization is not compiled)"),
+            (self.batching == "continuous" and (self.cache, self.compile) != ("dynamic", False),
+             "batching=continuous runs with its own paged cache: leave cache and compile unset"),
+        ]  # fmt: skip
+        for broken, message in rules:
+            if broken:
+                raise ValueError(message)
+        return self
+
+
+class LlamaCppLoad(Record):
+    """llama.cpp runs the GGUF file's own quantization on the CPU: nothing else to choose."""
+
+    engine: Literal["llama.cpp"]
+
+
+Load = Annotated[TransformersLoad | LlamaCppLoad, Field(discriminator="engine")]
+LOAD_KEYS = ("engine", *(name for name in TransformersLoad.model_fields if name != "engine"))
+"""The load settings a lane's text form may name (``dtype=bfloat16``); they live in ``Settings.load``."""
+
+
+class Settings(Record):
+    """How a model generates (shared by every engine), and how its engine loads it (``load``)."""
+
+    max_new_tokens: Annotated[int, Field(ge=1, le=MAX_NEW_TOKENS)] = 64
+    min_new_tokens: Annotated[int, Field(ge=0, le=MAX_NEW_TOKENS)] = 0
+    temperature: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.0
+    top_p: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
+    threads: Annotated[int, Field(ge=1, le=MAX_THREADS)] | None = None
+    logprobs: Annotated[int, Field(ge=0, le=MAX_LOGPROBS)] = 0
+    """Record each generated token's log-probability and its top-``logprobs`` alternatives (0: off)."""
+    load: Load = Field(default_factory=TransformersLoad)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest_load_settings(cls, data: Any) -> Any:
+        """Accept the flat form (``Settings(dtype="bfloat16")``, a lane's text, bundles and histories written before
+        ``load`` existed): load settings move into ``load``. A flat llama.cpp record of those days carried every
+        transformers setting at its default: those are dropped, any other value is kept and refused by name."""
+        if not isinstance(data, dict) or not any(key in data for key in LOAD_KEYS):
+            return data
+        data = dict(data)
+        load = dict(data.pop("load", None) or {})
+        flat = {key: data.pop(key) for key in LOAD_KEYS if key in data}
+        if flat.get("decoder", "") is None:
+            flat.pop("decoder")  # saved before the fused decoder existed: its results ran generate
+        load = {"engine": "transformers", **load, **flat}
+        if load["engine"] == "llama.cpp":
+            defaults = TransformersLoad().model_dump()
+            load = {k: v for k, v in load.items() if k == "engine" or v != defaults.get(k, object())}
+        data["load"] = load
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.min_new_tokens > self.max_new_tokens:
+            raise ValueError(f"min_new_tokens must be between 0 and max_new_tokens ({self.max_new_tokens}), "
+                             f"got {self.min_new_tokens}")  # fmt: skip
+        if self.transformers and self.load.batching == "continuous" and (self.logprobs or not self.greedy):
+            raise ValueError("batching=continuous decodes greedily without log-probabilities here: leave "
+                             "temperature and logprobs at 0")  # fmt: skip
+        return self
+
+    @property
+    def engine(self) -> str:
+        return self.load.engine
+
+    @property
+    def transformers(self) -> TransformersLoad | None:
+        """The transformers load settings; None on another engine."""
+        return self.load if isinstance(self.load, TransformersLoad) else None
+
+    @property
+    def device(self) -> str:
+        """Where the model runs (llama.cpp: the CPU here)."""
+        return self.transformers.device if self.transformers else "cpu"
+
+    @property
+    def batched(self) -> bool:
+        """Continuous batching: concurrent requests to this model share each forward pass."""
+        return self.transformers is not None and self.transformers.batching == "continuous"
 
     @property
     def greedy(self) -> bool:
@@ -162,29 +237,38 @@ class Settings:
 
     @property
     def fusable(self) -> bool:
-        """A load the fused decode loop runs on (the model's architecture decides the rest; runs with a static
-        cache or continuous batching use their own loops)."""
-        loaded_as = (self.engine, self.dtype, self.quantize, self.device, self.attention, self.compile)
-        return loaded_as == ("transformers", "float32", "none", "cpu", "sdpa", False)
+        """A load the fused decoder runs on (the model's architecture decides the rest)."""
+        load = self.transformers
+        return load is not None and (load.dtype, load.quantize, load.device, load.attention, load.compile) == (
+            "float32", "none", "cpu", "sdpa", False)  # fmt: skip
 
     @property
-    def decoder_applies(self) -> bool:
-        """Whether ``decoder`` chooses the loop of this run (a fusable load, dynamic cache, no batching)."""
-        return self.fusable and (self.cache, self.batching) == ("dynamic", "none")
+    def decode_loop(self) -> str:
+        """The decode loop this run uses: ``fused`` only where asked for and the load allows it, else
+        ``generate`` on transformers; the engine's own loop elsewhere."""
+        load = self.transformers
+        if load is None:
+            return self.engine
+        if load.decoder == "fused" and self.fusable and (load.cache, load.batching) == ("dynamic", "none"):
+            return "fused"
+        return "generate"
 
     @property
     def load_key(self) -> tuple[str, ...]:
         """The settings that change the loaded model (one cached model per value).
 
         llama.cpp fixes its thread count when it loads, so threads are part of its key."""
-        if self.engine == "llama.cpp":
+        load = self.transformers
+        if load is None:
             return (self.engine, f"threads={self.threads or 'default'}")
-        extra = (("attention=eager",) if self.attention == "eager" else ()) + (("compiled",) if self.compile else ())
-        extra += ("batched",) if self.batching == "continuous" else ()
-        return (self.dtype, self.quantize, self.device, *extra)
+        extra = (("attention=eager",) if load.attention == "eager" else ()) + (("compiled",) if load.compile else ())
+        extra += ("batched",) if load.batching == "continuous" else ()
+        return (load.dtype, load.quantize, load.device, *extra)
 
-    def replace(self, **changes: Any) -> Settings:
-        return dataclasses.replace(self, **changes)
+    def flat(self) -> dict[str, Any]:
+        """Every setting by its own name (the lane text form and the editor's fields): load settings inlined."""
+        data = self.model_dump(exclude={"load"})
+        return {**data, **self.load.model_dump()}
 
 
 @dataclass(frozen=True)
@@ -224,8 +308,7 @@ class StatusEvent:
             raise ValueError(f"state must be one of {', '.join(LANE_STATES)}, got {self.state!r}")
 
 
-@dataclass(frozen=True)
-class RunResult:
+class RunResult(Record):
     """Everything measured for one lane of one run. Times in seconds, memory in MB."""
 
     model: str
@@ -236,87 +319,72 @@ class RunResult:
     stopped: bool = False
     backend: str = "transformers"
     text: str = ""
-    tokens_in: int = 0
-    tokens_out: int = 0
-    ttft_s: float | None = None
-    tpot_s: float | None = None
-    itl_s: tuple[float, ...] = ()
-    itl_p50_s: float | None = None
-    itl_p95_s: float | None = None
-    e2e_s: float | None = None
-    decode_tok_per_s: float | None = None
-    prefill_tok_per_s: float | None = None
-    peak_rss_mb: float | None = None
-    rss_delta_mb: float | None = None
-    weights_mb: float | None = None
-    kv_cache_mb: float | None = None
-    load_s: float | None = None
-    params_m: float | None = None
-    token_times_s: tuple[float, ...] = ()
+    tokens_in: Count = 0
+    tokens_out: Count = 0
+    ttft_s: Seconds | None = None
+    tpot_s: Seconds | None = None
+    itl_s: tuple[Seconds, ...] = ()
+    itl_p50_s: Seconds | None = None
+    itl_p95_s: Seconds | None = None
+    e2e_s: Seconds | None = None
+    decode_tok_per_s: Amount | None = None
+    prefill_tok_per_s: Amount | None = None
+    peak_rss_mb: Amount | None = None
+    rss_delta_mb: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    weights_mb: Amount | None = None
+    kv_cache_mb: Amount | None = None
+    load_s: Amount | None = None
+    params_m: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    token_times_s: tuple[Seconds, ...] = ()
     token_texts: tuple[str, ...] = ()
     """The text each token added, in order (what a replay re-streams)."""
-    weights: str = "trained"
+    weights: Literal["trained", "random"] = "trained"
     """``random`` for a shape-only model: its speed and memory are real, its text is noise."""
-    model_memory_mb: float | None = None
+    model_memory_mb: Amount | None = None
     """This model's own memory: RSS growth when it loaded (at least its weights' bytes) + its run's peak growth."""
     weights_format: str = ""
     """How the weights ran when it is not the dtype alone, e.g. ``Q4_1 (llama.cpp)``."""
-    server_ttft_s: float | None = None
+    server_ttft_s: Seconds | None = None
     """TTFT as the server reports it, when it does (the gap to ttft_s is network and queueing)."""
-    tokens_per_chunk: tuple[int, ...] = ()
+    tokens_per_chunk: tuple[Count, ...] = ()
     token_count_source: str = "token ids"
-    request_epoch_s: float | None = None
+    request_epoch_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     """Wall-clock time (Unix seconds) of the request start that token_times_s count from."""
-    usd_per_1m_in: float | None = None
-    usd_per_1m_out: float | None = None
-    usd_answer: float | None = None
-    energy_j: float | None = None
+    usd_per_1m_in: Amount | None = None
+    usd_per_1m_out: Amount | None = None
+    usd_answer: Amount | None = None
+    energy_j: Amount | None = None
     """Energy the run took, in joules (``energy_method`` says measured or estimated, and how)."""
     energy_method: str = ""
-    hourly_usd: float | None = None
-    utilization_pct: float | None = None
+    hourly_usd: Amount | None = None
+    utilization_pct: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] | None = None
     """The machine's utilization the prices were computed with (idle hours are paid too)."""
     started_at: str = ""
-    environment: dict[str, Any] = field(default_factory=dict, compare=False)
+    environment: dict[str, Any] = Field(default_factory=dict)
     notes: tuple[str, ...] = ()
-    token_logprobs: tuple[float, ...] = ()
+    token_logprobs: tuple[Annotated[float, Field(le=0, allow_inf_nan=False)], ...] = ()
     """Natural-log probability of each generated token (``settings.logprobs`` > 0)."""
-    top_logprobs: tuple[tuple[tuple[str, float], ...], ...] = ()
+    top_logprobs: tuple[tuple[tuple[str, Annotated[float, Field(le=0, allow_inf_nan=False)]], ...], ...] = ()
     """Per position, the ``settings.logprobs`` most likely tokens as (text, log-probability), best first."""
-    token_entropy: tuple[float, ...] = ()
+    token_entropy: tuple[Amount, ...] = ()
     """Per position, the entropy (nats) of the model's whole next-token distribution."""
 
-    def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["token_logprobs"] = list(self.token_logprobs)
-        data["top_logprobs"] = [[list(pair) for pair in position] for position in self.top_logprobs]
-        data["token_entropy"] = list(self.token_entropy)
-        data["itl_s"] = list(self.itl_s)
-        data["token_times_s"] = list(self.token_times_s)
-        data["token_texts"] = list(self.token_texts)
-        data["tokens_per_chunk"] = list(self.tokens_per_chunk)
-        data["notes"] = list(self.notes)
-        return data
-
+    @field_validator("token_times_s")
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunResult:
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        # a transformers result saved before the fused decoder existed ran transformers' generate loop
-        before_fused = {"decoder": "generate"} if values.get("backend", "transformers") == "transformers" else {}
-        saved = {key: value for key, value in values.get("settings", {}).items()
-                 if value is not None or key != "decoder"}  # fmt: skip
-        values["settings"] = Settings(**{**before_fused, **saved})
-        for name in ("itl_s", "token_times_s", "token_texts", "tokens_per_chunk", "notes", "token_logprobs",
-                     "token_entropy"):  # fmt: skip
-            values[name] = tuple(values.get(name) or ())
-        values["top_logprobs"] = tuple(tuple((str(text), float(lp)) for text, lp in position)
-                                       for position in values.get("top_logprobs") or ())  # fmt: skip
-        return cls(**values)
+    def _in_order(cls, times: tuple[float, ...]) -> tuple[float, ...]:
+        if any(later < earlier for earlier, later in itertools.pairwise(times)):
+            raise ValueError("token times must never decrease")
+        return times
+
+    def __eq__(self, other: object) -> bool:  # the environment is where, not what, was measured
+        if not isinstance(other, RunResult):
+            return NotImplemented
+        return self.model_dump(exclude={"environment"}) == other.model_dump(exclude={"environment"})
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
-class RunSummary:
+class RunSummary(Record):
     id: str
     kind: str
     created_at: str
@@ -330,14 +398,39 @@ class RunSummary:
     deployment: str = ""
 
 
-@dataclass(frozen=True)
-class StoredRun:
-    id: str
-    kind: str
+RUN_KINDS = ("compare", "sweep")
+
+
+class LaneRecord(Record):
+    """One saved lane: its number in the run, its result, and its extras (a sweep row's experiment and value)."""
+
+    lane: Annotated[int, Field(ge=0, le=1_000_000)]
+    result: RunResult
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class StoredRun(Record):
+    """A saved run as the history keeps it and a bundle carries it."""
+
+    id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    kind: Literal["compare", "sweep"]
     created_at: str
     prompt: str
-    title: str
-    meta: dict[str, Any]
-    results: list[RunResult]
-    extras: list[dict[str, Any]] = field(default_factory=list)
-    """Per-lane extras (a sweep row's experiment, value and repeat)."""
+    title: str = ""
+    meta: dict[str, Any] = Field(default_factory=dict)
+    lanes: list[LaneRecord]
+
+    @model_validator(mode="after")
+    def _unique_lanes(self) -> StoredRun:
+        numbers = [lane.lane for lane in self.lanes]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("lane numbers must be unique within a run")
+        return self
+
+    @property
+    def results(self) -> list[RunResult]:
+        return [lane.result for lane in self.lanes]
+
+    @property
+    def extras(self) -> list[dict[str, Any]]:
+        return [lane.extra for lane in self.lanes]

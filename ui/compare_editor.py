@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from inference_core import EXAMPLES, MODE_HELP
+from inference_core import EXAMPLES, MODE_HELP, load_label
 from inference_core.types import ATTENTIONS, CACHES, DECODERS, DTYPES, ENGINES
 from ui import state
 from ui.resources import catalog, engine_problem
@@ -95,10 +95,7 @@ def lane_summary(lanes: list[state.LaneInput], names: dict[str, str]) -> str:
         if lane.settings is None:
             parts.append(f"{number}. {name} (invalid: {lane.error})")
             continue
-        s = lane.settings
-        weights = "llama.cpp" if s.engine == "llama.cpp" else (s.quantize if s.quantize != "none" else s.dtype)
-        weights += " generate loop" if s.decoder == "generate" and s.decoder_applies else ""
-        parts.append(f"{number}. {name} · {weights} · max {s.max_new_tokens}")
+        parts.append(f"{number}. {name} · {load_label(lane.settings)} · max {lane.settings.max_new_tokens}")
     return "   ".join(parts)
 
 

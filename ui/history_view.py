@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import streamlit as st
@@ -78,7 +77,7 @@ def render_together(runs: list[StoredRun]) -> None:
         render_sweep(experiments.pop(), rows, runs[0].results[0].environment if runs[0].results else {})
         return
     combined = [
-        dataclasses.replace(result, model_name=f"{_when(run)[11:]} {result.model_name}")
+        result.replace(model_name=f"{_when(run)[11:]} {result.model_name}")
         for run in runs
         for result in run.results
     ]

@@ -14,6 +14,7 @@ from inference_core import (
     available_memory_mb,
     check_base_url,
     estimate_chart,
+    load_label,
     remember,
     resolve_reference,
     rss_mb,
@@ -87,8 +88,7 @@ def _estimate_rows(spec: ModelSpec, context: int) -> list[dict]:
             notice("warning", f"{spec.name}: no estimate ({(str(exc).splitlines() or [''])[0][:160]})")
             break
         figures = {k: v for k, v in found.to_dict().items() if k.endswith("_mb") or k == "verdict"}
-        rows.append({"model": spec.name, "weights": "int8" if settings.quantize == "int8" else settings.dtype,
-                     **figures})  # fmt: skip
+        rows.append({"model": spec.name, "weights": load_label(settings), **figures})
     return rows
 
 

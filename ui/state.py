@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -19,7 +20,7 @@ from inference_core import (
     load_user_catalog,
     split_lane,
 )
-from inference_core.types import Settings
+from inference_core.types import Settings, TransformersLoad
 
 PROMPT = "prompt"
 LANE_IDS = "lane_ids"
@@ -91,18 +92,11 @@ class LaneInput:
 
 
 def _set_lane_widgets(lane_id: int, ref: str, settings: Settings) -> None:
-    st.session_state[lane_key(lane_id, "model")] = ref
-    st.session_state[lane_key(lane_id, "engine")] = settings.engine
-    st.session_state[lane_key(lane_id, "dtype")] = settings.dtype
-    st.session_state[lane_key(lane_id, "int8")] = settings.quantize == "int8"
-    st.session_state[lane_key(lane_id, "max_new_tokens")] = settings.max_new_tokens
-    st.session_state[lane_key(lane_id, "temperature")] = float(settings.temperature)
-    st.session_state[lane_key(lane_id, "seed")] = settings.seed
-    st.session_state[lane_key(lane_id, "attention")] = settings.attention
-    st.session_state[lane_key(lane_id, "cache")] = settings.cache
-    st.session_state[lane_key(lane_id, "compile")] = settings.compile
-    st.session_state[lane_key(lane_id, "decoder")] = settings.decoder
-    st.session_state[lane_key(lane_id, "threads")] = settings.threads or 0
+    """The editor's widgets showing these settings (a llama.cpp lane's transformers widgets at their defaults)."""
+    values = {**TransformersLoad().model_dump(), **settings.flat(), "model": ref, "threads": settings.threads or 0}
+    values.update(int8=values["quantize"] == "int8", temperature=float(settings.temperature))
+    for field in LANE_FIELDS:
+        st.session_state[lane_key(lane_id, field)] = values[field]
 
 
 def add_lane(ref: str, settings: Settings = DEFAULT_SETTINGS) -> None:
@@ -127,25 +121,22 @@ def lane_inputs() -> list[LaneInput]:
     for lane_id in st.session_state[LANE_IDS]:
         value = {f: st.session_state.get(lane_key(lane_id, f)) for f in LANE_FIELDS}
         ref = (value["model"] or "").strip()
-        llama = value["engine"] == "llama.cpp"  # runs the file's own quantization: dtype and int8 do not apply
         try:
-            settings = DEFAULT_SETTINGS.replace(
-                engine=value["engine"] or "transformers",
-                dtype="float32" if llama else value["dtype"] or "float32",
-                quantize="int8" if value["int8"] and not llama else "none",
-                max_new_tokens=int(value["max_new_tokens"] or DEFAULT_SETTINGS.max_new_tokens),
-                temperature=float(value["temperature"] or 0.0),
-                seed=int(value["seed"] or 0),
-                attention="sdpa" if llama else value["attention"] or "sdpa",
-                cache="dynamic" if llama else value["cache"] or "dynamic",
-                compile=bool(value["compile"]) and not llama,
-                decoder=value["decoder"] or DEFAULT_SETTINGS.decoder,
-                threads=int(value["threads"] or 0) or None,
-            )
-            lanes.append(LaneInput(lane_id, ref, settings))
+            lanes.append(LaneInput(lane_id, ref, _settings(value)))
         except ValueError as exc:
             lanes.append(LaneInput(lane_id, ref, None, str(exc)))
     return lanes
+
+
+def _settings(value: dict[str, Any]) -> Settings:
+    """A lane's settings from its widgets' values (the schema checks them)."""
+    chosen = {"engine": value["engine"] or "transformers", "temperature": float(value["temperature"] or 0.0),
+              "max_new_tokens": int(value["max_new_tokens"] or DEFAULT_SETTINGS.max_new_tokens),
+              "seed": int(value["seed"] or 0), "threads": int(value["threads"] or 0) or None}  # fmt: skip
+    if chosen["engine"] == "transformers":  # llama.cpp runs the file's own quantization: the rest do not apply
+        chosen.update({field: value[field] for field in ("dtype", "attention", "cache", "decoder") if value[field]},
+                      quantize="int8" if value["int8"] else "none", compile=bool(value["compile"]))  # fmt: skip
+    return DEFAULT_SETTINGS.replace(**chosen)
 
 
 def _load_link() -> None:

@@ -5,6 +5,10 @@ Each chunk is stamped when it is read. Token counts come from the server's ``usa
 served model's tokenizer when it is known; the result says which. TTFT here includes the
 network and the server's queue; a server that reports its own timings (llama.cpp's
 ``timings``) also gets ``server_ttft_s``.
+
+One transport, on ``httpx.AsyncClient``: streaming, retries, the total deadline, Stop, per-chunk
+timing and IP pinning live in one coroutine. ``run`` (a lane's thread) drives it in an event loop of
+its own with retries; ``run_async`` (the traffic experiment) drives it on a shared client, one try.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ import contextlib
 import dataclasses
 import functools
 import json
-import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from threading import Event
 from typing import Any
@@ -85,6 +89,17 @@ class _Call:
     requested: float
 
 
+@dataclasses.dataclass
+class _Outcome:
+    """How one request ended: what it streamed, and the fault that ended it (None when it finished or stopped)."""
+
+    call: _Call
+    stream: _Stream
+    notes: list[str]
+    fault: StreamFault | None = None
+    stopped: bool = False
+
+
 class _SseEvents:
     """Lines of an SSE stream in, ``data`` payloads out; multi-line data joined, comments skipped."""
 
@@ -103,10 +118,10 @@ class _SseEvents:
         return data
 
 
-def _sse_data(lines: Iterator[str]) -> Iterator[str]:
+async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:
     """The ``data`` payloads of an SSE stream."""
     events = _SseEvents()
-    for line in lines:
+    async for line in lines:
         data = events.feed(line)
         if data is not None:
             yield data
@@ -126,26 +141,34 @@ def _no_events(_event: TokenEvent | StatusEvent) -> None:
     return None
 
 
-async def _until_stopped(work: Any, stop: Event, deadline_s: float) -> None:
-    """Await ``work`` unless Stop is set first (then it is cancelled and returns) or the deadline passes."""
+async def _until_stopped(work: Coroutine[Any, Any, None], stop: Event, ends: float, deadline_s: float) -> None:
+    """Await ``work`` unless Stop is set first (then it is cancelled and this returns) or ``ends`` passes."""
     task = asyncio.ensure_future(work)
-    ends = time.perf_counter() + deadline_s
     try:
         while not task.done():
             if stop.is_set():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
                 return
             if time.perf_counter() > ends:
-                task.cancel()
                 raise StreamFault(f"gave up after the total deadline of {deadline_s:g} s: the server kept the "
                                   "request open without finishing it")  # fmt: skip
             await asyncio.wait({task}, timeout=0.02)
         task.result()
     finally:
-        if not task.done():
+        if not task.done():  # cancelled, and awaited so that its connection is closed now
             task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+def _run_in_own_loop(work: Coroutine[Any, Any, RunResult]) -> RunResult:
+    """Run ``work`` in an event loop of its own: on this thread, or on a helper thread when this one
+    already runs a loop (under Playwright's sync API or a server's thread; asyncio.run cannot nest)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(1, thread_name_prefix="http-lane") as thread:
+        return thread.submit(asyncio.run, work).result()
 
 
 def _error_text(body: Any) -> str:
@@ -156,7 +179,7 @@ def _error_text(body: Any) -> str:
 
 
 def _http_fault(response: httpx.Response) -> StreamFault:
-    response.read()
+    """The fault for a non-200 answer (its body already read)."""
     text = response.text[:2000]
     kind = response.headers.get("content-type", "")
     if "html" in kind or text.lstrip().lower().startswith(("<!doctype", "<html")):
@@ -211,7 +234,9 @@ class OpenAIHttpBackend:
         on_event: EventSink,
         stop: Event,
     ) -> RunResult:
-        """Stream one answer; every message and text is redacted of the session's keys."""
+        """Stream one answer, retrying a failed try; every message and text is redacted of the session's keys.
+
+        The transport runs in an event loop of its own on this (the lane's) thread, on a client of its own."""
         redact = self._context.keys.redact
 
         def redacted(event: TokenEvent | StatusEvent) -> None:
@@ -220,15 +245,11 @@ class OpenAIHttpBackend:
             else:
                 on_event(dataclasses.replace(event, detail=redact(event.detail)))
 
-        return self._redacted(self._run(lane, spec, request, redacted, stop))
+        async def on_own_client() -> RunResult:
+            async with httpx.AsyncClient(follow_redirects=False) as client:
+                return await self._answer(lane, spec, request, client, stop, redacted, self._context.http.retries)
 
-    def _redacted(self, result: RunResult) -> RunResult:
-        redact = self._context.keys.redact
-        return dataclasses.replace(
-            result, error=redact(result.error), text=redact(result.text),
-            token_texts=tuple(redact(piece) for piece in result.token_texts),
-            notes=tuple(redact(note) for note in result.notes),
-        )  # fmt: skip
+        return _run_in_own_loop(on_own_client())
 
     async def run_async(
         self, lane: int, spec: ModelSpec, request: GenerationRequest, client: httpx.AsyncClient, stop: Event
@@ -236,145 +257,94 @@ class OpenAIHttpBackend:
         """Stream one answer over a shared async client (the traffic experiment's many requests at once).
 
         One attempt, no retries (a load test counts failures); Stop and the total deadline end it."""
+        return await self._answer(lane, spec, request, client, stop, _no_events, retries=0)
+
+    async def _answer(
+        self,
+        lane: int,
+        spec: ModelSpec,
+        request: GenerationRequest,
+        client: httpx.AsyncClient,
+        stop: Event,
+        on_event: EventSink,
+        retries: int,
+    ) -> RunResult:
+        """Check the URL, stream the answer, measure it; the result redacted of the session's keys.
+
+        The check (it resolves the host) and the token counting (it may re-tokenize) run off the event
+        loop, so the chunks of other requests on it are stamped on time."""
         started_at = now_iso()
+        allow_private = allow_default(self._context.allow_private_endpoints)
         try:
-            target = check_base_url(spec.location, allow_private=allow_default(self._context.allow_private_endpoints))
+            target = await asyncio.to_thread(check_base_url, spec.location, allow_private=allow_private)
         except EndpointError as exc:
-            return failed_result(spec, request.settings, self.name, str(exc), started_at=started_at)
+            on_event(StatusEvent(lane, "error", str(exc)))
+            return self._redacted(failed_result(spec, request.settings, self.name, str(exc), started_at=started_at))
+        call = _Call(lane, spec, request, target, bool(request.settings.min_new_tokens), on_event, time.perf_counter())
+        outcome = await self._attempts(call, client, stop, retries)
+        return self._redacted(await asyncio.to_thread(self._finish, outcome, started_at))
+
+    def _redacted(self, result: RunResult) -> RunResult:
+        redact = self._context.keys.redact
+        return result.replace(
+            error=redact(result.error), text=redact(result.text),
+            token_texts=tuple(redact(piece) for piece in result.token_texts),
+            notes=tuple(redact(note) for note in result.notes),
+        )  # fmt: skip
+
+    async def _attempts(self, call: _Call, client: httpx.AsyncClient, stop: Event, retries: int) -> _Outcome:
+        """Send the request until it streams to the end, is stopped, or fails for good.
+
+        A server that refuses vLLM's pinning fields is asked again without them; a fault worth
+        retrying is tried up to ``retries`` more times, 0.5 s apart; one total deadline covers all."""
+        limits = self._context.http
+        ends = time.perf_counter() + limits.deadline_s
         notes: list[str] = []
-        pin = bool(request.settings.min_new_tokens)
+        attempt = 0
         while True:
-            call = _Call(lane, spec, request, target, pin, _no_events, time.perf_counter())
+            call.on_event(StatusEvent(call.lane, "prefill", f"sending to {call.target.base_url}"))
+            call = dataclasses.replace(call, requested=time.perf_counter())
             stream = _Stream()
             try:
-                await _until_stopped(self._request_async(call, client, stream), stop, self._context.http.deadline_s)
-                break
-            except StreamFault as fault:
-                if pin and _pinning_refused(fault):
-                    pin = False
+                await _until_stopped(self._request(call, client, stream), stop, ends, limits.deadline_s)
+                if not stream.done and stream.finish_reason is None and not stop.is_set():
+                    raise StreamFault(f"the stream ended early: no finish_reason and no [DONE] after "
+                                      f"{len(stream.pieces)} chunks", retry=not stream.pieces)  # fmt: skip
+            except Exception as exc:  # transport errors, the deadline: a failed request, never a crash
+                fault = _as_fault(exc, call.target.base_url, limits, stream)
+                fault.partial = stream
+                if call.pin and _pinning_refused(fault):
+                    call = dataclasses.replace(call, pin=False)  # a server without vLLM's fields: ask again
                     notes.append(UNPINNED_NOTE)
                     continue
-                return self._redacted(self._failed(call, _with_partial(fault, stream), notes, started_at))
-            except Exception as exc:  # transport errors, the deadline: a failed request, never a crash
-                fault = _as_fault(exc, target.base_url, self._context.http, stream)
-                return self._redacted(self._failed(call, _with_partial(fault, stream), notes, started_at))
-        stopped = stop.is_set() and not stream.done
-        # Counting tokens (re-tokenizing) off the event loop, so the other requests' chunks stay on time.
-        measured = (spec, request, stream, stopped, notes, started_at, call.requested)
-        return self._redacted(await asyncio.to_thread(self._result, *measured))
+                if fault.retry and attempt < retries and not stop.is_set() and time.perf_counter() < ends - 1:
+                    attempt += 1
+                    notes.append(f"retried once after: {fault}")
+                    await _until_stopped(asyncio.sleep(0.5), stop, ends, limits.deadline_s)
+                    continue
+                call.on_event(StatusEvent(call.lane, "error", str(fault)))
+                return _Outcome(call, stream, notes, fault)
+            stopped = stop.is_set() and not stream.done
+            call.on_event(StatusEvent(call.lane, "stopped" if stopped else "done"))
+            return _Outcome(call, stream, notes, stopped=stopped)
 
-    async def _request_async(self, call: _Call, client: httpx.AsyncClient, result: _Stream) -> None:
+    async def _request(self, call: _Call, client: httpx.AsyncClient, result: _Stream) -> None:
+        """One try: POST to the checked address, each chunk of the answer stamped as it is read."""
+        limits = self._context.http
         headers, payload, url, extensions = self._prepared(call)
         async with client.stream(
             "POST", url, json=payload, headers=headers, extensions=extensions,
-            timeout=httpx.Timeout(self._context.http.read_s, connect=self._context.http.connect_s),
+            timeout=httpx.Timeout(limits.read_s, connect=limits.connect_s),
         ) as response:  # fmt: skip
             if response.status_code != 200:
                 await response.aread()
                 raise _http_fault(response)
             if "html" in response.headers.get("content-type", ""):
                 raise StreamFault("the server answered with an HTML page, not an event stream")
-            events = _SseEvents()
-            async for line in response.aiter_lines():
-                data = events.feed(line)
-                if data is not None and self._take(call, data, result):
-                    return
-            data = events.flush()
-            if data is not None:
-                self._take(call, data, result)
-        if not result.done and result.finish_reason is None:
-            raise StreamFault(f"the stream ended early: no finish_reason and no [DONE] after {len(result.pieces)} "
-                              "chunks")  # fmt: skip
-
-    def _failed(self, call: _Call, fault: StreamFault, notes: list[str], started_at: str) -> RunResult:
-        """A failed request, keeping what was streamed before the failure."""
-        spec, request = call.spec, call.request
-        if fault.partial is None or not fault.partial.pieces:
-            return failed_result(spec, request.settings, self.name, str(fault), started_at=started_at)
-        kept = self._result(spec, request, fault.partial, False, notes, started_at, call.requested)
-        return dataclasses.replace(kept, ok=False, error=f"{fault} (kept the {len(kept.token_texts)} "
-                                   "chunks received before it)")  # fmt: skip
-
-    def _run(
-        self,
-        lane: int,
-        spec: ModelSpec,
-        request: GenerationRequest,
-        on_event: EventSink,
-        stop: Event,
-    ) -> RunResult:
-        started_at = now_iso()
-        settings = request.settings
-        allow_private = self._context.allow_private_endpoints
-        try:
-            target = check_base_url(spec.location, allow_private=allow_default(allow_private))
-        except EndpointError as exc:
-            on_event(StatusEvent(lane, "error", str(exc)))
-            return failed_result(spec, settings, self.name, str(exc), started_at=started_at)
-        notes: list[str] = []
-        limits = self._context.http
-        pin = bool(settings.min_new_tokens)
-        attempt = 0
-        deadline = time.perf_counter() + limits.deadline_s  # for the request, retries included
-        while True:
-            on_event(StatusEvent(lane, "prefill", f"sending to {target.base_url}"))
-            requested = time.perf_counter()
-            try:
-                call = _Call(lane, spec, request, target, pin, on_event, requested)
-                stream = self._stream(call, stop, deadline)
-                break
-            except StreamFault as fault:
-                if pin and _pinning_refused(fault):
-                    pin = False  # this server does not take vLLM's pinning fields: ask again without them
-                    notes.append(UNPINNED_NOTE)
-                    continue
-                if (
-                    fault.retry
-                    and attempt < limits.retries
-                    and not stop.is_set()
-                    and time.perf_counter() < deadline - 1
-                ):
-                    attempt += 1
-                    notes.append(f"retried once after: {fault}")
-                    stop.wait(0.5)
-                    continue
-                on_event(StatusEvent(lane, "error", str(fault)))
-                return self._failed(call, fault, notes, started_at)
-        stopped = stop.is_set() and not stream.done
-        on_event(StatusEvent(lane, "stopped" if stopped else "done"))
-        return self._result(spec, request, stream, stopped, notes, started_at, requested)
-
-    def _stream(self, call: _Call, stop: Event, deadline: float) -> _Stream:
-        """Run the request on a worker thread; Stop and the total deadline end the wait at once."""
-        result = _Stream()
-        finished = threading.Event()
-        holder: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                self._request(call, result, holder)
-            except BaseException as exc:  # handed to the lane thread below
-                holder["error"] = exc
-            finally:
-                finished.set()
-
-        threading.Thread(target=work, name=f"http-lane-{call.lane}", daemon=True).start()
-        while not finished.wait(0.02):
-            if stop.is_set():
-                _abort(holder)
-                return result
-            if time.perf_counter() > deadline:
-                _abort(holder)
-                fault = StreamFault(f"gave up after the total deadline of {self._context.http.deadline_s:g} s: the "
-                                    "server kept the request open without finishing it")  # fmt: skip
-                raise _with_partial(fault, result)
-        if "error" in holder:
-            raise _with_partial(_as_fault(holder["error"], call.target.base_url, self._context.http, result), result)
-        if not result.done and result.finish_reason is None and not stop.is_set():
-            fault = StreamFault(f"the stream ended early: no finish_reason and no [DONE] after {len(result.pieces)} "
-                                "chunks", retry=not result.pieces)  # fmt: skip
-            raise _with_partial(fault, result)
-        return result
+            async with contextlib.aclosing(_sse_data(response.aiter_lines())) as events:
+                async for data in events:
+                    if self._take(call, data, result):
+                        return
 
     def _prepared(self, call: _Call) -> tuple[dict[str, str], dict[str, Any], httpx.URL, dict[str, Any]]:
         """Headers (with the key), body, and the URL aimed at the checked address."""
@@ -385,25 +355,16 @@ class OpenAIHttpBackend:
         url, extensions = _pinned(call.target, headers)
         return headers, self._payload(call.spec, call.request, call.pin), url, extensions
 
-    def _request(self, call: _Call, result: _Stream, holder: dict[str, Any]) -> None:
-        limits = self._context.http
-        timeout = httpx.Timeout(limits.read_s, connect=limits.connect_s)
-        headers, payload, url, extensions = self._prepared(call)
-        with (
-            httpx.Client(timeout=timeout, follow_redirects=False) as client,
-            client.stream("POST", url, json=payload, headers=headers, extensions=extensions) as response,
-        ):
-            holder["response"] = response
-            if response.status_code != 200:
-                raise _http_fault(response)
-            if "html" in response.headers.get("content-type", ""):
-                raise StreamFault("the server answered with an HTML page, not an event stream")
-            self._read(call, response, result)
-
-    def _read(self, call: _Call, response: httpx.Response, result: _Stream) -> None:
-        for data in _sse_data(response.iter_lines()):
-            if self._take(call, data, result):
-                return
+    def _finish(self, outcome: _Outcome, started_at: str) -> RunResult:
+        """The measured result; a failed request keeps what was streamed before the failure."""
+        call, fault = outcome.call, outcome.fault
+        if fault is None:
+            return self._result(outcome, started_at)
+        if not outcome.stream.pieces:
+            return failed_result(call.spec, call.request.settings, self.name, str(fault), started_at=started_at)
+        kept = self._result(outcome, started_at)
+        return kept.replace(ok=False, error=f"{fault} (kept the {len(kept.token_texts)} "
+                                   "chunks received before it)")  # fmt: skip
 
     def _take(self, call: _Call, data: str, result: _Stream) -> bool:
         """Take one SSE data payload into ``result``, stamped now; True at ``[DONE]``."""
@@ -414,9 +375,9 @@ class OpenAIHttpBackend:
         try:
             event = json.loads(data)
         except ValueError:
-            raise StreamFault(f"malformed event in the stream: {data[:80]!r}") from None
+            raise _malformed(data) from None
         if not isinstance(event, dict):
-            raise StreamFault(f"malformed event in the stream: {data[:80]!r}")
+            raise _malformed(data)
         if "error" in event:
             raise StreamFault(f"the server reported an error mid-stream: {_error_text(event)}")
         stamp = time.perf_counter()
@@ -437,16 +398,9 @@ class OpenAIHttpBackend:
                               f"{call.request.settings.max_new_tokens}: cut off")  # fmt: skip
         return False
 
-    def _result(
-        self,
-        spec: ModelSpec,
-        request: GenerationRequest,
-        stream: _Stream,
-        stopped: bool,
-        notes: list[str],
-        started_at: str,
-        requested: float,
-    ) -> RunResult:
+    def _result(self, outcome: _Outcome, started_at: str) -> RunResult:
+        spec, request, stream, notes = outcome.call.spec, outcome.call.request, outcome.stream, outcome.notes
+        stopped, requested = outcome.stopped, outcome.call.requested
         text = "".join(stream.pieces)
         tokens_in, tokens_out, per_chunk, source = self._count(spec, request.prompt, stream)
         if not stream.done and stream.finish_reason:
@@ -528,11 +482,6 @@ def _choices(event: dict[str, Any], data: str) -> Iterator[tuple[dict[str, Any],
         yield choice, content or ""
 
 
-def _with_partial(fault: StreamFault, partial: _Stream) -> StreamFault:
-    fault.partial = partial
-    return fault
-
-
 def _pinned(target: CheckedUrl, headers: dict[str, str]) -> tuple[httpx.URL, dict[str, Any]]:
     """The request URL aimed at the checked address, with the original host in Host and TLS SNI."""
     url = httpx.URL(f"{target.base_url}/chat/completions")
@@ -540,20 +489,6 @@ def _pinned(target: CheckedUrl, headers: dict[str, str]) -> tuple[httpx.URL, dic
         return url, {}
     headers["Host"] = url.netloc.decode("ascii")
     return url.copy_with(host=target.address), {"sni_hostname": target.host}
-
-
-def _abort(holder: dict[str, Any]) -> None:
-    """Close a stream from another thread: shut the socket so a blocked read returns now."""
-    response = holder.get("response")
-    if response is None:
-        return
-    network = response.extensions.get("network_stream")
-    sock = network.get_extra_info("socket") if network is not None else None
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-    with contextlib.suppress(Exception):
-        response.close()
 
 
 def _as_fault(exc: BaseException, base_url: str, limits: Any, result: _Stream) -> StreamFault:

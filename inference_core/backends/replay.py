@@ -6,7 +6,6 @@ figures (it is a replay of a measurement, not a new one) and says so in its note
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from threading import Event
 
@@ -83,8 +82,7 @@ class ReplayBackend:
         stopped = emitted < len(pieces)
         on_event(StatusEvent(lane, "stopped" if stopped else "done"))
         note = f"replay at {speed} of run {run_id} lane {lane_number}; figures are the recorded ones"
-        return dataclasses.replace(
-            recorded,
+        return recorded.replace(
             model_name=f"{recorded.model_name} (replay)",
             backend=self.name,
             stopped=stopped,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from inference_core.measure.energy import EnergyMeter
 from inference_core.measure.environment import collect_environment, now_iso
 from inference_core.measure.metrics import timing_metrics
-from inference_core.types import ModelSpec, RunResult, Settings, StatusEvent
+from inference_core.types import ModelSpec, RunResult, Settings, StatusEvent, problem
 
 
 def failed_result(spec: ModelSpec | None, settings: Settings, backend: str, message: str, **extra: Any) -> RunResult:
@@ -84,6 +85,8 @@ def plain_error(exc: BaseException) -> str:
     """One line a user can act on, without a traceback."""
     if getattr(exc, "for_user", False):
         return str(exc)
+    if isinstance(exc, ValidationError):
+        return problem(exc)
     if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
         return "out of memory: choose a smaller model, bfloat16 or int8, or the sequential mode"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -112,7 +115,7 @@ class Metered:
         except Exception as exc:  # energy is a figure of the run, never a reason for it to fail
             joules, method = None, f"not estimated: {plain_error(exc)}"
         self._meter = None
-        return dataclasses.replace(result, energy_j=joules, energy_method=method)
+        return result.replace(energy_j=joules, energy_method=method)
 
     def __exit__(self, *_exc: object) -> None:
         if self._meter is not None:  # generation raised: release the meter
@@ -132,7 +135,7 @@ def run_loaded(
         progress = lambda message, fraction: on_event(StatusEvent(lane, "loading", message, fraction))  # noqa: E731
         loaded = pool.get(spec, settings, progress, loader=loader)
         requested = time.perf_counter()
-        lock = contextlib.nullcontext() if settings.batching == "continuous" else loaded.lock
+        lock = contextlib.nullcontext() if settings.batched else loaded.lock
         with lock, Metered(settings) as meter:  # the lock: another lane or session may be generating on it
             # (a batched model's scheduler admits concurrent requests itself)
             return meter.add(generate(loaded, requested, requested - load_started, started_at))

@@ -89,7 +89,7 @@ def generation_config(loaded: LoadedModel, settings: Settings) -> Any:
     eos = own.eos_token_id if own.eos_token_id is not None else loaded.tokenizer.eos_token_id
     pad = loaded.tokenizer.pad_token_id
     sampling = {} if settings.greedy else {"temperature": settings.temperature, "top_p": settings.top_p}
-    static = {"cache_implementation": "static"} if settings.cache == "static" else {}
+    static = {"cache_implementation": "static"} if settings.load.cache == "static" else {}
     scored = {"output_logits": True, "return_dict_in_generate": True} if settings.logprobs else {}
     return GenerationConfig(
         **static,
@@ -178,7 +178,7 @@ class TransformersBackend:
             tokens = _Tokens(lane, loaded.tokenizer, on_event, requested)
             on_event(StatusEvent(lane, "prefill", f"{len(ids)} prompt tokens"))
             decoder, why_not = _decoder(loaded, settings)
-            if settings.batching == "continuous":
+            if settings.batched:
                 rss = _generate_batched(loaded, ids, settings, tokens, stop)
             else:
                 settings = settings.replace(decoder="fused" if decoder else "generate")  # the loop that ran
@@ -192,7 +192,7 @@ class TransformersBackend:
             tokens_in=len(ids), token_times_s=tokens.times, token_texts=tuple(tokens.pieces), stopped=stopped,
             peak_rss_mb=rss.peak_mb, rss_delta_mb=rss.delta_mb, weights_mb=loaded.weights_mb,
             model_memory_mb=model_memory_mb(loaded, rss.delta_mb),
-            kv_cache_mb=kv_cache_bytes(loaded.model.config, len(ids) + len(tokens.times), settings.dtype) / 2**20,
+            kv_cache_mb=kv_cache_bytes(loaded.model.config, len(ids) + len(tokens.times), settings.load.dtype) / 2**20,
             load_s=load_s, params_m=spec.params_m or _count_params_m(loaded.model), started_at=started_at,
             request_epoch_s=time.time() - (time.perf_counter() - requested),
             notes=notes, **tokens.scores,
@@ -201,11 +201,11 @@ class TransformersBackend:
 
 def _decoder(loaded: LoadedModel, settings: Settings) -> tuple[Any, str]:
     """The fused decode loop when the lane asks for it and it runs here; else None and why (when asked)."""
-    if settings.decoder != "fused" or settings.batching == "continuous":
+    if settings.load.decoder != "fused" or settings.batched:
         return None, ""
     if loaded.decoder is None:
         return None, loaded.decoder_problem
-    if settings.cache != "dynamic":
+    if settings.load.cache != "dynamic":
         return None, "the fused decoder keeps its own cache (cache=static runs generate)"
     return loaded.decoder, ""
 

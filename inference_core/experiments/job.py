@@ -16,7 +16,7 @@ from inference_core.experiments.plans import SweepPlan, SweepPoint
 from inference_core.experiments.traffic import LevelRun, Load, RequestRecord, run_level
 from inference_core.measure.memory import MB, memory_bandwidth_gb_s
 from inference_core.measure.metrics import statistics_eta
-from inference_core.measure.report import METRIC_COLUMNS, settings_label
+from inference_core.measure.report import METRIC_COLUMNS, load_columns, settings_label
 from inference_core.price.goodput import LatencyObjective, level_summary
 from inference_core.runs.jobs import BackgroundJob
 from inference_core.runs.lanes import Lane
@@ -37,8 +37,7 @@ def result_row(result: RunResult, experiment: str, variable: str, value: Any, re
         "model_name": result.model_name,
         "params_m": result.params_m,
         "setting": settings_label(result, with_length=False),
-        "dtype": result.settings.dtype,
-        "quantize": result.settings.quantize,
+        **load_columns(result.settings),
         "weights": result.weights,
         "ok": result.ok,
         "stopped": result.stopped,

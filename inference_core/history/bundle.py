@@ -7,25 +7,20 @@ bundle with any invalid field is refused whole, with a message naming the field.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import re
 from collections.abc import Iterator
 from typing import IO, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from inference_core.types import RunResult, Settings
+from inference_core.types import StoredRun, problem
 
 BUNDLE_FORMAT = "inference-lens-bundle"
 BUNDLE_VERSION = 1
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 16
-MAX_TOKENS = 1_000_000
-MAX_RECORDED_S = 3600.0
-"""Longest recorded time a bundle may carry: a replay of it never takes more than an hour."""
-RUN_KINDS = ("compare", "sweep")
 
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 _FREE_TEXT = {"prompt", "text", "token_texts", "title", "error"}
@@ -38,137 +33,15 @@ class BundleError(ValueError):
     for_user = True
 
 
-Seconds = Annotated[float, Field(ge=0, le=MAX_RECORDED_S, allow_inf_nan=False)]
-Amount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
-Count = Annotated[int, Field(ge=0, le=10 * MAX_TOKENS)]
-Text = Annotated[str, Field(max_length=MAX_BUNDLE_BYTES)]
-Name = Annotated[str, Field(max_length=2000)]
-LogProb = Annotated[float, Field(ge=-1e4, le=0, allow_inf_nan=False)]
-JsonObject = dict[Name, JsonValue]
+class Bundle(BaseModel):
+    """The file: its format and version, and the runs in the history's own schema (``StoredRun``)."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-
-_DEFAULTS = Settings()
-
-
-class SettingsRecord(_Strict):
-    """A lane's settings; a field left out takes the engine's default."""
-
-    dtype: Name = _DEFAULTS.dtype
-    quantize: Name = _DEFAULTS.quantize
-    device: Name = _DEFAULTS.device
-    threads: int | None = _DEFAULTS.threads
-    max_new_tokens: int = _DEFAULTS.max_new_tokens
-    min_new_tokens: int = _DEFAULTS.min_new_tokens
-    temperature: Annotated[float, Field(allow_inf_nan=False)] = _DEFAULTS.temperature
-    top_p: Annotated[float, Field(allow_inf_nan=False)] = _DEFAULTS.top_p
-    seed: int = _DEFAULTS.seed
-    engine: Name = _DEFAULTS.engine
-    attention: Name = _DEFAULTS.attention
-    cache: Name = _DEFAULTS.cache
-    compile: bool = _DEFAULTS.compile
-    logprobs: int = _DEFAULTS.logprobs
-    batching: Name = _DEFAULTS.batching
-    decoder: Name | None = None
-    """None in bundles exported before the fused decoder existed (their transformers results ran generate)."""
-
-    @model_validator(mode="after")
-    def _valid_settings(self) -> SettingsRecord:
-        Settings(**self.model_dump(exclude={"decoder"} if self.decoder is None else None))  # the engine's own rules
-        return self
-
-
-class ResultRecord(_Strict):
-    """Every field of a RunResult, typed and bounded."""
-
-    model: Name
-    model_name: Name
-    settings: SettingsRecord
-    ok: bool
-    error: Text = ""
-    stopped: bool = False
-    backend: Name = "transformers"
-    text: Text = ""
-    tokens_in: Count = 0
-    tokens_out: Count = 0
-    ttft_s: Seconds | None = None
-    tpot_s: Seconds | None = None
-    itl_s: Annotated[list[Seconds], Field(max_length=MAX_TOKENS)] = []
-    itl_p50_s: Seconds | None = None
-    itl_p95_s: Seconds | None = None
-    e2e_s: Seconds | None = None
-    decode_tok_per_s: Amount | None = None
-    prefill_tok_per_s: Amount | None = None
-    peak_rss_mb: Amount | None = None
-    rss_delta_mb: Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)] | None = None
-    weights_mb: Amount | None = None
-    kv_cache_mb: Amount | None = None
-    load_s: Amount | None = None
-    params_m: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)] | None = None
-    token_times_s: Annotated[list[Seconds], Field(max_length=MAX_TOKENS)] = []
-    token_texts: Annotated[list[Text], Field(max_length=MAX_TOKENS)] = []
-    weights: Literal["trained", "random"] = "trained"
-    model_memory_mb: Amount | None = None
-    weights_format: Name = ""
-    server_ttft_s: Seconds | None = None
-    tokens_per_chunk: Annotated[list[Count], Field(max_length=MAX_TOKENS)] = []
-    token_count_source: Name = "token ids"
-    request_epoch_s: Annotated[float, Field(ge=0, le=1e11, allow_inf_nan=False)] | None = None
-    usd_per_1m_in: Amount | None = None
-    usd_per_1m_out: Amount | None = None
-    usd_answer: Amount | None = None
-    hourly_usd: Amount | None = None
-    utilization_pct: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] | None = None
-    energy_j: Amount | None = None
-    energy_method: Text = ""
-    started_at: Name = ""
-    environment: JsonObject = {}
-    notes: Annotated[list[Text], Field(max_length=1000)] = []
-    token_logprobs: Annotated[list[LogProb], Field(max_length=MAX_TOKENS)] = []
-    top_logprobs: Annotated[list[Annotated[list[tuple[Text, LogProb]], Field(max_length=20)]],
-                            Field(max_length=MAX_TOKENS)] = []  # fmt: skip
-    token_entropy: Annotated[list[Amount], Field(max_length=MAX_TOKENS)] = []
-
-    @field_validator("token_times_s")
-    @classmethod
-    def _in_order(cls, times: list[float]) -> list[float]:
-        if any(later < earlier for earlier, later in itertools.pairwise(times)):
-            raise ValueError("token times must never decrease")
-        return times
-
-
-class LaneRecord(_Strict):
-    lane: Annotated[int, Field(ge=0, le=1_000_000)]
-    result: ResultRecord
-    extra: JsonObject = {}
-
-
-class RunRecord(_Strict):
-    id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
-    kind: Literal["compare", "sweep"]
-    created_at: Name
-    prompt: Text
-    title: Text = ""
-    meta: JsonObject = {}
-    lanes: Annotated[list[LaneRecord], Field(max_length=100_000)]
-
-    @field_validator("lanes")
-    @classmethod
-    def _unique_lanes(cls, lanes: list[LaneRecord]) -> list[LaneRecord]:
-        numbers = [lane.lane for lane in lanes]
-        if len(set(numbers)) != len(numbers):
-            raise ValueError("lane numbers must be unique within a run")
-        return lanes
-
-
-class Bundle(_Strict):
     format: Literal["inference-lens-bundle"]
     version: Literal[1]
-    exported_at: Name = ""
-    runs: Annotated[list[RunRecord], Field(max_length=100_000)]
+    exported_at: str = ""
+    runs: Annotated[list[StoredRun], Field(max_length=100_000)]
 
 
 def read_limited(handle: IO[bytes]) -> bytes:
@@ -231,14 +104,7 @@ def _decode(raw: bytes | str) -> Any:
     return data
 
 
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors(include_url=False)[0]
-    where = ".".join(str(part) for part in error["loc"])
-    message = error["msg"].removeprefix("Value error, ")
-    return f"field '{where}': {message[:200]}" if where else message[:200]
-
-
-def parse_bundle(raw: bytes | str) -> list[RunRecord]:
+def parse_bundle(raw: bytes | str) -> list[StoredRun]:
     """The runs of a bundle, fully validated; BundleError says what is wrong."""
     data = _decode(raw)
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
@@ -247,17 +113,13 @@ def parse_bundle(raw: bytes | str) -> list[RunRecord]:
         raise BundleError(f"bundle version {str(data.get('version'))[:20]} is not supported "
                           f"(this app reads {BUNDLE_VERSION})")  # fmt: skip
     try:
-        bundle = Bundle.model_validate(data)
+        bundle = Bundle.model_validate_json(json.dumps(data), strict=True)  # JSON mode: arrays are tuples
     except ValidationError as exc:
-        raise BundleError(_first_error(exc)) from None
+        raise BundleError(problem(exc)) from None
     for number, run in enumerate(data["runs"], start=1):
         for found in _html_fields(run):
             raise BundleError(f"run {number}: field '{found}' contains HTML, which no Inference Lens export has there")
     return bundle.runs
-
-
-def result_from_record(record: ResultRecord) -> RunResult:
-    return RunResult.from_dict(record.model_dump())
 
 
 def finite_tree(value: Any) -> Any:

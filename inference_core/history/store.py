@@ -31,14 +31,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from inference_core.history.bundle import (
     BUNDLE_FORMAT,
     BUNDLE_VERSION,
-    RUN_KINDS,
     BundleError,
     parse_bundle,
-    result_from_record,
 )
 from inference_core.history.database import DatabaseError, configured_url, connect, describe, plain_error, sqlite_url
 from inference_core.measure.environment import measured_on, now_iso
-from inference_core.types import RunResult, RunSummary, StoredRun
+from inference_core.types import RUN_KINDS, LaneRecord, RunResult, RunSummary, StoredRun
 
 __all__ = ["BUNDLE_FORMAT", "BundleError", "RunRecorder", "RunStore", "StoreError"]
 
@@ -215,7 +213,7 @@ class RunStore:
     @_plainly
     def save_lane(self, run_id: str, lane: int, result: RunResult, extra: dict[str, Any] | None = None) -> None:
         """Save one finished lane in its own transaction (saving the same lane again replaces it)."""
-        data = _scrub_tree(result.to_dict())
+        data = _scrub_tree(result.model_dump(mode="json"))
         with self._writing() as db:
             db.execute(text("DELETE FROM lanes WHERE run_id = :run AND lane = :lane"), {"run": run_id, "lane": lane})
             _insert_lane(db, run_id, lane, result, _scrub_tree(extra or {}), data)
@@ -271,12 +269,12 @@ class RunStore:
             if run is None:
                 return None
             lanes = db.execute(
-                text("SELECT result_json, extra_json FROM lanes WHERE run_id = :id ORDER BY lane"), {"id": run_id}
+                text("SELECT lane, result_json, extra_json FROM lanes WHERE run_id = :id ORDER BY lane"), {"id": run_id}
             ).fetchall()
         return StoredRun(
             id=run[0], kind=run[1], created_at=run[2], prompt=run[3], title=run[4], meta=json.loads(run[5]),
-            results=[RunResult.from_dict(json.loads(r[0])) for r in lanes],
-            extras=[json.loads(r[1]) for r in lanes],
+            lanes=[LaneRecord(lane=r[0], result=RunResult.model_validate_json(r[1]), extra=json.loads(r[2]))
+                   for r in lanes],
         )  # fmt: skip
 
     @_plainly
@@ -284,7 +282,7 @@ class RunStore:
         with self._reading() as db:
             row = db.execute(text("SELECT result_json FROM lanes WHERE run_id = :id AND lane = :lane"),
                              {"id": run_id, "lane": lane}).fetchone()  # fmt: skip
-        return RunResult.from_dict(json.loads(row[0])) if row else None
+        return RunResult.model_validate_json(row[0]) if row else None
 
     # Bundles -----------------------------------------------------------------------------------
 
@@ -297,12 +295,7 @@ class RunStore:
             run = self.get_run(run_id)
             if run is None:
                 raise StoreError(f"no run {run_id[:40]!r} in the history")
-            runs.append({
-                "id": run.id, "kind": run.kind, "created_at": run.created_at, "prompt": run.prompt,
-                "title": run.title, "meta": run.meta,
-                "lanes": [{"lane": i, "result": r.to_dict(), "extra": e}
-                          for i, (r, e) in enumerate(zip(run.results, run.extras, strict=True))],
-            })  # fmt: skip
+            runs.append(run.model_dump(mode="json"))
         exported_at = now_iso("milliseconds")
         return {"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "exported_at": exported_at, "runs": runs}
 
@@ -330,8 +323,8 @@ class RunStore:
                      "deployment": str(where.get("deployment", ""))[:300]},
                 )  # fmt: skip
                 for lane in run.lanes:
-                    result = result_from_record(lane.result)
-                    _insert_lane(db, run.id, lane.lane, result, lane.extra, _scrub_tree(result.to_dict()))
+                    _insert_lane(db, run.id, lane.lane, lane.result, lane.extra,
+                                 _scrub_tree(lane.result.model_dump(mode="json")))  # fmt: skip
                 imported += 1
         return imported, skipped
 

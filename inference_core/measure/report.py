@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from inference_core.measure.metrics import METRIC_FORMULAS
-from inference_core.types import RunResult
+from inference_core.types import RunResult, Settings
 
 # Column -> unit shown in table headers and axis titles.
 UNITS: dict[str, str] = {
@@ -47,16 +47,30 @@ def short_name(model_name: str) -> str:
 
 
 def weights_label(result: RunResult) -> str:
-    """How the weights ran: the engine's own format (``Q4_1 (llama.cpp)``), else the dtype or quantization,
-    with any non-default transformers option (``float32 eager``, ``float32 static compiled``)."""
-    s = result.settings
+    """How the weights ran: the engine's own format (``Q4_1 (llama.cpp)``), else ``load_label``, and whether the
+    weights were random (shape only)."""
     if result.weights_format:
         return result.weights_format
-    options = [s.attention if s.attention != "sdpa" else "", s.cache if s.cache != "dynamic" else "",
-               "compiled" if s.compile else "", "batched" if s.batching == "continuous" else "",
-               "generate loop" if s.decoder == "generate" and s.decoder_applies else "",
-               "shape only" if result.weights == "random" else ""]  # fmt: skip
-    return " ".join([s.dtype if s.quantize == "none" else s.quantize, *filter(None, options)])
+    return load_label(result.settings) + (" shape only" if result.weights == "random" else "")
+
+
+def load_label(settings: Settings) -> str:
+    """The dtype or quantization with any non-default transformers option (``float32 eager``, ``float32 static
+    compiled``, ``float32 fused decoder``); the engine's name on another engine."""
+    load = settings.transformers
+    if load is None:
+        return settings.engine
+    options = [load.attention if load.attention != "sdpa" else "", load.cache if load.cache != "dynamic" else "",
+               "compiled" if load.compile else "", "batched" if load.batching == "continuous" else "",
+               "fused decoder" if settings.decode_loop == "fused" else ""]  # fmt: skip
+    return " ".join([load.dtype if load.quantize == "none" else load.quantize, *filter(None, options)])
+
+
+def load_columns(settings: Settings) -> dict[str, str | None]:
+    """A result's engine, dtype, quantization and decode loop as table columns (None where they do not apply)."""
+    load = settings.transformers
+    return {"engine": settings.engine, "dtype": load.dtype if load else None,
+            "quantize": load.quantize if load else None, "decoder": settings.decode_loop}  # fmt: skip
 
 
 def settings_label(result: RunResult, with_length: bool = True) -> str:
@@ -84,8 +98,7 @@ def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
             "model": result.model,
             "model_name": result.model_name,
             "params_m": result.params_m,
-            "dtype": result.settings.dtype,
-            "quantize": result.settings.quantize,
+            **load_columns(result.settings),
             "backend": result.backend,
             "weights": result.weights,
             "status": "stopped" if result.stopped else ("done" if result.ok else "error"),
@@ -105,7 +118,7 @@ def metric_help(column: str) -> str:
 
 def results_json(results: Sequence[RunResult], **context: Any) -> str:
     """Full results (token timings and environment included) plus any run context."""
-    return json.dumps({**context, "results": [r.to_dict() for r in results]}, indent=2, default=str)
+    return json.dumps({**context, "results": [r.model_dump(mode="json") for r in results]}, indent=2, default=str)
 
 
 def with_environment(frame: pd.DataFrame, environment: dict[str, Any]) -> pd.DataFrame:

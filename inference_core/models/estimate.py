@@ -26,7 +26,7 @@ from inference_core.measure.memory import DTYPE_BYTES, MB, kv_cache_bytes
 from inference_core.models.construction import BUILD_LOCK
 from inference_core.models.paths import config_cache, converted_dir, is_converted, locate_gguf
 from inference_core.models.shapes import SMOLLM2_TOKENIZER_VOCAB
-from inference_core.types import ModelSpec, Settings
+from inference_core.types import ModelSpec, Settings, TransformersLoad
 
 # Runtime overhead, calibrated on the two embedded models in fresh processes (BENCHMARKS.md):
 # a fixed part (model code imported on first load, buffers, the RSS sampler) and the
@@ -224,10 +224,11 @@ def verdict(total_mb: float, available_mb: float) -> str:
 
 def estimate(spec: ModelSpec, settings: Settings, context: int = 2048, available_mb: float | None = None) -> Estimate:
     """Memory a model needs at this dtype / quantization and context, against what is free."""
+    load = settings.transformers or TransformersLoad()  # a llama.cpp lane: its float32 equivalent
     config = load_config(spec)
     total, linear = count_parameters(config)
-    float_mb = total * DTYPE_BYTES[settings.dtype] / MB
-    if settings.quantize == "int8":
+    float_mb = total * DTYPE_BYTES[load.dtype] / MB
+    if load.quantize == "int8":
         # Linear weights become int8 (an untied copy for a tied output layer); the rest stays float32.
         weights_mb = (linear * 1 + (total - linear) * 4) / MB
         text = config.get_text_config()
@@ -236,7 +237,7 @@ def estimate(spec: ModelSpec, settings: Settings, context: int = 2048, available
         load_peak = float_mb + weights_mb
     else:
         weights_mb = load_peak = float_mb
-    kv_mb = kv_cache_bytes(config, context, settings.dtype) / MB
+    kv_mb = kv_cache_bytes(config, context, load.dtype) / MB
     vocab = getattr(config.get_text_config(), "vocab_size", 0) or 0
     if spec.source == "shape":  # a shape's prompts go through the packaged SmolLM2 tokenizer
         vocab = SMOLLM2_TOKENIZER_VOCAB
@@ -244,7 +245,7 @@ def estimate(spec: ModelSpec, settings: Settings, context: int = 2048, available
     total_mb = max(load_peak, weights_mb + kv_mb) + overhead
     free = available_memory_mb() if available_mb is None else available_mb
     return Estimate(
-        model=spec.key, dtype=settings.dtype, quantize=settings.quantize, context=context, params_m=total / 1e6,
+        model=spec.key, dtype=load.dtype, quantize=load.quantize, context=context, params_m=total / 1e6,
         weights_mb=weights_mb, load_peak_mb=load_peak, kv_cache_mb=kv_mb, overhead_mb=overhead,
         total_mb=total_mb, available_mb=free, verdict=verdict(total_mb, free),
     )  # fmt: skip

@@ -148,38 +148,38 @@ def load_model(
 
     hf_logging.disable_progress_bar()  # progress goes through ``progress`` instead
 
-    if settings.device == "cuda" and not torch.cuda.is_available():
+    if settings.load.device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("device=cuda was asked for but no CUDA GPU is available")
     started = time.perf_counter()
     progress("checking that it fits in memory", 0.0)
     admit(spec, settings)
     if spec.source == "shape":
         tokenizer_folder = _shapes_tokenizer_folder(progress)
-        progress(f"building the architecture with random weights ({settings.dtype})", 0.92)
+        progress(f"building the architecture with random weights ({settings.load.dtype})", 0.92)
     else:
         folder, kwargs = _weights_folder(spec, progress, cancel)
-        progress(f"loading weights ({settings.dtype})", 0.92)
+        progress(f"loading weights ({settings.load.dtype})", 0.92)
     with BUILD_LOCK:
         if spec.source == "shape":
             tokenizer = _tokenizer(tokenizer_folder, {})
-            model = build_shape_model(spec, settings.dtype, settings.attention)
+            model = build_shape_model(spec, settings.load.dtype, settings.load.attention)
         else:
             tokenizer = _tokenizer(folder, kwargs)
             model = AutoModelForCausalLM.from_pretrained(
-                folder, dtype=getattr(torch, settings.dtype), attn_implementation=settings.attention,
+                folder, dtype=getattr(torch, settings.load.dtype), attn_implementation=settings.load.attention,
                 trust_remote_code=False, **kwargs,
             ).eval()  # fmt: skip
         _check_materialized(model, spec)
         _touch_weights(model)
-        if settings.quantize == "int8":
+        if settings.load.quantize == "int8":
             progress("quantizing Linear layers to int8", 0.97)
             with warnings.catch_warnings():  # deprecated in favour of torchao, still the fastest on CPU here
                 warnings.simplefilter("ignore", (DeprecationWarning, UserWarning))
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         decoder, decoder_problem = _fused_decoder(model, settings)
-    if settings.device == "cuda":
+    if settings.load.device == "cuda":
         model = model.to("cuda")
-    compile_s = _compile(model, tokenizer, settings, progress) if settings.compile else None
+    compile_s = _compile(model, tokenizer, settings, progress) if settings.load.compile else None
     progress("ready", 1.0)
     loaded = LoadedModel(
         compile_s=compile_s,

@@ -144,8 +144,7 @@ def price_result(result: RunResult, hourly_usd: float, utilization: float = 1.0)
     took (e2e_s), and $ per 1M input and output tokens follow from prefill and decode speed."""
     if not result.ok:
         return result
-    return dataclasses.replace(
-        result,
+    return result.replace(
         usd_per_1m_in=usd_per_1m_tokens(result.prefill_tok_per_s, hourly_usd, utilization),
         usd_per_1m_out=usd_per_1m_tokens(result.decode_tok_per_s, hourly_usd, utilization),
         usd_answer=machine_time_usd(result.e2e_s, hourly_usd, utilization),

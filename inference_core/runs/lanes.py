@@ -5,40 +5,26 @@ The CLI, the share link, sweeps and saved runs all write and read lanes through 
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from inference_core.types import Settings
+from pydantic import Field, ValidationError
+
+from inference_core.types import LOAD_KEYS, Record, Settings, problem
 
 SETTINGS_SUFFIX = re.compile(r"^\w+=[^,:=]*(,\w+=[^,:=]*)*$")
-LANE_KEYS = {
-    "dtype": str,
-    "quantize": str,
-    "device": str,
-    "threads": int,
-    "temperature": float,
-    "top_p": float,
-    "seed": int,
-    "max_new_tokens": int,
-    "min_new_tokens": int,
-    "engine": str,
-    "attention": str,
-    "cache": str,
-    "compile": "flag",
-    "logprobs": int,
-    "batching": str,
-    "decoder": str,
-}
+LANE_KEYS = LOAD_KEYS + tuple(name for name in Settings.model_fields if name != "load")
+"""Every setting a lane's text may name: the shared generation settings and the engines' load settings."""
 
 
-@dataclass(frozen=True)
-class Lane:
+class Lane(Record):
     """One column of a comparison: a model reference and its settings."""
 
     ref: str
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = Field(default_factory=Settings)
+
+    def __init__(self, ref: str, settings: Settings | None = None) -> None:
+        super().__init__(ref=ref, settings=settings or Settings())
 
 
 def _pairs(text: str) -> dict[str, str]:
@@ -70,31 +56,20 @@ def settings_from_text(text: str, base: Settings) -> Settings:
 
 
 def lane_settings(base: Settings, overrides: dict[str, str]) -> Settings:
-    """Apply ``key=value`` overrides to settings; unknown keys or bad values raise ValueError."""
-    changes: dict[str, Any] = {}
-    for key, raw in overrides.items():
-        if key not in LANE_KEYS:
-            raise ValueError(f"unknown lane setting {key!r}: use {', '.join(LANE_KEYS)}")
-        kind = LANE_KEYS[key]
-        try:
-            changes[key] = _flag(raw) if kind == "flag" else kind(raw)
-        except ValueError:
-            what = {int: "an integer", float: "a number", "flag": "true or false"}.get(kind, "text")
-            raise ValueError(f"{key} must be {what}, got {raw!r}") from None
-    return dataclasses.replace(base, **changes)
-
-
-def _flag(raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in ("true", "1", "yes", "on"):
-        return True
-    if value in ("false", "0", "no", "off"):
-        return False
-    raise ValueError(raw)
+    """Apply ``key=value`` overrides to settings (the schema converts and checks each value); ValueError names
+    an unknown key or a bad value."""
+    unknown = [key for key in overrides if key not in LANE_KEYS]
+    if unknown:
+        raise ValueError(f"unknown lane setting {unknown[0]!r}: use {', '.join(LANE_KEYS)}")
+    values: dict[str, Any] = {key: raw.strip() for key, raw in overrides.items()}
+    try:
+        return Settings.model_validate({**base.flat(), **values})
+    except ValidationError as exc:
+        raise ValueError(problem(exc)) from None
 
 
 def format_lane(ref: str, settings: Settings, base: Settings | None = None) -> str:
     """Inverse of split_lane + lane_settings: only the settings that differ from base."""
-    base = base or Settings()
-    diff = [f"{key}={getattr(settings, key)}" for key in LANE_KEYS if getattr(settings, key) != getattr(base, key)]
+    mine, theirs = settings.flat(), (base or Settings()).flat()
+    diff = [f"{key}={mine[key]}" for key in LANE_KEYS if key in mine and mine[key] != theirs.get(key)]
     return f"{ref}:{','.join(diff)}" if diff else ref

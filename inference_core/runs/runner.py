@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import threading
 from collections.abc import Callable, Sequence
@@ -44,7 +43,7 @@ def lane_problem(spec: ModelSpec, settings: Settings) -> str:
     """What makes a lane impossible before it runs ("" when nothing does)."""
     if not spec.available:
         return f"{spec.name} is not available here: {spec.unavailable_reason}"
-    if settings.batching == "continuous" and spec.source in ("endpoint", "replay"):
+    if settings.batched and spec.source in ("endpoint", "replay"):
         return f"batching=continuous applies to local models; {spec.name} is batched (or not) by its own server"
     if settings.engine == "llama.cpp":
         if spec.source in ("endpoint", "replay"):
@@ -108,7 +107,7 @@ def _metered(spec: ModelSpec, request: GenerationRequest, run: Callable[[], RunR
     """A local run meters its own generation's energy (backends.results.run_loaded); an endpoint's is
     spent on another machine."""
     if spec.source == "endpoint":
-        return dataclasses.replace(run(), energy_method="not measured: the model runs on the endpoint's machine")
+        return run().replace(energy_method="not measured: the model runs on the endpoint's machine")
     return run()
 
 

@@ -47,7 +47,7 @@ class FaultHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
-        self.rfile.read(length)
+        body = self.rfile.read(length)
         fault = self.path.strip("/").split("/")[0]
         FaultHandler.seen_auth.append((fault, self.headers.get("Authorization")))
         started = time.monotonic()
@@ -65,7 +65,10 @@ class FaultHandler(BaseHTTPRequestHandler):
                     return
                 time.sleep(0.2)
             return
-        if fault in ("ok", "echo-auth"):
+        if fault == "no-pinning" and b"min_tokens" in body:  # a server without vLLM's pinning fields
+            self._json(400, {"error": {"message": "Unexpected fields: min_tokens, ignore_eos", "type": "test"}})
+            return
+        if fault in ("ok", "echo-auth", "no-pinning"):
             self._stream_headers()
             self.wfile.write(HAPPY)
             return

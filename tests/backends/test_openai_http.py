@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -10,12 +11,14 @@ import time
 
 import pytest
 
-from inference_core.backends import BackendContext, HttpLimits
+from inference_core.backends import BackendContext, HttpLimits, create_backend
+from inference_core.experiments.traffic import Load, run_level
 from inference_core.history.store import RunRecorder, RunStore
+from inference_core.models.catalog import resolve_reference
 from inference_core.models.endpoints import Endpoint, EndpointError, KeyRing, Secret, check_base_url
 from inference_core.runs.lanes import Lane
 from inference_core.runs.runner import compare
-from inference_core.types import Settings, TokenEvent
+from inference_core.types import GenerationRequest, Settings, TokenEvent
 from tests.backends.fault_server import FaultHandler, closed_port
 
 GREEDY = Settings(max_new_tokens=16)
@@ -150,7 +153,7 @@ def test_a_canary_key_goes_only_to_its_endpoint_and_appears_nowhere(context, fau
     assert sent["ok"] is None and sent["401"] is None  # never sent to another endpoint
     assert canary not in caplog.text
     assert canary not in repr(ring) and canary not in str(Secret(canary)) and canary not in repr(results)
-    assert all(canary not in json.dumps(r.to_dict(), default=str) for r in results)
+    assert all(canary not in json.dumps(r.model_dump(mode="json"), default=str) for r in results)
     assert canary not in json.dumps(store.export_bundle())
     for file in tmp_path.glob("runs.sqlite3*"):
         assert canary.encode() not in file.read_bytes()
@@ -171,3 +174,50 @@ def test_endpoint_logprobs_are_kept_or_their_absence_is_said(context, fault_serv
     assert openai_like.top_logprobs[1] == ((" there", -1.5), ("<b>", -2.5))
     [served] = compare("Hi", [Lane(served_smollm2, asked)], context=http_context(context, http=HttpLimits()))
     assert served.ok and (served.token_logprobs or "returned none" in " ".join(served.notes))
+
+
+def test_a_lane_retries_a_failed_try_and_a_traffic_request_does_not(context, fault_server):
+    FaultHandler.seen_auth.clear()
+    [lane] = compare("Hi", [Lane(f"openai:m@{fault_server.url('503')}", GREEDY)], context=http_context(context))
+    assert not lane.ok and "unavailable or overloaded (503)" in lane.error
+    assert [fault for fault, _ in FaultHandler.seen_auth] == ["503", "503"]  # one retry (LIMITS.retries)
+    FaultHandler.seen_auth.clear()
+    level = run_level(Lane(f"openai:m@{fault_server.url('503')}", GREEDY), Load("concurrency", 2, 3),
+                      http_context(context))  # fmt: skip
+    assert [r.result.ok for r in level.records] == [False] * 3 and "(503)" in level.records[0].result.error
+    assert len(FaultHandler.seen_auth) == 3  # a load test counts failures: one try each
+
+
+def test_a_server_refusing_pinned_lengths_is_asked_again_without_them_on_both_entries(context, fault_server):
+    lane = Lane(f"openai:m@{fault_server.url('no-pinning')}", GREEDY.replace(min_new_tokens=16))
+    [result] = compare("Hi", [lane], context=http_context(context))
+    level = run_level(lane, Load("concurrency", 2, 2), http_context(context))
+    for answer in (result, *(r.result for r in level.records)):
+        assert answer.ok and answer.text == "Hello there", answer.error
+        assert "could not be pinned" in " ".join(answer.notes)
+
+
+def test_traffic_requests_stream_over_one_client_stamped_as_read_and_are_cut_at_the_time_limit(context, fault_server):
+    level = run_level(Lane(f"openai:m@{fault_server.url('ok')}", GREEDY), Load("concurrency", 3, 6),
+                      http_context(context))  # fmt: skip
+    assert [r.result.text for r in level.records] == ["Hello there"] * 6
+    started = time.perf_counter()
+    slow = run_level(Lane(f"openai:m@{fault_server.url('slow')}", GREEDY),
+                     Load("concurrency", 2, 2, time_limit_s=1.0), http_context(context))  # fmt: skip
+    assert time.perf_counter() - started < 2.0
+    for record in slow.records:  # a chunk every 0.3 s, each stamped when it arrived
+        assert record.cut and record.result.ok and record.result.stopped
+        assert record.result.text.startswith("la la")
+        gaps = [b - a for a, b in zip(record.result.token_times_s, record.result.token_times_s[1:], strict=False)]
+        assert gaps and all(0.15 < gap < 0.6 for gap in gaps), gaps
+
+
+def test_a_lane_runs_from_a_thread_whose_event_loop_is_running(context, fault_server):
+    backend = create_backend("openai", http_context(context))
+    spec = resolve_reference(f"openai:m@{fault_server.url('ok')}")
+
+    async def inside_a_loop():  # as under Playwright's sync API: the transport gets a loop of its own
+        return backend.run(0, spec, GenerationRequest("Hi", GREEDY), lambda event: None, threading.Event())
+
+    result = asyncio.run(inside_a_loop())
+    assert result.ok and result.text == "Hello there"

@@ -47,7 +47,7 @@ def test_any_prompt_gives_a_result_or_a_one_line_message(context, tmp_path_facto
     assert isinstance(result, RunResult)
     assert result.ok or one_line(result.error), result.error
     assert all(one_line(error) for error in recorder.errors)
-    json.dumps(result.to_dict(), default=str)
+    json.dumps(result.model_dump(mode="json"), default=str)
 
 
 @settings(max_examples=300, deadline=None)

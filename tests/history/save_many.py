@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from inference_core.types import RunResult
 
 location, writer, count, result_file = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 store = RunStore(make_url(location) if "://" in location else Path(location))
-result = RunResult.from_dict(json.loads(Path(result_file).read_text()))
+result = RunResult.model_validate_json(Path(result_file).read_text())
 for number in range(count):
     recorder = RunRecorder(store, "compare", f"writer {writer} comparison {number}")
     recorder(0, result)

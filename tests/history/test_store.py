@@ -180,7 +180,7 @@ def test_bundles_move_runs_between_sqlite_and_postgresql_unchanged(saved_run, po
 
 def test_eight_processes_saving_five_comparisons_each_lose_nothing(store, saved_run, tmp_path):
     result_file = tmp_path / "result.json"
-    result_file.write_text(json.dumps(saved_run[2][0].to_dict(), default=str))  # a real lane's result
+    result_file.write_text(json.dumps(saved_run[2][0].model_dump(mode="json"), default=str))  # a real lane's result
     location = store.url.render_as_string(hide_password=False) if store.path is None else str(store.path)
     command = [sys.executable, "-m", "tests.history.save_many", location]
     writers = [subprocess.Popen([*command, str(w), "5", str(result_file)], stdout=subprocess.PIPE,

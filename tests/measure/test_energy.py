@@ -70,4 +70,4 @@ def test_every_local_run_carries_its_energy_and_how_it_was_obtained(context):
     [run] = compare("Name a fruit.", [Lane("smollm2-135m-instruct", Settings(max_new_tokens=6))], context=context)
     assert run.ok and run.energy_j > 0
     assert run.energy_method.startswith(("measured: rapl", "estimated: CodeCarbon's process method"))
-    assert "energy_j" in run.to_dict() and "energy_method" in run.to_dict()
+    assert "energy_j" in run.model_dump(mode="json") and "energy_method" in run.model_dump(mode="json")

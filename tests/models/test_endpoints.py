@@ -93,7 +93,7 @@ def test_a_key_a_server_echoes_back_is_redacted_everywhere(context, fault_server
         context=BackendContext(pool=context.pool, allow_private_endpoints=True, http=LIMITS, keys=ring),
     )  # fmt: skip
     assert not result.ok and "***" in result.error, result.error
-    shown = json.dumps(result.to_dict(), default=str) + repr(events) + json.dumps(store.export_bundle())
+    shown = json.dumps(result.model_dump(mode="json"), default=str) + repr(events) + json.dumps(store.export_bundle())
     assert canary not in shown and canary[3:] not in shown
     for file in tmp_path.glob("runs.sqlite3*"):
         assert canary.encode() not in file.read_bytes()
