@@ -12,14 +12,4 @@ st.html("<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</sty
 state.init_state(router=True)
 state.keep_widget_values()
 render_sidebar()
-st.navigation(
-    [
-        st.Page("pages/compare.py", title="Compare", icon=":material/compare:", default=True),
-        st.Page("pages/experiments.py", title="Experiments", icon=":material/science:"),
-        st.Page("pages/cost.py", title="Cost", icon=":material/payments:"),
-        st.Page("pages/quality.py", title="Tokens & quality", icon=":material/fact_check:"),
-        st.Page("pages/history.py", title="History", icon=":material/history:"),
-        st.Page("pages/tradeoffs.py", title="Trade-offs", icon=":material/insights:"),
-        st.Page("pages/models.py", title="Models", icon=":material/memory:"),
-    ]
-).run()
+st.navigation(state.pages()).run()

@@ -263,6 +263,7 @@ class Settings(Record):
             return (self.engine, f"threads={self.threads or 'default'}")
         extra = (("attention=eager",) if load.attention == "eager" else ()) + (("compiled",) if load.compile else ())
         extra += ("batched",) if load.batching == "continuous" else ()
+        extra += ("fused decoder",) if self.decode_loop == "fused" else ()  # it rewires the loaded model
         return (load.dtype, load.quantize, load.device, *extra)
 
     def flat(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ st.caption(
     "Each experiment turns one claim into a measured curve. Every lane is warmed up once (not counted), "
     "then each point runs several times, one run at a time; points show the median and the min-max range."
 )
-page_link("pages/tradeoffs.py", "Every saved run in one figure: Trade-offs", ":material/insights:")
+page_link("tradeoffs", "Every saved run in one figure: Trade-offs", ":material/insights:")
 inputs = sweep_inputs()
 run_clicked = run_buttons(inputs)
 

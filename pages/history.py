@@ -17,7 +17,7 @@ st.caption(
     "timings, prices and machine. Open one, chart several together, replay one without its model, or move "
     "runs between machines as a bundle."
 )
-page_link("pages/tradeoffs.py", "These runs in one figure: Trade-offs", ":material/insights:")
+page_link("tradeoffs", "These runs in one figure: Trade-offs", ":material/insights:")
 import_bundle()
 runs = find_runs()
 selected = pick_runs(runs)

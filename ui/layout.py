@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import streamlit as st
+
+from ui import state
 
 
 def chart_grid(charts: dict[str, Any], height: int | None = None) -> None:
@@ -23,9 +24,6 @@ def chart_grid(charts: dict[str, Any], height: int | None = None) -> None:
                     st.altair_chart(charts[name], width="stretch", height=height)
 
 
-def page_link(page: str, label: str, icon: str) -> None:
-    """A link to another page; skipped when this page runs alone (AppTest without the router has no pages)."""
-    from streamlit.errors import StreamlitAPIException
-
-    with contextlib.suppress(StreamlitAPIException):
-        st.page_link(page, label=label, icon=icon)
+def page_link(name: str, label: str, icon: str) -> None:
+    """A link to another of the app's pages (``state.PAGES``), by its file name; also drawn when a page runs alone."""
+    st.page_link(state.page(name), label=label, icon=icon)

@@ -6,8 +6,8 @@ and the mode in the URL's query string; opening it restores them without running
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -160,34 +160,59 @@ def _load_link() -> None:
     st.session_state[LINK_ERRORS] = errors
 
 
-_ROUTER_CHECKED = threading.Event()  # per server process: the flag only starts out wrong
+PAGES = (
+    ("compare", "Compare", ":material/compare:"),
+    ("experiments", "Experiments", ":material/science:"),
+    ("cost", "Cost", ":material/payments:"),
+    ("quality", "Tokens & quality", ":material/fact_check:"),
+    ("history", "History", ":material/history:"),
+    ("tradeoffs", "Trade-offs", ":material/insights:"),
+    ("models", "Models", ":material/memory:"),
+)
+"""The app's pages, in menu order: ``pages/<name>.py`` is served at ``/<name>``; the first is the landing page."""
+PAGE_PATHS = tuple(name for name, _, _ in PAGES)
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+ROUTED = "_routed"
+"""Set by the router on every run, taken by the page it runs: a page that finds it missing was run without it."""
+RUN_ALONE = "_run_alone"
+"""True in a session that runs one page on its own, without the router (the pages' tests)."""
 
 
-def _leave_legacy_pages_mode() -> None:
-    """Make a fresh server's first direct page link (``/experiments``) go through the router.
+def page(name: str) -> st.Page:
+    """One of ``PAGES``, by its file name (absolute, so it also resolves when a page runs on its own)."""
+    [(title, icon)] = [(title, icon) for key, title, icon in PAGES if key == name]
+    return st.Page(PAGES_DIR / f"{name}.py", title=title, icon=icon, default=name == PAGES[0][0])
 
-    Streamlit treats an app with a ``pages/`` folder as a legacy multipage app until some
-    run calls ``st.navigation``; a first request for ``/experiments`` would run that page
-    bare (no sidebar, no wide layout). Clearing the flag and rerunning routes it properly.
-    Checked once per process (AppTest resets the flag on every run and then runs pages
-    bare on purpose). Internal API, so any change in it is ignored.
+
+def pages() -> list[st.Page]:
+    return [page(name) for name in PAGE_PATHS]
+
+
+def _go_through_the_router() -> None:
+    """Rerun a page that Streamlit ran without the router (``app.py``) so that the rerun goes through it.
+
+    Streamlit serves the scripts of a ``pages/`` folder beside the entry script as a legacy multipage app until
+    some session calls ``st.navigation``; then "your app will ignore the ``pages/`` directory (across all
+    sessions)" (``st.navigation``'s documentation). So on a fresh server the first request for ``/experiments``
+    runs ``pages/experiments.py`` alone: no sidebar, no wide layout, the legacy menu. Such a page calls
+    ``st.navigation`` with the app's pages itself and reruns: the rerun keeps the URL path and the query string,
+    runs ``app.py`` and so opens the page through the router. Public API only (``st.navigation``, ``st.rerun``).
+    Once: a page whose rerun does not reach the router either (it is the entry script itself) then runs alone.
     """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:
+    if st.session_state.pop(ROUTED, False) or st.session_state.get(RUN_ALONE):
         return
-    if _ROUTER_CHECKED.is_set():
-        return
-    _ROUTER_CHECKED.set()
-    if getattr(PagesManager, "uses_pages_directory", False):
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    st.session_state[RUN_ALONE] = True  # until the router runs: no second rerun if it never does
+    st.navigation(pages(), position="hidden")
+    st.rerun()
 
 
 def init_state(router: bool = False) -> None:
     """Idempotent: the router and every page call it, so each page also runs on its own."""
-    if not router:
-        _leave_legacy_pages_mode()
+    if router:
+        st.session_state[ROUTED] = True
+        st.session_state.pop(RUN_ALONE, None)
+    else:
+        _go_through_the_router()
     defaults = {
         PROMPT: "",
         LANE_IDS: [],
@@ -245,9 +270,6 @@ def setup_link(lanes: list[LaneInput]) -> str:
     query = {"prompt": st.session_state[PROMPT], "lane": [lane.link_value() for lane in lanes if lane.ref],
              "mode": st.session_state[MODE]}  # fmt: skip
     return f"{app_address().rstrip('/')}/?{urlencode({k: v for k, v in query.items() if v}, doseq=True)}"
-
-
-PAGE_PATHS = ("compare", "experiments", "cost", "quality", "history", "tradeoffs", "models")
 
 
 def run_link(run_id: str) -> str:

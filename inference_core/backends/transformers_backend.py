@@ -203,10 +203,10 @@ def _decoder(loaded: LoadedModel, settings: Settings) -> tuple[Any, str]:
     """The fused decode loop when the lane asks for it and it runs here; else None and why (when asked)."""
     if settings.load.decoder != "fused" or settings.batched:
         return None, ""
-    if loaded.decoder is None:
-        return None, loaded.decoder_problem
     if settings.load.cache != "dynamic":
         return None, "the fused decoder keeps its own cache (cache=static runs generate)"
+    if loaded.decoder is None:
+        return None, loaded.decoder_problem
     return loaded.decoder, ""
 
 

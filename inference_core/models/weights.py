@@ -199,6 +199,8 @@ def load_model(
 
 def _fused_decoder(model: Any, settings: Settings) -> tuple[FusedDecoder | None, str]:
     """The fused decode loop for an unquantized, uncompiled float32 CPU model with sdpa attention, or why not."""
+    if settings.load.decoder != "fused" or (settings.load.cache, settings.load.batching) != ("dynamic", "none"):
+        return None, ""  # what people run: transformers' model as it loads
     if not settings.fusable:
         return None, "the fused decoder runs float32 weights on the CPU with sdpa attention, uncompiled"
     problem = fusable(model)

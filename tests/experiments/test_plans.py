@@ -47,7 +47,7 @@ def test_traffic_levels_are_bounded_and_lanes_carry_their_own_settings():
     assert [p.load.requests for p in plan.points] == [8, 32]  # twice the concurrency, at least 8
     assert plan.total_runs == 40 and plan.repeats == 1
     settings = plan.points[0].lane.settings
-    assert (settings.batching, settings.max_new_tokens, settings.min_new_tokens) == ("continuous", 12, 12)
+    assert (settings.load.batching, settings.max_new_tokens, settings.min_new_tokens) == ("continuous", 12, 12)
     assert "24 prompts" in plan.notes[0]
 
 

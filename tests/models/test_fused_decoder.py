@@ -3,6 +3,7 @@ and small Llama/Qwen2 models (biases, grouped heads) built here, token by token.
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -93,37 +94,37 @@ def test_says_which_models_it_cannot_run():
 
 
 def test_greedy_answer_equals_the_generate_loop(context, smollm2):
-    settings = Settings(max_new_tokens=48, min_new_tokens=48)
+    settings = Settings(max_new_tokens=48, min_new_tokens=48, decoder="fused")
     fused, plain = run(context, smollm2, settings), run(context, smollm2, settings.replace(decoder="generate"))
     assert fused.ok and plain.ok
-    assert (fused.settings.decoder, plain.settings.decoder) == ("fused", "generate")
+    assert (fused.settings.decode_loop, plain.settings.decode_loop) == ("fused", "generate")
     assert fused.text == plain.text and fused.tokens_out == plain.tokens_out == 48
     assert len(fused.itl_s) == 47 and fused.decode_tok_per_s > 0
-    assert weights_label(fused) == "float32" and weights_label(plain) == "float32 generate loop"
+    assert weights_label(fused) == "float32 fused decoder" and weights_label(plain) == "float32"  # named as such
 
 
 def test_sampling_and_log_probabilities_follow_transformers(context, smollm2):
-    sampled = Settings(max_new_tokens=24, temperature=0.9, seed=7)
+    sampled = Settings(max_new_tokens=24, temperature=0.9, seed=7, decoder="fused")
     assert run(context, smollm2, sampled).text == run(context, smollm2, sampled.replace(decoder="generate")).text
-    scored = Settings(max_new_tokens=16, logprobs=3)
+    scored = Settings(max_new_tokens=16, logprobs=3, decoder="fused")
     fused, plain = run(context, smollm2, scored), run(context, smollm2, scored.replace(decoder="generate"))
     assert fused.text == plain.text and len(fused.token_logprobs) == fused.tokens_out
     assert fused.token_logprobs == pytest.approx(plain.token_logprobs, abs=1e-3)
 
 
 def test_other_models_and_settings_run_generate_and_say_why(context, smollm2, gemma3):
-    gemma = run(context, gemma3, Settings(max_new_tokens=4, min_new_tokens=4))
-    assert gemma.ok and gemma.settings.decoder == "generate"
+    gemma = run(context, gemma3, Settings(max_new_tokens=4, min_new_tokens=4, decoder="fused"))
+    assert gemma.ok and gemma.settings.decode_loop == "generate"
     assert any("generate loop" in note and "gemma3" in note for note in gemma.notes)
-    static = run(context, smollm2, Settings(max_new_tokens=4, cache="static"))
-    assert static.ok and static.settings.decoder == "generate"
+    static = run(context, smollm2, Settings(max_new_tokens=4, cache="static", decoder="fused"))
+    assert static.ok and static.settings.decode_loop == "generate"
     assert any("cache=static" in note for note in static.notes)
-    asked = run(context, smollm2, Settings(max_new_tokens=4, decoder="generate"))
+    asked = run(context, smollm2, Settings(max_new_tokens=4))  # the default
     assert not any("generate loop" in note for note in asked.notes)  # asked for: nothing to explain
 
 
 def test_the_loaded_model_holds_its_weights_once(context, smollm2):
-    loaded = context.pool.get(smollm2, Settings())
+    loaded = context.pool.get(smollm2, Settings(decoder="fused"))
     assert loaded.decoder is not None
     decoder = loaded.decoder
     fused_mb = sum(t.numel() * 4 for t in (*decoder.qkv, *decoder.out, *decoder.gate_up, *decoder.down,
@@ -133,12 +134,11 @@ def test_the_loaded_model_holds_its_weights_once(context, smollm2):
 
 
 def test_results_saved_before_the_fused_decoder_say_generate_ran(context, smollm2):
-    from inference_core.history.bundle import ResultRecord
-
-    result = run(context, smollm2, Settings(max_new_tokens=2))
-    old = result.to_dict()
+    result = run(context, smollm2, Settings(max_new_tokens=2, decoder="fused"))
+    assert result.settings.decode_loop == "fused"
+    old = result.model_dump(mode="json")
+    old["settings"] = {**old["settings"].pop("load"), **old["settings"]}  # flat, as saved before ``load``
     del old["settings"]["decoder"]  # as saved before this setting existed
-    assert RunResult.from_dict(old).settings.decoder == "generate"
-    assert RunResult.from_dict({**old, "backend": "openai"}).settings.decoder == "fused"  # not transformers: default
-    assert RunResult.from_dict(ResultRecord.model_validate(old).model_dump()).settings.decoder == "generate"
-    assert RunResult.from_dict(result.to_dict()).settings.decoder == "fused"
+    assert RunResult.model_validate(old).settings.decode_loop == "generate"
+    old["settings"]["decoder"] = None  # as bundles exported then wrote it
+    assert RunResult.model_validate_json(json.dumps(old)).settings.decode_loop == "generate"

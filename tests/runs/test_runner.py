@@ -31,7 +31,7 @@ def test_race_mode_runs_lanes_at_once(context):
         on_event=lambda e: seen.append(e.lane) if isinstance(e, TokenEvent) else None,
     )
     assert all(r.ok for r in results)
-    assert [r.settings.dtype for r in results] == ["float32", "bfloat16"]
+    assert [r.settings.load.dtype for r in results] == ["float32", "bfloat16"]
     assert set(seen) == {0, 1}
 
 

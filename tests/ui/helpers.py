@@ -7,12 +7,16 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from ui.state import RUN_ALONE
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def page(name: str) -> AppTest:
-    """One page on its own, without the router."""
-    return AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=30)
+    """One page on its own, without the router (``RUN_ALONE``: it does not hand its run to the router)."""
+    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=30)
+    at.session_state[RUN_ALONE] = True
+    return at
 
 
 def click(at: AppTest, label: str, timeout: float = 240) -> AppTest:
