@@ -12,4 +12,4 @@ st.html("<style>[data-testid='stMainBlockContainer'] {padding-top: 2.5rem;}</sty
 state.init_state(router=True)
 state.keep_widget_values()
 render_sidebar()
-st.navigation(state.pages()).run()
+st.navigation(state.pages()).run()  # the pages and their URL paths: ui/state.py PAGES

@@ -129,6 +129,7 @@ _FACE: dict[str, tuple[str, ...]] = {
         "default_hourly_usd",
         "default_pricer",
         "hardware_rates",
+        "machine_time_usd",
         "parse_rows",
     ),
     "inference_core.history.bundle": (

@@ -10,16 +10,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from inference_core import capacity_cli
-from inference_core.engine import Access, Engine, HttpLimits, Saving
+from inference_core.engine import Access, Engine, HttpLimits, LimitError, Saving
 from inference_core.experiments.plans import EXPERIMENTS
 from inference_core.history.bundle import finite_tree
 from inference_core.models.catalog import ModelReferenceError, builtin_models, resolve_reference
 from inference_core.models.prompts import EXAMPLES
+from inference_core.operator import OperatorError
 from inference_core.price.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S
 from inference_core.runs.lanes import Lane, lane_settings, split_lane
 from inference_core.runs.runner import MODES, lane_problem
-from inference_core.types import GenerationRequest, RunResult, Settings, StatusEvent, TokenEvent
+from inference_core.types import GenerationRequest, RunResult, Settings, StatusEvent, TokenEvent, problem
 
 SUMMARY_FIELDS = (
     ("tokens_in", "{:d}"),
@@ -39,38 +42,33 @@ class UsageError(Exception):
     """Bad command-line input: reported as one line, exit status 2."""
 
 
+SETTING_FLAGS = ("max_new_tokens", "min_new_tokens", "temperature", "top_p", "seed", "dtype", "quantize", "device",
+                 "threads", "engine", "logprobs")  # fmt: skip
+"""The settings a flag can set for every lane; each defaults to the engine's (schema and operator limits)."""
+
+
 def _settings_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--max-new-tokens", type=int, default=64)
-    parser.add_argument("--min-new-tokens", type=int, default=0)
-    parser.add_argument("--temperature", type=float, default=0.0)
-    parser.add_argument("--top-p", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--dtype", default="float32", help="float32, bfloat16 (float16 on CUDA)")
-    parser.add_argument("--quantize", default="none", help="none or int8 (CPU)")
-    parser.add_argument("--device", default="cpu", help="cpu or cuda")
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--engine", default="transformers", help="transformers or llama.cpp (GGUF models)")
-    parser.add_argument("--logprobs", type=int, default=0, metavar="K",
+    parser.add_argument("--max-new-tokens", type=int, help="default: the engine's, within the operator's limit")
+    parser.add_argument("--min-new-tokens", type=int)
+    parser.add_argument("--temperature", type=float, help="0: greedy (the default)")
+    parser.add_argument("--top-p", type=float)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--dtype", help="float32 (the default), bfloat16 (float16 on CUDA)")
+    parser.add_argument("--quantize", help="none (the default) or int8 (CPU)")
+    parser.add_argument("--device", help="cpu (the default) or cuda")
+    parser.add_argument("--threads", type=int, help="default: every core")
+    parser.add_argument("--engine", help="transformers (the default) or llama.cpp (GGUF models)")
+    parser.add_argument("--logprobs", type=int, metavar="K",
                         help="record token_logprobs and the top K alternatives per token (top_logprobs)")  # fmt: skip
 
 
-def base_settings(args: argparse.Namespace) -> Settings:
+def base_settings(args: argparse.Namespace, engine: Engine) -> Settings:
+    """The flags given, over the engine's defaults."""
+    given = {name: getattr(args, name) for name in SETTING_FLAGS if getattr(args, name) is not None}
     try:
-        return Settings(
-            dtype=args.dtype,
-            quantize=args.quantize,
-            device=args.device,
-            threads=args.threads,
-            max_new_tokens=args.max_new_tokens,
-            min_new_tokens=args.min_new_tokens,
-            temperature=args.temperature,
-            top_p=args.top_p,
-            seed=args.seed,
-            engine=args.engine,
-            logprobs=args.logprobs,
-        )
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        return Settings.model_validate({**engine.default_settings().flat(), **given})
+    except ValidationError as exc:
+        raise UsageError(problem(exc)) from None
 
 
 def parse_lanes(texts: Sequence[str], base: Settings) -> list[Lane]:
@@ -180,7 +178,6 @@ def _sweep_parser(commands: Any) -> None:
     sweep.add_argument("--save", action="store_true", help="save every counted run to the history")
     _settings_args(sweep)
     _http_args(sweep)
-    sweep.set_defaults(max_new_tokens=32)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,7 +221,6 @@ def build_parser() -> argparse.ArgumentParser:
     quality.add_argument("--json", action="store_true", help="one JSON object per answer, then the summary")
     quality.add_argument("--save", action="store_true", help="save every answer to the history")
     _settings_args(quality)
-    quality.set_defaults(max_new_tokens=32)
     return parser
 
 
@@ -252,12 +248,10 @@ def _format_summary(result: RunResult) -> str:
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from inference_core.price.pricing import default_pricer
-
     check_prompt(args.prompt)
-    lanes = parse_lanes(args.model, base_settings(args))
-    access = Access(http=http_limits(args))
     engine = Engine()
+    lanes = parse_lanes(args.model, base_settings(args, engine))
+    access = Access(http=http_limits(args))
     streaming = not args.json
 
     def on_event(event: TokenEvent | StatusEvent) -> None:
@@ -273,11 +267,12 @@ def _run_compare(args: argparse.Namespace) -> int:
 
     recorder = _recorder(engine, args, Saving("compare", args.prompt, meta={"mode": args.mode, "lanes": args.model}))
     results = engine.compare(args.prompt, lanes, access=access, mode=args.mode, on_event=on_event,
-                             finalize=default_pricer(), on_result=recorder)  # fmt: skip
+                             on_result=recorder)  # fmt: skip
     _report_saved(engine, recorder)
     if args.json:
         for result in results:
-            print(json.dumps(finite_tree(result.model_dump(mode="json")), allow_nan=False))
+            lane = {**result.model_dump(mode="json"), "decoder": result.settings.decode_loop}
+            print(json.dumps(finite_tree(lane), allow_nan=False))
     else:
         print("\n")
         for lane, result in zip(lanes, results, strict=True):
@@ -372,7 +367,6 @@ def _traffic_options(args: argparse.Namespace) -> tuple[Any, str | None]:
 def _run_sweep(args: argparse.Namespace) -> int:
     from inference_core.experiments.plans import DEFAULT_SETTINGS_VARIANTS, parse_levels, plan_sweep
     from inference_core.measure.metrics import fit_output_length
-    from inference_core.price.pricing import default_pricer
 
     for option in ("out", "summary_out"):
         if getattr(args, option):
@@ -384,7 +378,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
         plan = plan_sweep(
             args.experiment,
             args.model,
-            base=base_settings(args),
+            base=base_settings(args, engine),
             lengths=parse_levels(levels.split(","), whole=not args.rate) if levels else None,
             variants=args.setting or DEFAULT_SETTINGS_VARIANTS,
             repeats=args.repeats,
@@ -401,7 +395,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
 
     meta = {"experiment": args.experiment, "models": args.model, "repeats": args.repeats}
     recorder = _recorder(engine, args, Saving("sweep", f"{args.experiment} sweep", meta=meta))
-    sweep = engine.sweep(plan, access=access, finalize=default_pricer(), on_row=recorder)
+    sweep = engine.sweep(plan, access=access, on_row=recorder)
     sweep.run(progress)
     _report_saved(engine, recorder)
     frame = sweep.frame().drop(columns=["text"])
@@ -450,14 +444,13 @@ def _questions(source: str) -> list:
 
 def _run_eval(args: argparse.Namespace) -> int:
     from inference_core.experiments.evaluation import eval_summary
-    from inference_core.price.pricing import default_pricer
 
     questions = _questions(args.set)
-    lanes = parse_lanes(args.model, base_settings(args))
     engine = Engine()
+    lanes = parse_lanes(args.model, base_settings(args, engine))
     recorder = _recorder(engine, args, Saving("compare", f"Quality: {args.set}", title=f"Quality: {args.set}",
                                               meta={"questions": len(questions), "models": args.model}))  # fmt: skip
-    job = engine.evaluation(questions, lanes, finalize=default_pricer(), on_row=recorder)
+    job = engine.evaluation(questions, lanes, on_row=recorder)
     rows = job.run(lambda p: print(f"[{p.done}/{p.total}] {p.current}", file=sys.stderr, flush=True))
     _report_saved(engine, recorder)
     summary = eval_summary(rows)
@@ -485,7 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
-    except UsageError as exc:
+    except (UsageError, LimitError, OperatorError) as exc:  # a limit names the setting and its limit
         one_line = str(exc).replace("\r", "\\r").replace("\n", "\\n")  # user input may hold line breaks
         print(f"error: {one_line}", file=sys.stderr)
         return 2

@@ -29,19 +29,20 @@ from inference_core.history.bundle import dump_bundle
 from inference_core.history.database import describe
 from inference_core.history.store import RunRecorder, RunStore, StoreError, history_url, open_store
 from inference_core.measure.environment import collect_environment
-from inference_core.models.catalog import resolve_reference
+from inference_core.models.catalog import builtin_models, resolve_reference
 from inference_core.models.endpoints import KeyRing
 from inference_core.models.estimate import Estimate, estimate, ladder, ladder_fits
 from inference_core.models.inventory import LoadedInfo, ModelStatus, inventory, loaded_models
 from inference_core.models.paths import is_converted
 from inference_core.models.weights import ModelPool, clear_converted
-from inference_core.operator import GenerationGate
+from inference_core.operator import GenerationGate, LimitError, OperatorSettings, operator_settings, request_problems
 from inference_core.price.goodput import LatencyObjective, levels_from_rows
+from inference_core.price.pricing import DEFAULT_UTILIZATION, default_pricer
 from inference_core.runs.lanes import Lane
 from inference_core.runs.runner import Comparison, Finalize, compare, engine_for, lane_problem
-from inference_core.types import ModelSpec, RunResult, RunSummary, Settings, StoredRun
+from inference_core.types import MachinePrice, ModelSpec, RunResult, RunSummary, Settings, StoredRun
 
-__all__ = ["Access", "Engine", "HttpLimits", "Saving", "StoreError"]
+__all__ = ["Access", "Engine", "HttpLimits", "LimitError", "MachinePrice", "Saving", "StoreError"]
 OnResult = Callable[[int, RunResult], None]
 
 
@@ -69,14 +70,51 @@ class Engine:
     """Models, history and the generation queue of one process."""
 
     def __init__(
-        self, store_path: Path | None = None, max_concurrent_generations: int = 0, secrets: Mapping | None = None
+        self, store_path: Path | None = None, secrets: Mapping | None = None, limits: OperatorSettings | None = None
     ) -> None:
         """``store_path``: a SQLite file for the history; else the database a deployment configured
-        (``$INFERENCE_LENS_DATABASE_URL`` or ``[connections.history]`` in ``secrets``), else the embedded file."""
+        (``$INFERENCE_LENS_DATABASE_URL`` or ``[connections.history]`` in ``secrets``), else the embedded file.
+        ``limits``: the operator's (else read from the environment and ``secrets``; OperatorError names a bad one);
+        every run this engine starts is held to them, whoever asks."""
         self._pool = ModelPool()
         self._store_path = store_path
         self._secrets = dict(secrets or {})
-        self._gate = GenerationGate(max_concurrent_generations)
+        self.limits = limits or operator_settings(self._secrets)
+        self._gate = GenerationGate(self.limits.max_concurrent_generations)
+
+    # Policy --------------------------------------------------------------------------------
+
+    def default_settings(self) -> Settings:
+        """The schema's defaults, within the operator's limits (a default never asks past a limit)."""
+        return Settings(max_new_tokens=self.bounds("max_new_tokens")[2])
+
+    def bounds(self, name: str) -> tuple[float | None, float | None, Any]:
+        """A generation setting's lowest and highest value and its default, within the operator's limits (what
+        the UI's widgets offer)."""
+        low, high, default = Settings.bounds(name)
+        if name == "max_new_tokens":
+            high = min(high or self.limits.max_new_tokens, self.limits.max_new_tokens)
+            default = min(default, high)
+        return low, high, default
+
+    def problems(self, prompt: str, lanes: Sequence[Lane], repeats: int = 1) -> list[str]:
+        """Why a request goes past the operator's limits, each naming the setting and its limit (empty: none)."""
+        longest: dict[str, int] = {}  # the lane cap counts models, not a sweep's points
+        for lane in lanes:
+            longest[lane.ref] = max(longest.get(lane.ref, 0), lane.settings.max_new_tokens)
+        keys = [spec.key for spec in builtin_models()]
+        return request_problems(self.limits, prompt, list(longest.items()), keys, repeats)
+
+    def _admit(self, prompt: str, lanes: Sequence[Lane], repeats: int = 1) -> None:
+        found = self.problems(prompt, lanes, repeats)
+        if found:
+            raise LimitError(found[0])
+
+    @staticmethod
+    def _pricer(price: MachinePrice | None) -> Finalize:
+        """Every run is priced by the machine time it took: at ``price``, else the default machine's rate."""
+        price = price or MachinePrice()
+        return default_pricer(price.hourly_usd, price.utilization or DEFAULT_UTILIZATION)
 
     def _context(self, access: Access) -> BackendContext:
         try:
@@ -106,13 +144,14 @@ class Engine:
         *,
         access: Access | None = None,
         mode: str = "sequential",
-        finalize: Finalize | None = None,
+        price: MachinePrice | None = None,
         on_result: OnResult | None = None,
         unload_after: bool = False,
     ) -> Comparison:
-        """A comparison to start (``.start()``) and drain; nothing runs until then."""
-        return Comparison(prompt, lanes, context=self._context(access or Access()), mode=mode, finalize=finalize,
-                          on_result=on_result, unload_after=unload_after)  # fmt: skip
+        """A comparison to start (``.start()``) and drain; nothing runs until then. LimitError: past a limit."""
+        self._admit(prompt, lanes)
+        return Comparison(prompt, lanes, context=self._context(access or Access()), mode=mode,
+                          finalize=self._pricer(price), on_result=on_result, unload_after=unload_after)  # fmt: skip
 
     def compare(
         self,
@@ -121,23 +160,27 @@ class Engine:
         *,
         access: Access | None = None,
         mode: str = "sequential",
-        finalize: Finalize | None = None,
+        price: MachinePrice | None = None,
         on_event: Callable[[Any], None] | None = None,
         on_result: OnResult | None = None,
     ) -> list[RunResult]:
-        """Run a comparison in the calling thread; results in lane order."""
-        return compare(prompt, lanes, context=self._context(access or Access()), mode=mode, finalize=finalize,
-                       on_event=on_event or (lambda event: None), on_result=on_result)  # fmt: skip
+        """Run a comparison in the calling thread; results in lane order. LimitError: past a limit."""
+        self._admit(prompt, lanes)
+        return compare(prompt, lanes, context=self._context(access or Access()), mode=mode,
+                       finalize=self._pricer(price), on_event=on_event or (lambda event: None),
+                       on_result=on_result)  # fmt: skip
 
     def sweep(
         self,
         plan: SweepPlan,
         *,
         access: Access | None = None,
-        finalize: Finalize | None = None,
+        price: MachinePrice | None = None,
         on_row: Callable[[int, RunResult, dict[str, Any]], None] | None = None,
     ) -> Sweep:
-        return Sweep(plan, self._context(access or Access()), finalize=finalize, on_row=on_row)
+        """A sweep to start or run in place. LimitError: past a limit (lanes, output length, repeats)."""
+        self._admit("", [point.lane for point in plan.points], plan.repeats)
+        return Sweep(plan, self._context(access or Access()), finalize=self._pricer(price), on_row=on_row)
 
     @staticmethod
     def engine_problem(name: str) -> str:
@@ -169,9 +212,11 @@ class Engine:
             return token_pieces(loaded.tokenizer, text)
 
     def evaluation(self, questions: Sequence[Question], lanes: Sequence[Lane], *, access: Access | None = None,
-                   finalize: Finalize | None = None, on_row: Callable | None = None) -> Evaluation:  # fmt: skip
-        """A background job asking every question of every lane (``start()`` it, or ``run()`` in place)."""
-        return Evaluation(questions, lanes, self._context(access or Access()), finalize, on_row)
+                   price: MachinePrice | None = None, on_row: Callable | None = None) -> Evaluation:  # fmt: skip
+        """A background job asking every question of every lane (``start()`` it, or ``run()`` in place).
+        LimitError: past a limit (the longest question counts as the prompt)."""
+        self._admit(max((q.prompt for q in questions), key=len, default=""), lanes)
+        return Evaluation(questions, lanes, self._context(access or Access()), self._pricer(price), on_row)
 
     # Models --------------------------------------------------------------------------------
 

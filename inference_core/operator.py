@@ -95,6 +95,16 @@ def reference_kind(ref: str, catalog_keys: Sequence[str]) -> str:
     return scheme if sep else "catalog"
 
 
+class LimitError(ValueError):
+    """A request past the operator's limits; the message names the setting and its limit."""
+
+    for_user = True
+
+
+def _over(name: str, what: str, limit: int | str) -> str:
+    return f"{what}; this deployment allows at most {limit} ({name}, {ENV_PREFIX}{name.upper()})"
+
+
 def request_problems(
     settings: OperatorSettings,
     prompt: str,
@@ -102,26 +112,39 @@ def request_problems(
     catalog_keys: Sequence[str],
     repeats: int = 1,
 ) -> list[str]:
-    """Why a visitor's request exceeds the operator's limits (empty when it does not).
+    """Why a visitor's request exceeds the operator's limits (empty when it does not); each names the setting.
 
     ``lanes`` are (reference, max_new_tokens) pairs."""
     problems = []
     if len(prompt) > settings.max_prompt_chars:
-        problems.append(f"the prompt has {len(prompt):,} characters; this deployment takes at most "
-                        f"{settings.max_prompt_chars:,}")  # fmt: skip
+        problems.append(_over("max_prompt_chars", f"the prompt has {len(prompt):,} characters",
+                              f"{settings.max_prompt_chars:,}"))  # fmt: skip
     if len(lanes) > settings.max_lanes:
-        problems.append(f"{len(lanes)} lanes; this deployment runs at most {settings.max_lanes}")
+        problems.append(_over("max_lanes", f"{len(lanes)} lanes", settings.max_lanes))
     if repeats > settings.max_repeats:
-        problems.append(f"{repeats} repeats; this deployment allows at most {settings.max_repeats}")
+        problems.append(_over("max_repeats", f"{repeats} repeats", settings.max_repeats))
     for number, (ref, max_new_tokens) in enumerate(lanes, start=1):
         kind = reference_kind(ref, catalog_keys)
         if kind not in settings.allowed_references:
             problems.append(f"lane {number}: {kind} references are not allowed on this deployment "
-                            f"(allowed: {', '.join(settings.allowed_references)})")  # fmt: skip
+                            f"(allowed_references: {', '.join(settings.allowed_references)})")  # fmt: skip
         if max_new_tokens > settings.max_new_tokens:
-            problems.append(f"lane {number}: {max_new_tokens} new tokens; this deployment allows at most "
-                            f"{settings.max_new_tokens}")  # fmt: skip
+            problems.append(_over("max_new_tokens", f"lane {number}: {max_new_tokens} new tokens",
+                                  settings.max_new_tokens))  # fmt: skip
     return problems
+
+
+def check_request(
+    settings: OperatorSettings,
+    prompt: str,
+    lanes: Sequence[tuple[str, int]],
+    catalog_keys: Sequence[str],
+    repeats: int = 1,
+) -> None:
+    """Refuse a request past the operator's limits (LimitError naming the first setting it exceeds)."""
+    problems = request_problems(settings, prompt, lanes, catalog_keys, repeats)
+    if problems:
+        raise LimitError(problems[0])
 
 
 class GenerationGate:

@@ -33,6 +33,7 @@ MAX_NEW_TOKENS = 1_000_000
 MAX_THREADS = 1024
 MAX_SEED = 2**63 - 1
 MAX_LOGPROBS = 20
+MAX_HOURLY_USD = 1_000_000
 LANE_STATES = ("waiting", "loading", "prefill", "decoding", "done", "stopped", "error")
 
 
@@ -176,7 +177,8 @@ class Settings(Record):
     temperature: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.0
     top_p: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
-    threads: Annotated[int, Field(ge=1, le=MAX_THREADS)] | None = None
+    threads: Annotated[int | None, Field(ge=1, le=MAX_THREADS)] = None
+    """None: every core."""
     logprobs: Annotated[int, Field(ge=0, le=MAX_LOGPROBS)] = 0
     """Record each generated token's log-probability and its top-``logprobs`` alternatives (0: off)."""
     load: Load = Field(default_factory=TransformersLoad)
@@ -266,6 +268,13 @@ class Settings(Record):
         extra += ("fused decoder",) if self.decode_loop == "fused" else ()  # it rewires the loaded model
         return (load.dtype, load.quantize, load.device, *extra)
 
+    @classmethod
+    def bounds(cls, name: str) -> tuple[float | None, float | None, Any]:
+        """A generation setting's lowest and highest allowed value (None: unbounded) and its default."""
+        field = cls.model_fields[name]
+        found = {key: getattr(item, key) for item in field.metadata for key in ("ge", "gt", "le") if hasattr(item, key)}
+        return found.get("ge", found.get("gt")), found.get("le"), field.default
+
     def flat(self) -> dict[str, Any]:
         """Every setting by its own name (the lane text form and the editor's fields): load settings inlined."""
         data = self.model_dump(exclude={"load"})
@@ -307,6 +316,14 @@ class StatusEvent:
     def __post_init__(self) -> None:
         if self.state not in LANE_STATES:
             raise ValueError(f"state must be one of {', '.join(LANE_STATES)}, got {self.state!r}")
+
+
+class MachinePrice(Record):
+    """What the machine a run is priced on costs: dollars per hour (None: the engine's default machine) and the
+    share of its hours it is busy (None: the engine's default utilization); idle hours are paid too."""
+
+    hourly_usd: Annotated[float, Field(ge=0, le=MAX_HOURLY_USD, allow_inf_nan=False)] | None = None
+    utilization: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
 
 
 class RunResult(Record):

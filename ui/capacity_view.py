@@ -17,13 +17,11 @@ from inference_core import (
     PriceError,
     TrafficOptions,
     audience_curve,
-    default_pricer,
     machine_capacity,
     plan_fleet,
     plan_sweep,
 )
 from inference_core.engine import Saving, StoreError
-from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import track
 from ui.jobs import run_job
@@ -72,14 +70,14 @@ def _assumed(model: str, audience: Audience, objective: LatencyObjective) -> Mac
 def _offer_traffic_run(model: str) -> None:
     st.info(f"No saved traffic run of {model} yet: capacity comes from the traffic experiment's goodput. A short "
             f"one measures {model} with continuous batching at {', '.join(map(str, SHORT_LEVELS))} requests in "
-            "flight (6 requests each, 32 output tokens, under a minute here).", icon=":material/science:")  # fmt: skip
+            f"flight (6 requests each, {engine().default_settings().max_new_tokens} output tokens).",
+            icon=":material/science:")  # fmt: skip
     if st.button("Run a short traffic measurement", icon=":material/play_arrow:", key="capacity_measure"):
-        plan = plan_sweep("traffic", [f"{model}:batching=continuous"], base=Settings(max_new_tokens=32),
+        plan = plan_sweep("traffic", [f"{model}:batching=continuous"], base=engine().default_settings(),
                           lengths=list(SHORT_LEVELS), traffic=TrafficOptions(requests=6))  # fmt: skip
-        hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
         meta = {"experiment": "traffic", "models": [model]}
         recorder = engine().recorder(Saving("sweep", "traffic sweep", title="Short traffic measurement", meta=meta))
-        job = engine().sweep(plan, access=session_access(), finalize=default_pricer(hourly, utilization),
+        job = engine().sweep(plan, access=session_access(), price=state.machine_price(),
                              on_row=recorder)  # fmt: skip
         run_job(JOB, job, track, "sweep", lambda _job: None)
 

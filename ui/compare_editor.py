@@ -9,7 +9,7 @@ import streamlit as st
 from inference_core import EXAMPLES, MODE_HELP, load_label
 from inference_core.types import ATTENTIONS, CACHES, DECODERS, DTYPES, ENGINES
 from ui import state
-from ui.resources import catalog, engine_problem
+from ui.resources import catalog, engine, engine_problem
 from ui.text import escape_markdown
 
 ENGINE_HELP = (
@@ -61,9 +61,12 @@ def _lane_row(number: int, lane_id: int, names: dict[str, str], choices: list[st
                       help="llama.cpp runs the GGUF file's own quantization" if llama else None)  # fmt: skip
     cols[4].toggle("int8", key=key("int8"), disabled=llama,
                    help="Dynamic int8 quantization of Linear layers (transformers, CPU, float32)")  # fmt: skip
-    cols[5].number_input("Max new tokens", 1, 4096, key=key("max_new_tokens"))
-    cols[6].number_input("Temperature", 0.0, 2.0, step=0.1, key=key("temperature"), help="0 = greedy")
-    cols[7].number_input("Seed", 0, 2**31 - 1, key=key("seed"))
+    low, high, _ = engine().bounds("max_new_tokens")
+    cols[5].number_input("Max new tokens", low, high, key=key("max_new_tokens"), help=f"at most {high:,} here")
+    low, high, _ = engine().bounds("temperature")
+    cols[6].number_input("Temperature", float(low), float(high), step=0.1, key=key("temperature"), help="0 = greedy")
+    low, high, _ = engine().bounds("seed")
+    cols[7].number_input("Seed", low, min(high, 2**53 - 1), key=key("seed"))  # a browser's integers stop at 2**53
     runtime_help = "Runtime options: attention, KV cache, compile, decoder, threads"
     with cols[8].popover("", icon=":material/tune:", help=runtime_help):
         _runtime_options(key, llama)
@@ -83,7 +86,7 @@ def _runtime_options(key, llama: bool) -> None:
     st.selectbox("Decoder", list(DECODERS), key=key("decoder"), disabled=llama,
                  help="fused: one fused loop over the same float32 weights (Llama-family models on the CPU; others "
                       "run generate); generate: transformers' own generate loop and modules")  # fmt: skip
-    st.number_input("Threads (0 = all cores)", 0, 256, key=key("threads"),
+    st.number_input("Threads (0 = all cores)", 0, engine().bounds("threads")[1], key=key("threads"),
                     help="torch's threads are process-wide: meaningful one lane at a time")  # fmt: skip
 
 
@@ -116,8 +119,8 @@ def lane_rows(names: dict[str, str], choices: list[str]) -> list[state.LaneInput
     lanes = state.lane_inputs()
     add_col, info_col = st.columns([1, 4], vertical_alignment="center")
     last = lanes[-1] if lanes else None
-    copied = (last.ref, last.settings) if last and last.settings else (choices[0], state.DEFAULT_SETTINGS)
-    add_col.button("Add lane", icon=":material/add:", disabled=len(lanes) >= state.MAX_LANES,
+    copied = (last.ref, last.settings) if last and last.settings else (choices[0], state.default_settings())
+    add_col.button("Add lane", icon=":material/add:", disabled=len(lanes) >= state.max_lanes(),
                    on_click=state.add_lane, args=copied)  # fmt: skip
     unavailable = [spec for spec in catalog() if not spec.available]
     if unavailable:

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from inference_core import Lane, default_pricer
+from inference_core import Lane
 from inference_core.engine import Saving
 from ui import state
 from ui.compare_view import stream
@@ -29,8 +29,7 @@ def problems(prompt: str, lanes: list[state.LaneInput]) -> list[str]:
     found = [f"Lane {n}: {lane.error}" for n, lane in enumerate(lanes, start=1) if lane.error]
     found += [f"Lane {n}: {problem}" for n, lane in enumerate(lanes, start=1)
               if lane.settings and (problem := engine().lane_problem(lane.ref, lane.settings))]  # fmt: skip
-    asked = [(lane.ref, lane.settings.max_new_tokens) for lane in lanes if lane.settings]
-    return found + operator_problems(prompt, asked)
+    return found + operator_problems(prompt, [Lane(lane.ref, lane.settings) for lane in lanes if lane.settings])
 
 
 def start_comparison(prompt: str, lanes: list[state.LaneInput], names: dict[str, str], messages: Any) -> None:
@@ -54,7 +53,7 @@ def start_comparison(prompt: str, lanes: list[state.LaneInput], names: dict[str,
     st.session_state[_RECORDING] = recorder.run_id
     job = engine().comparison(
         prompt, [Lane(lane.ref, lane.settings) for lane in lanes if lane.settings], access=session_access(),
-        mode=mode, finalize=default_pricer(hourly, utilization_pct / 100), on_result=recorder,
+        mode=mode, price=state.machine_price(), on_result=recorder,
         unload_after=st.session_state[state.UNLOAD_AFTER],
     )  # fmt: skip
     titles = [f"{n}. {names.get(lane.ref, lane.ref)}" + (f" · {lane.settings.engine}" if lane.settings and

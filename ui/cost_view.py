@@ -104,7 +104,10 @@ def token_counts(prompt: str, refs: list[str], self_hosted: pd.DataFrame, apis: 
     return frame
 
 
-MEASURE_SETTINGS = Settings(max_new_tokens=48, min_new_tokens=48)
+def _pinned() -> Settings:
+    """The engine's default output length, pinned (every model writes exactly that many tokens)."""
+    settings = engine().default_settings()
+    return settings.replace(min_new_tokens=settings.max_new_tokens)
 
 
 def _keep_measured(job) -> None:
@@ -116,7 +119,7 @@ def _measure(models: list[str], names: dict[str, str]) -> None:
     prompt = EXAMPLES["Request for a long answer"]
     recorder = engine().recorder(Saving("compare", prompt, title="Cost page: measured speed"))
     st.session_state[state.SAVE_ERRORS] = recorder.errors
-    job = engine().comparison(prompt, [Lane(m, MEASURE_SETTINGS) for m in models], access=session_access(),
+    job = engine().comparison(prompt, [Lane(m, _pinned()) for m in models], access=session_access(),
                               on_result=recorder)  # fmt: skip
     titles = [f"{n}. {names.get(m, m)}" for n, m in enumerate(models, start=1)]
     run_job(state.COST_JOB, job, lambda running: stream(running, titles), "measurement", _keep_measured)
@@ -129,7 +132,7 @@ def measured_speed(names: dict[str, str], choices: list[str]) -> tuple[pd.DataFr
                             format_func=lambda r: names.get(r, r))  # fmt: skip
     measure_col, stop_col, _ = st.columns([1, 1, 4])
     clicked = measure_col.button("Measure", icon=":material/speed:",
-                                 help=f"One run per model, {MEASURE_SETTINGS.max_new_tokens} pinned tokens, saved to "
+                                 help=f"One run per model, {_pinned().max_new_tokens} pinned tokens, saved to "
                                  "History")  # fmt: skip
     stop_col.button("Stop", icon=":material/stop:", key="cost_stop", help="Stops the measurement; finished runs count")
     collect(state.COST_JOB, _keep_measured)

@@ -17,7 +17,6 @@ from inference_core import (
     SweepPlan,
     TrafficOptions,
     collect_environment,
-    default_pricer,
     estimate_plan,
     parse_levels,
     plan_sweep,
@@ -100,10 +99,9 @@ def sweep_inputs() -> SweepInputs:
         models, variants = _models_and_variants(experiment)
     left, middle, right = st.columns([2, 1, 1])
     lengths = _lengths(experiment, left)
-    output_tokens = 32
+    low, high, output_tokens = engine().bounds("max_new_tokens")
     if experiment != "output-length":
-        default = 16 if experiment == "input-length" else 32
-        output_tokens = middle.number_input("Output tokens (pinned)", 1, 1024, default)
+        output_tokens = middle.number_input("Output tokens (pinned)", low, high, output_tokens)
     repeats = right.number_input("Repeats per point", 0, 20, 3, help="Median and spread need at least 3")
     return SweepInputs(experiment, models, variants, lengths, int(output_tokens), int(repeats), dtype)
 
@@ -155,10 +153,7 @@ def _plan(inputs: SweepInputs) -> SweepPlan:
         lengths=parse_levels(inputs.lengths, whole=inputs.experiment != "traffic") if inputs.lengths else None,
         variants=inputs.variants, repeats=inputs.repeats, traffic=inputs.traffic,
     )  # fmt: skip
-    longest: dict[str, int] = {}  # the operator's lane cap counts models, not a sweep's points
-    for point in plan.points:
-        longest[point.lane.ref] = max(longest.get(point.lane.ref, 0), point.lane.settings.max_new_tokens)
-    problems = operator_problems("", list(longest.items()), repeats=inputs.repeats)
+    problems = operator_problems("", [point.lane for point in plan.points], repeats=inputs.repeats)
     if problems:
         raise SweepError("; ".join(dict.fromkeys(problems)))
     return plan
@@ -179,5 +174,5 @@ def start_sweep(inputs: SweepInputs) -> None:
     saving = Saving("sweep", f"{inputs.experiment} sweep", title=EXPERIMENTS[inputs.experiment], meta=meta)
     recorder = engine().recorder(saving)
     st.session_state[state.SAVE_ERRORS] = recorder.errors
-    job = engine().sweep(plan, access=session_access(), finalize=default_pricer(hourly, utilization), on_row=recorder)
+    job = engine().sweep(plan, access=session_access(), price=state.machine_price(), on_row=recorder)
     run_job(state.SWEEP_JOB, job, track, "sweep", keep_rows)

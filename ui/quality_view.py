@@ -15,9 +15,9 @@ from inference_core import (
     builtin_questions,
     confidence_chart,
     confidence_html,
-    default_pricer,
     divergence,
     eval_summary,
+    machine_time_usd,
     marked_sample,
     parse_questions,
     quality_chart,
@@ -49,8 +49,8 @@ def _prefill_figures(ref: str, count: int) -> str:
     if not speeds:
         return "no prefill measured yet for this model on this machine (run it once on Compare)"
     speed = statistics.median(speeds)
-    hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
-    usd = count / speed * hourly / 3600 / utilization
+    price = state.machine_price()
+    usd = machine_time_usd(count / speed, price.hourly_usd, price.utilization)
     return (
         f"about {count / speed:.2f} s of prefill at {speed:,.0f} tok/s measured here, ${usd:.7f} at the sidebar's rate"
     )
@@ -78,7 +78,7 @@ def confidence_tab() -> None:
     left, right = st.columns([3, 1])
     with left:
         [ref] = _local_models("confidence_model", single=True)
-    tokens = right.number_input("Max new tokens", 1, 256, 48, key="confidence_tokens")
+    tokens = right.number_input("Max new tokens", *engine().bounds("max_new_tokens"), key="confidence_tokens")
     prompt = st.text_area("Prompt", "How many times does the letter r appear in the word strawberry?",
                           key="confidence_prompt", height=68)  # fmt: skip
     if not st.button("Generate", icon=":material/play_arrow:", key="confidence_run"):
@@ -106,7 +106,7 @@ def samples_tab() -> None:
     prompt = st.text_area("Prompt", "Name a good name for a cat.", key="samples_prompt", height=68)
     if not st.button("Sample", icon=":material/casino:", key="samples_run"):
         return
-    base = Settings(max_new_tokens=32)
+    base = engine().default_settings()
     lanes = [Lane(ref, base)] + [Lane(ref, base.replace(temperature=float(temperature), seed=seed))
                                  for seed in range(1, int(count) + 1)]  # fmt: skip
     greedy, *samples = engine().compare(prompt, lanes, access=session_access())
@@ -139,11 +139,10 @@ def quality_tab() -> None:
 
 
 def _run_eval(questions: list, refs: list[str], name: str) -> None:
-    hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
     recorder = engine().recorder(Saving("compare", f"Quality: {name}", title=f"Quality: {name}",
                                         meta={"questions": len(questions), "models": refs}))  # fmt: skip
     job = engine().evaluation(questions, [Lane(ref, Settings()) for ref in refs], access=session_access(),
-                              finalize=default_pricer(hourly, utilization), on_row=recorder)  # fmt: skip
+                              price=state.machine_price(), on_row=recorder)  # fmt: skip
     bar = st.empty()
 
     def progress(running) -> None:

@@ -14,12 +14,12 @@ from inference_core import (
     Endpoint,
     EndpointError,
     KeyRing,
+    Lane,
     OperatorError,
     OperatorSettings,
     builtin_models,
     operator_endpoints,
     operator_settings,
-    request_problems,
 )
 from inference_core.engine import Access, Engine, StoreError
 from inference_core.types import ModelSpec, Settings
@@ -32,7 +32,7 @@ def engine() -> Engine:
     """Shared by every session: the model pool, the history and the operator's cap on generations."""
     settings = operator()
     _log_to_stderr(settings.log_level)
-    return Engine(max_concurrent_generations=settings.max_concurrent_generations, secrets=_secrets())
+    return Engine(secrets=_secrets(), limits=settings)
 
 
 def _log_to_stderr(level: str) -> None:
@@ -54,9 +54,9 @@ def operator() -> OperatorSettings:
         return OperatorSettings()
 
 
-def operator_problems(prompt: str, lanes: list[tuple[str, int]], repeats: int = 1) -> list[str]:
-    """Why a visitor's request goes past this deployment's limits (empty when it does not)."""
-    return request_problems(operator(), prompt, lanes, [spec.key for spec in catalog()], repeats)
+def operator_problems(prompt: str, lanes: list[Lane], repeats: int = 1) -> list[str]:
+    """Why a visitor's request goes past this deployment's limits, each naming the setting (empty: none)."""
+    return engine().problems(prompt, lanes, repeats)
 
 
 @st.cache_data(ttl=300, show_spinner=False)

@@ -20,7 +20,7 @@ from inference_core import (
     load_user_catalog,
     split_lane,
 )
-from inference_core.types import Settings, TransformersLoad
+from inference_core.types import MachinePrice, Settings, TransformersLoad
 
 PROMPT = "prompt"
 LANE_IDS = "lane_ids"
@@ -49,7 +49,6 @@ CUSTOM_MODELS = "custom_models"
 LINK_ERRORS = "link_errors"
 _LINK_LOADED = "_link_loaded"
 
-MAX_LANES = 6
 DEFAULT_UTILIZATION_PCT = round(DEFAULT_UTILIZATION * 100)
 """The engine's default utilization (``DEFAULT_UTILIZATION``: why 50%), as the sidebar's percent."""
 LANE_FIELDS = (
@@ -66,12 +65,23 @@ LANE_FIELDS = (
     "decoder",
     "threads",
 )
-DEFAULT_SETTINGS = Settings(max_new_tokens=48)
-DEFAULT_LANES = (
-    ("smollm2-135m-instruct", DEFAULT_SETTINGS),
-    ("smollm2-135m-instruct", DEFAULT_SETTINGS.replace(quantize="int8")),
-)
+DEFAULT_LANES = (("smollm2-135m-instruct", {}), ("smollm2-135m-instruct", {"quantize": "int8"}))
 """Like for like: one instruct model under two settings (float32 and int8 weights), which runs everywhere."""
+
+
+def _engine() -> Any:
+    from ui.resources import engine  # resources reads this module's keys
+
+    return engine()
+
+
+def default_settings() -> Settings:
+    """The engine's defaults, within this deployment's limits."""
+    return _engine().default_settings()
+
+
+def max_lanes() -> int:
+    return _engine().limits.max_lanes
 
 
 def lane_key(lane_id: int, field: str) -> str:
@@ -88,7 +98,7 @@ class LaneInput:
     error: str = ""
 
     def link_value(self) -> str:
-        return format_lane(self.ref, self.settings or DEFAULT_SETTINGS, DEFAULT_SETTINGS)
+        return format_lane(self.ref, self.settings or default_settings(), default_settings())
 
 
 def _set_lane_widgets(lane_id: int, ref: str, settings: Settings) -> None:
@@ -99,8 +109,8 @@ def _set_lane_widgets(lane_id: int, ref: str, settings: Settings) -> None:
         st.session_state[lane_key(lane_id, field)] = values[field]
 
 
-def add_lane(ref: str, settings: Settings = DEFAULT_SETTINGS) -> None:
-    if len(st.session_state[LANE_IDS]) >= MAX_LANES:
+def add_lane(ref: str, settings: Settings) -> None:
+    if len(st.session_state[LANE_IDS]) >= max_lanes():
         return
     lane_id = st.session_state[NEXT_LANE_ID]
     st.session_state[NEXT_LANE_ID] = lane_id + 1
@@ -131,12 +141,12 @@ def lane_inputs() -> list[LaneInput]:
 def _settings(value: dict[str, Any]) -> Settings:
     """A lane's settings from its widgets' values (the schema checks them)."""
     chosen = {"engine": value["engine"] or "transformers", "temperature": float(value["temperature"] or 0.0),
-              "max_new_tokens": int(value["max_new_tokens"] or DEFAULT_SETTINGS.max_new_tokens),
+              "max_new_tokens": int(value["max_new_tokens"] or default_settings().max_new_tokens),
               "seed": int(value["seed"] or 0), "threads": int(value["threads"] or 0) or None}  # fmt: skip
     if chosen["engine"] == "transformers":  # llama.cpp runs the file's own quantization: the rest do not apply
         chosen.update({field: value[field] for field in ("dtype", "attention", "cache", "decoder") if value[field]},
                       quantize="int8" if value["int8"] else "none", compile=bool(value["compile"]))  # fmt: skip
-    return DEFAULT_SETTINGS.replace(**chosen)
+    return default_settings().replace(**chosen)
 
 
 def _load_link() -> None:
@@ -147,16 +157,16 @@ def _load_link() -> None:
         st.session_state[PROMPT] = params["prompt"]
     if params.get("mode") in ("sequential", "race"):
         st.session_state[MODE] = params["mode"]
-    lanes = params.get_all("lane")[:MAX_LANES]
+    lanes = params.get_all("lane")[: max_lanes()]
     for text in lanes:
         try:
             ref, overrides = split_lane(text)
-            add_lane(ref, lane_settings(DEFAULT_SETTINGS, overrides))
+            add_lane(ref, lane_settings(default_settings(), overrides))
         except ValueError as exc:
             errors.append(f"lane {text[:200]!r} in the link was skipped: {exc}")
     if not st.session_state[LANE_IDS]:
-        for ref, settings in DEFAULT_LANES:
-            add_lane(ref, settings)
+        for ref, changes in DEFAULT_LANES:
+            add_lane(ref, default_settings().replace(**changes))
     st.session_state[LINK_ERRORS] = errors
 
 
@@ -291,3 +301,8 @@ def save_link(lanes: list[LaneInput]) -> None:
                "mode": st.query_params.get("mode", "sequential")}  # fmt: skip
     if current != wanted:
         st.query_params.from_dict({k: v for k, v in wanted.items() if v})
+
+
+def machine_price() -> MachinePrice:
+    """The machine the sidebar prices runs on: its $ per hour and utilization."""
+    return MachinePrice(hourly_usd=st.session_state[HOURLY_USD], utilization=st.session_state[UTILIZATION_PCT] / 100)

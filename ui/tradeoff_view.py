@@ -11,7 +11,6 @@ import streamlit as st
 from inference_core import (
     COMMUNITY_CLOUD_MB,
     Electricity,
-    default_pricer,
     electricity_defaults,
     estimate_plan,
     plan_sweep,
@@ -46,10 +45,9 @@ def offer_default_sweep() -> None:
             f"{found.tokens_out:,} tokens, {seconds} on this machine (measured speeds where known, else a rough "
             "guess from model size).", icon=":material/science:")  # fmt: skip
     if st.button("Run the default sweep", type="primary", icon=":material/play_arrow:"):
-        hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
         meta = {"experiment": "output-length", "models": list(DEFAULT_MODELS)}
         recorder = engine().recorder(Saving("sweep", "output-length sweep", title="Default trade-off sweep", meta=meta))
-        job = engine().sweep(plan, access=session_access(), finalize=default_pricer(hourly, utilization),
+        job = engine().sweep(plan, access=session_access(), price=state.machine_price(),
                              on_row=recorder)  # fmt: skip
         run_job(JOB, job, track, "sweep", lambda _job: None)  # saved lane by lane; the page reruns to draw it
 

@@ -13,10 +13,9 @@ from inference_core.runs.runner import compare
 
 
 def test_offline_hub_model_gets_its_own_message(monkeypatch):
-    import dataclasses
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    spec = dataclasses.replace(resolve_reference("hf:HuggingFaceTB/SmolLM2-360M-Instruct"), available=True)
+    spec = resolve_reference("hf:HuggingFaceTB/SmolLM2-360M-Instruct").replace(available=True)
     from inference_core.backends import BackendContext
 
     [result] = compare("Hi", [Lane(spec.key)], context=BackendContext(), models=[spec])
