@@ -8,12 +8,12 @@ TTFT never leaks into ITL and ``len(itl_s) == tokens_out - 1``.
 from __future__ import annotations
 
 import itertools
-import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 METRIC_FORMULAS: dict[str, str] = {
@@ -45,14 +45,8 @@ METRIC_FORMULAS: dict[str, str] = {
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """Linear-interpolated percentile (q in 0..100); None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+    """Linear-interpolated percentile (q in 0..100, numpy's default method); None for no values."""
+    return float(np.percentile(values, q)) if len(values) else None
 
 
 @dataclass(frozen=True)
@@ -124,17 +118,10 @@ def summarize(values: Sequence[float], *, seed: int = 0, resamples: int = 1000) 
     med = statistics.median(clean)
     mean = statistics.fmean(clean)
     cv = statistics.pstdev(clean) / mean if len(clean) > 1 and mean else 0.0
-    rng = random.Random(seed)
-    medians = sorted(statistics.median(rng.choices(clean, k=len(clean))) for _ in range(resamples))
-    return Summary(
-        n=len(clean),
-        median=med,
-        low=min(clean),
-        high=max(clean),
-        ci_low=percentile(medians, 2.5) or med,
-        ci_high=percentile(medians, 97.5) or med,
-        cv=cv,
-    )
+    resampled = np.random.default_rng(seed).choice(clean, size=(resamples, len(clean)))
+    ci_low, ci_high = np.percentile(np.median(resampled, axis=1), [2.5, 97.5])
+    return Summary(n=len(clean), median=med, low=min(clean), high=max(clean), ci_low=float(ci_low),
+                   ci_high=float(ci_high), cv=cv)  # fmt: skip
 
 
 # Statistics over sweep rows -----------------------------------------------------------------
@@ -142,10 +129,7 @@ def summarize(values: Sequence[float], *, seed: int = 0, resamples: int = 1000) 
 
 def statistics_eta(durations_s: Sequence[float], remaining: int) -> float | None:
     """Remaining runs times the median run so far; None before the first run."""
-    if not durations_s:
-        return None
-    ordered = sorted(durations_s)
-    return ordered[len(ordered) // 2] * remaining
+    return statistics.median(durations_s) * remaining if durations_s else None
 
 
 SUMMARY_METRICS = ("ttft_s", "e2e_s", "tpot_s", "decode_tok_per_s", "prefill_tok_per_s", "model_memory_mb",
@@ -191,11 +175,8 @@ def fit_line(x: Sequence[float], y: Sequence[float]) -> tuple[float, float] | No
     pairs = [(a, b) for a, b in zip(x, y, strict=True) if pd.notna(a) and pd.notna(b)]
     if len({a for a, _ in pairs}) < 2:
         return None
-    n = len(pairs)
-    mean_x = sum(a for a, _ in pairs) / n
-    mean_y = sum(b for _, b in pairs) / n
-    slope = sum((a - mean_x) * (b - mean_y) for a, b in pairs) / sum((a - mean_x) ** 2 for a, _ in pairs)
-    return mean_y - slope * mean_x, slope
+    slope, intercept = statistics.linear_regression(*zip(*pairs, strict=True))
+    return intercept, slope
 
 
 @dataclass(frozen=True)

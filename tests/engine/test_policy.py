@@ -1,0 +1,93 @@
+"""Policy inside the engine: every caller (UI, CLI, a script) meets the same operator limits and defaults,
+declared once: a request past a limit is refused before anything runs, naming the setting and its limit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from inference_core.engine import Engine, LimitError
+from inference_core.experiments.plans import plan_sweep
+from inference_core.experiments.questions import builtin_questions
+from inference_core.operator import OperatorSettings
+from inference_core.runs.lanes import Lane
+from inference_core.types import Settings
+
+MODEL = "smollm2-135m-instruct"
+
+
+def engine_with(tmp_path, **limits) -> Engine:
+    return Engine(store_path=tmp_path / "runs.sqlite3", limits=OperatorSettings(**limits))
+
+
+def test_a_run_past_the_output_limit_is_refused_by_name_before_any_model_loads(tmp_path):
+    engine = engine_with(tmp_path, max_new_tokens=16)
+    with pytest.raises(LimitError, match=r"24 new tokens; this deployment allows at most 16 \(max_new_tokens"):
+        engine.compare("Hi", [Lane(MODEL, Settings(max_new_tokens=24))])
+    with pytest.raises(LimitError, match="max_new_tokens"):
+        engine.comparison("Hi", [Lane(MODEL, Settings(max_new_tokens=24))])
+    assert engine.loaded() == []
+
+
+def test_lanes_prompt_and_repeats_are_held_to_their_limits_for_every_kind_of_run(tmp_path):
+    engine = engine_with(tmp_path, max_lanes=1, max_prompt_chars=10, max_repeats=2)
+    two = [Lane(MODEL), Lane(MODEL, Settings(dtype="bfloat16"))]
+    with pytest.raises(LimitError, match=r"2 lanes; this deployment allows at most 1 \(max_lanes"):
+        engine.compare("Hi", two)
+    with pytest.raises(LimitError, match=r"at most 10 \(max_prompt_chars"):
+        engine.compare("A prompt of more than ten characters", [Lane(MODEL)])
+    sweep = plan_sweep("output-length", [MODEL], base=Settings(max_new_tokens=4), lengths=[2, 4], repeats=3)
+    with pytest.raises(LimitError, match=r"3 repeats; this deployment allows at most 2 \(max_repeats"):
+        engine.sweep(sweep)
+    with pytest.raises(LimitError, match="max_prompt_chars"):
+        engine.evaluation(builtin_questions(), [Lane(MODEL)])
+    assert engine.loaded() == []
+
+
+def test_a_reference_kind_the_operator_does_not_allow_is_refused(tmp_path):
+    engine = engine_with(tmp_path, allowed_references=("catalog",))
+    with pytest.raises(LimitError, match="hf references are not allowed"):
+        engine.compare("Hi", [Lane("hf:HuggingFaceTB/SmolLM2-360M-Instruct")])
+
+
+def test_defaults_and_bounds_fit_the_limits_and_the_default_run_is_admitted(tmp_path):
+    low, high, default = Settings.bounds("max_new_tokens")
+    assert (low, high, default) == (1, 1_000_000, Settings().max_new_tokens)
+    engine = engine_with(tmp_path, max_new_tokens=3)
+    assert engine.bounds("max_new_tokens") == (1, 3, 3)
+    assert engine.default_settings().max_new_tokens == 3
+    [result] = engine.compare("Name a colour.", [Lane(MODEL, engine.default_settings())])
+    assert result.ok and result.tokens_out <= 3
+    wide = engine_with(tmp_path)
+    assert wide.bounds("max_new_tokens")[1] == OperatorSettings().max_new_tokens
+    assert wide.default_settings() == Settings()
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "inference_core", *args], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **env})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "message"),
+    [
+        ({"INFERENCE_LENS_MAX_NEW_TOKENS": "16"}, ["--max-new-tokens", "64", "--model", MODEL],
+         "error: lane 1: 64 new tokens; this deployment allows at most 16 (max_new_tokens, "
+         "INFERENCE_LENS_MAX_NEW_TOKENS)"),
+        ({"INFERENCE_LENS_MAX_LANES": "1"}, ["--model", MODEL, "--model", f"{MODEL}:quantize=int8"],
+         "error: 2 lanes; this deployment allows at most 1 (max_lanes, INFERENCE_LENS_MAX_LANES)"),
+    ],
+)  # fmt: skip
+def test_the_cli_refuses_a_request_past_a_limit_in_one_line(env, args, message):
+    done = cli(env, "compare", "--prompt", "Hi", *args)
+    assert done.returncode == 2
+    assert done.stderr.strip() == message and done.stdout == ""
+
+
+def test_the_cli_default_output_length_fits_the_operators_limit():
+    done = cli({"INFERENCE_LENS_MAX_NEW_TOKENS": "4"}, "compare", "--prompt", "Hi", "--model", MODEL, "--json")
+    assert done.returncode == 0, done.stderr
+    assert '"max_new_tokens": 4' in done.stdout
