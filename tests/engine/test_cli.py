@@ -39,7 +39,8 @@ def test_compare_prints_one_json_object_per_lane_with_per_lane_settings():
     lanes = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(lanes) == 2
     assert set(lanes[0]) >= FIELDS
-    assert [lane["settings"]["dtype"] for lane in lanes] == ["float32", "bfloat16"]
+    assert [lane["settings"]["load"]["dtype"] for lane in lanes] == ["float32", "bfloat16"]
+    assert [lane["decoder"] for lane in lanes] == ["generate", "generate"]
     assert all(lane["ok"] and lane["tokens_out"] == len(lane["itl_s"]) + 1 for lane in lanes)
 
 
@@ -74,7 +75,7 @@ REPLAY_ID = "0" * 32
         ("smollm2-135m-instruct:engine=bogus", "engine must be one of"),
         (f"replay:{REPLAY_ID}/99999999999999999999", "replay reference must look like"),
         ("smollm2-135m-instruct:dtype=float32,dtype=bfloat16", "given twice"),
-        ("smollm2-135m-instruct:seed=99999999999999999999999", "seed must be between"),
+        ("smollm2-135m-instruct:seed=99999999999999999999999", "seed must be at most 9,223,372,036,854,775,807"),
     ],
 )
 def test_a_lane_the_cli_can_check_is_a_one_line_error_before_anything_runs(model, message):

@@ -10,6 +10,7 @@ import threading
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from inference_core.backends.replay import ReplayBackend
 from inference_core.cli import UsageError, parse_lanes
@@ -18,7 +19,7 @@ from inference_core.history.store import RunRecorder, RunStore
 from inference_core.models.catalog import resolve_reference
 from inference_core.runs.lanes import Lane
 from inference_core.runs.runner import run_lane
-from inference_core.types import GenerationRequest, RunResult, Settings
+from inference_core.types import GenerationRequest, RunResult, Settings, problem
 from tests.history.test_store import bundle_with
 
 MARKUP = st.sampled_from(["<script>alert(1)</script>", "![x](//evil/p.png)", "**bold** `code`", "\u202eevil\u202c"])
@@ -81,8 +82,9 @@ NUMBERS = st.one_of(st.integers(min_value=-(2**70), max_value=2**70), st.floats(
 def test_settings_at_and_past_every_bound_construct_or_name_the_field(**values):
     try:
         made = Settings(**values)
-    except ValueError as exc:
-        assert one_line(str(exc)) and any(name in str(exc) for name in values), str(exc)
+    except ValidationError as exc:
+        message = problem(exc)  # what the CLI and the UI show
+        assert one_line(message) and any(name in message for name in values), message
     else:
         assert 1 <= made.max_new_tokens <= 1_000_000 and 0 <= made.min_new_tokens <= made.max_new_tokens
         assert math.isfinite(made.temperature) and 0 < made.top_p <= 1
