@@ -117,8 +117,10 @@ def metric_help(column: str) -> str:
 
 
 def results_json(results: Sequence[RunResult], **context: Any) -> str:
-    """Full results (token timings and environment included) plus any run context."""
-    return json.dumps({**context, "results": [r.model_dump(mode="json") for r in results]}, indent=2, default=str)
+    """Full results (token timings and environment included), each with the decode loop that ran, plus any run
+    context."""
+    rows = [{**r.model_dump(mode="json"), "decoder": r.settings.decode_loop} for r in results]
+    return json.dumps({**context, "results": rows}, indent=2, default=str)
 
 
 def with_environment(frame: pd.DataFrame, environment: dict[str, Any]) -> pd.DataFrame:
