@@ -197,9 +197,9 @@ class Settings(Record):
         if flat.get("decoder", "") is None:
             flat.pop("decoder")  # saved before the fused decoder existed: its results ran generate
         load = {"engine": "transformers", **load, **flat}
-        if load["engine"] == "llama.cpp":
+        if load["engine"] == "llama.cpp":  # "decoder" never applied there (those records say "fused", then default)
             defaults = TransformersLoad().model_dump()
-            load = {k: v for k, v in load.items() if k == "engine" or v != defaults.get(k, object())}
+            load = {k: v for k, v in load.items() if k == "engine" or (k != "decoder" and v != defaults.get(k, k))}
         data["load"] = load
         return data
 

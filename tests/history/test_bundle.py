@@ -95,3 +95,33 @@ def test_an_imported_run_opens_and_replays_in_history_terms(tmp_path):
     assert store.import_bundle(bundle_with(runs__0__meta={"mode": "race", "lanes": ["m"]})) == (1, 0)
     run = store.get_run("a" * 32)
     assert run.meta["mode"] == "race" and run.results[0].ok is True and run.extras == [{}]
+
+
+OLD_SETTINGS = {
+    "dtype": "float32", "quantize": "none", "device": "cpu", "threads": None, "max_new_tokens": 8, "min_new_tokens": 0,
+    "temperature": 0.0, "top_p": 1.0, "seed": 0, "engine": "transformers", "attention": "sdpa", "cache": "dynamic",
+    "compile": False, "logprobs": 0, "batching": "none",
+}  # fmt: skip
+"""A lane's settings as the last release exported them: flat, every field."""
+
+
+@pytest.mark.parametrize(
+    ("settings", "decode_loop", "engine"),
+    [
+        ({**OLD_SETTINGS, "decoder": "fused"}, "fused", "transformers"),  # the last release's default lane
+        ({**OLD_SETTINGS, "decoder": None}, "generate", "transformers"),  # saved before the fused decoder
+        ({**OLD_SETTINGS, "engine": "llama.cpp", "decoder": "fused"}, "llama.cpp", "llama.cpp"),
+        ({**OLD_SETTINGS, "dtype": "bfloat16"}, "generate", "transformers"),  # before ``decoder`` existed
+    ],
+)
+def test_bundles_written_by_earlier_versions_still_import(tmp_path, settings, decode_loop, engine):
+    store = RunStore(tmp_path / "runs.sqlite3")
+    old = bundle_with(runs__0__lanes__0__result__settings=settings,
+                      runs__0__lanes__0__result__top_logprobs=[[["a", -0.1], ["b", -2.5]]])  # fmt: skip
+    assert store.import_bundle(old) == (1, 0)
+    [result] = store.get_run("a" * 32).results
+    assert (result.settings.decode_loop, result.settings.engine) == (decode_loop, engine)
+    assert result.settings.max_new_tokens == 8 and result.top_logprobs == ((("a", -0.1), ("b", -2.5)),)
+    again = RunStore(tmp_path / "again.sqlite3")
+    assert again.import_bundle(dump_bundle(store.export_bundle())) == (1, 0)  # and round-trips in the new form
+    assert again.get_run("a" * 32).results == [result]
