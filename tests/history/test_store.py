@@ -165,6 +165,20 @@ def test_a_version_1_history_file_upgrades_and_keeps_every_run(tmp_path, saved_r
     assert upgraded.list_runs(machines=[run.machine]) and not upgraded.list_runs(machines=["elsewhere"])
 
 
+def test_a_history_saved_with_flat_settings_still_loads(tmp_path, saved_run):
+    source, run_id, _ = saved_run
+    store = RunStore(tmp_path / "flat.sqlite3")
+    store.import_bundle(json.dumps(source.export_bundle([run_id])))
+    with sqlite3.connect(store.path) as db:  # each lane's settings as the last release saved them: flat
+        for lane, saved in db.execute("SELECT lane, result_json FROM lanes").fetchall():
+            result = json.loads(saved)
+            result["settings"] = {**result["settings"].pop("load"), **result["settings"], "decoder": "fused"}
+            db.execute("UPDATE lanes SET result_json = ? WHERE lane = ?", (json.dumps(result), lane))
+    loaded = store.get_run(run_id).results
+    assert [r.text for r in loaded] == [r.text for r in source.get_run(run_id).results]
+    assert {r.settings.load.decoder for r in loaded if r.settings.transformers} == {"fused"}
+
+
 def test_bundles_move_runs_between_sqlite_and_postgresql_unchanged(saved_run, postgres):
     from sqlalchemy import make_url
 
