@@ -9,7 +9,9 @@ weight bytes (bandwidth read right before and after that setting's runs, average
 on a shared machine). Then the fastest setting the app offers against raw llama-cpp-python, and
 load and lane-switch times.
 
-    .venv/bin/python -m benchmarks.engines [--rounds 3] [--tokens 128] [--settings float32,eager,static,...]
+    .venv/bin/python -m benchmarks.engines [--rounds 3] [--tokens 128] [--settings float32,fused,eager,static,...]
+
+Every transformers row decodes with ``generate`` (the app's default) except ``fused``, the fused decoder.
 
 ``compiled`` (torch.compile, static cache) compiles for minutes at load; its compile time is printed apart.
 On a machine with a CUDA GPU, ``--settings cuda-float16,cuda-bfloat16`` runs the transformers engine there
@@ -40,7 +42,7 @@ from inference_core.types import GenerationRequest, Settings
 
 SETTINGS = {
     "float32": "dtype=float32",
-    "generate": "dtype=float32,decoder=generate",
+    "fused": "dtype=float32,decoder=fused",
     "eager": "dtype=float32,attention=eager",
     "static": "dtype=float32,cache=static",
     "compiled": "dtype=float32,cache=static,compile=true",
