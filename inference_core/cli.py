@@ -228,7 +228,7 @@ def _print_models(as_json: bool) -> None:
     specs = builtin_models()
     if as_json:
         for spec in specs:
-            print(json.dumps(spec.__dict__))
+            print(json.dumps(spec.model_dump()))
         return
     for spec in specs:
         params = f"{spec.params_m:,.0f}M" if spec.params_m else "?"

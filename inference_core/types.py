@@ -10,25 +10,30 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DTYPES = ("float32", "bfloat16", "float16")
-QUANTIZATIONS = ("none", "int8")
-DEVICES = ("cpu", "cuda")
-SOURCES = ("packaged", "hub", "local", "gguf", "shape", "endpoint", "replay")
-WEIGHTS = ("trained", "random")
+Dtype = Literal["float32", "bfloat16", "float16"]
+Quantization = Literal["none", "int8"]
+Device = Literal["cpu", "cuda"]
+Source = Literal["packaged", "hub", "local", "gguf", "shape", "endpoint", "replay"]
+Weights = Literal["trained", "random"]
 """A model's weights: as published, or seeded random values on its architecture (shape only)."""
-ENGINES = ("transformers", "llama.cpp")
+EngineName = Literal["transformers", "llama.cpp"]
 """Engines that run a local model; endpoints and replays bring their own."""
-ATTENTIONS = ("sdpa", "eager")
+Attention = Literal["sdpa", "eager"]
 """transformers' attention kernels: PyTorch's scaled_dot_product_attention, or plain matmuls."""
-CACHES = ("dynamic", "static")
+Cache = Literal["dynamic", "static"]
 """transformers' KV cache: grown per token, or allocated once at full length (what torch.compile needs)."""
-DECODERS = ("generate", "fused")
+Decoder = Literal["generate", "fused"]
 """transformers' decode loop: ``generate``'s own (what people run), or the fused decoder over the same weights."""
-BATCHINGS = ("none", "continuous")
+Batching = Literal["none", "continuous"]
+DTYPES, QUANTIZATIONS, DEVICES, SOURCES, WEIGHTS, ENGINES, ATTENTIONS, CACHES, DECODERS, BATCHINGS = (
+    get_args(kind) for kind in (Dtype, Quantization, Device, Source, Weights, EngineName, Attention, Cache, Decoder,
+                                Batching)
+)  # fmt: skip
+"""Each choice's values, in order (what the editor's select boxes offer)."""
 MAX_NEW_TOKENS = 1_000_000
 MAX_THREADS = 1024
 MAX_SEED = 2**63 - 1
@@ -104,7 +109,7 @@ class ModelSpec(Record):
 
     key: Annotated[str, Field(min_length=1)]
     name: str
-    source: Literal["packaged", "hub", "local", "gguf", "shape", "endpoint", "replay"]
+    source: Source
     location: str
     params_m: Annotated[float, Field(gt=0)] | None = None
     license: str = "unknown"
@@ -117,23 +122,23 @@ class ModelSpec(Record):
     served_model: str = ""
     """The model name an endpoint serves (source "endpoint")."""
     description: str = ""
-    weights: Literal["trained", "random"] = "trained"
+    weights: Weights = "trained"
 
 
 class TransformersLoad(Record):
     """How transformers loads and runs a model: each field is a comparison axis."""
 
     engine: Literal["transformers"] = "transformers"
-    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
-    quantize: Literal["none", "int8"] = "none"
-    device: Literal["cpu", "cuda"] = "cpu"
-    attention: Literal["sdpa", "eager"] = "sdpa"
-    cache: Literal["dynamic", "static"] = "dynamic"
+    dtype: Dtype = "float32"
+    quantize: Quantization = "none"
+    device: Device = "cpu"
+    attention: Attention = "sdpa"
+    cache: Cache = "dynamic"
     compile: bool = False
     """torch.compile the forward pass (static cache); compiling is timed apart from the run."""
-    batching: Literal["none", "continuous"] = "none"
+    batching: Batching = "none"
     """``continuous``: concurrent requests to this model share each forward pass (transformers' scheduler)."""
-    decoder: Literal["generate", "fused"] = "generate"
+    decoder: Decoder = "generate"
     """``fused``: the hand-written fused decoder (float32 Llama-family models on the CPU; others run generate)."""
 
     @model_validator(mode="after")
@@ -356,7 +361,7 @@ class RunResult(Record):
     token_times_s: tuple[Seconds, ...] = ()
     token_texts: tuple[str, ...] = ()
     """The text each token added, in order (what a replay re-streams)."""
-    weights: Literal["trained", "random"] = "trained"
+    weights: Weights = "trained"
     """``random`` for a shape-only model: its speed and memory are real, its text is noise."""
     model_memory_mb: Amount | None = None
     """This model's own memory: RSS growth when it loaded (at least its weights' bytes) + its run's peak growth."""
