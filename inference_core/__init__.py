@@ -127,7 +127,6 @@ _FACE: dict[str, tuple[str, ...]] = {
         "Traffic",
         "api_prices",
         "default_hourly_usd",
-        "default_pricer",
         "hardware_rates",
         "machine_time_usd",
         "parse_rows",
@@ -164,7 +163,6 @@ _FACE: dict[str, tuple[str, ...]] = {
         "OperatorError",
         "OperatorSettings",
         "operator_settings",
-        "request_problems",
     ),
 }
 _HOME = {name: module for module, names in _FACE.items() for name in names}
