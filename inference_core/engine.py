@@ -97,16 +97,20 @@ class Engine:
             default = min(default, high)
         return low, high, default
 
-    def problems(self, prompt: str, lanes: Sequence[Lane], repeats: int = 1) -> list[str]:
-        """Why a request goes past the operator's limits, each naming the setting and its limit (empty: none)."""
-        longest: dict[str, int] = {}  # the lane cap counts models, not a sweep's points
-        for lane in lanes:
-            longest[lane.ref] = max(longest.get(lane.ref, 0), lane.settings.max_new_tokens)
+    def problems(self, prompt: str, lanes: Sequence[Lane], repeats: int = 1, *, sweep: bool = False) -> list[str]:
+        """Why a request goes past the operator's limits, each naming the setting and its limit (empty: none).
+        A sweep's points count as one lane per model (the lane cap counts models, not points)."""
+        asked = [(lane.ref, lane.settings.max_new_tokens) for lane in lanes]
+        if sweep:
+            longest: dict[str, int] = {}
+            for ref, tokens in asked:
+                longest[ref] = max(longest.get(ref, 0), tokens)
+            asked = list(longest.items())
         keys = [spec.key for spec in builtin_models()]
-        return request_problems(self.limits, prompt, list(longest.items()), keys, repeats)
+        return request_problems(self.limits, prompt, asked, keys, repeats)
 
-    def _admit(self, prompt: str, lanes: Sequence[Lane], repeats: int = 1) -> None:
-        found = self.problems(prompt, lanes, repeats)
+    def _admit(self, prompt: str, lanes: Sequence[Lane], repeats: int = 1, *, sweep: bool = False) -> None:
+        found = self.problems(prompt, lanes, repeats, sweep=sweep)
         if found:
             raise LimitError(found[0])
 
@@ -179,7 +183,7 @@ class Engine:
         on_row: Callable[[int, RunResult, dict[str, Any]], None] | None = None,
     ) -> Sweep:
         """A sweep to start or run in place. LimitError: past a limit (lanes, output length, repeats)."""
-        self._admit("", [point.lane for point in plan.points], plan.repeats)
+        self._admit("", [point.lane for point in plan.points], plan.repeats, sweep=True)
         return Sweep(plan, self._context(access or Access()), finalize=self._pricer(price), on_row=on_row)
 
     @staticmethod

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from inference_core import EXAMPLES, MODE_HELP, load_label
-from inference_core.types import ATTENTIONS, CACHES, DECODERS, DTYPES, ENGINES
+from inference_core.types import ATTENTIONS, CACHES, DECODERS, DTYPES, ENGINES, Settings
 from ui import state
 from ui.resources import catalog, engine, engine_problem
 from ui.text import escape_markdown
@@ -61,8 +61,9 @@ def _lane_row(number: int, lane_id: int, names: dict[str, str], choices: list[st
                       help="llama.cpp runs the GGUF file's own quantization" if llama else None)  # fmt: skip
     cols[4].toggle("int8", key=key("int8"), disabled=llama,
                    help="Dynamic int8 quantization of Linear layers (transformers, CPU, float32)")  # fmt: skip
-    low, high, _ = engine().bounds("max_new_tokens")
-    cols[5].number_input("Max new tokens", low, high, key=key("max_new_tokens"), help=f"at most {high:,} here")
+    low, high, _ = Settings.bounds("max_new_tokens")  # past the operator's limit: the engine says so on Run
+    cols[5].number_input("Max new tokens", low, high, key=key("max_new_tokens"),
+                         help=f"This deployment allows at most {engine().limits.max_new_tokens:,}")  # fmt: skip
     low, high, _ = engine().bounds("temperature")
     cols[6].number_input("Temperature", float(low), float(high), step=0.1, key=key("temperature"), help="0 = greedy")
     low, high, _ = engine().bounds("seed")

@@ -153,7 +153,7 @@ def _plan(inputs: SweepInputs) -> SweepPlan:
         lengths=parse_levels(inputs.lengths, whole=inputs.experiment != "traffic") if inputs.lengths else None,
         variants=inputs.variants, repeats=inputs.repeats, traffic=inputs.traffic,
     )  # fmt: skip
-    problems = operator_problems("", [point.lane for point in plan.points], repeats=inputs.repeats)
+    problems = operator_problems("", [point.lane for point in plan.points], repeats=inputs.repeats, sweep=True)
     if problems:
         raise SweepError("; ".join(dict.fromkeys(problems)))
     return plan

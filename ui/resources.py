@@ -29,10 +29,11 @@ from ui.text import notice
 
 @st.cache_resource(show_spinner=False)
 def engine() -> Engine:
-    """Shared by every session: the model pool, the history and the operator's cap on generations."""
-    settings = operator()
-    _log_to_stderr(settings.log_level)
-    return Engine(secrets=_secrets(), limits=settings)
+    """Shared by every session: the model pool, the history, and the operator's limits and cap on generations
+    (read once, when the server makes its engine)."""
+    limits, _ = _operator_settings()
+    _log_to_stderr(limits.log_level)
+    return Engine(secrets=_secrets(), limits=limits)
 
 
 def _log_to_stderr(level: str) -> None:
@@ -45,18 +46,24 @@ def _log_to_stderr(level: str) -> None:
         engine.addHandler(handler)
 
 
-def operator() -> OperatorSettings:
-    """The deployment's operator settings (environment or ``[inference_lens]`` secrets); defaults when invalid."""
+def _operator_settings() -> tuple[OperatorSettings, str]:
+    """The deployment's operator settings (environment or ``[inference_lens]`` secrets), or the defaults and why."""
     try:
-        return operator_settings(_secrets())
+        return operator_settings(_secrets()), ""
     except OperatorError as exc:
-        notice("error", f"{exc}. Using the defaults until the operator fixes it.")
-        return OperatorSettings()
+        return OperatorSettings(), str(exc)
 
 
-def operator_problems(prompt: str, lanes: list[Lane], repeats: int = 1) -> list[str]:
+def operator() -> OperatorSettings:
+    """The operator's settings the engine holds; a bad setting is named on every page until the operator fixes it."""
+    if error := _operator_settings()[1]:
+        notice("error", f"{error}. Using the defaults until the operator fixes it.")
+    return engine().limits
+
+
+def operator_problems(prompt: str, lanes: list[Lane], repeats: int = 1, *, sweep: bool = False) -> list[str]:
     """Why a visitor's request goes past this deployment's limits, each naming the setting (empty: none)."""
-    return engine().problems(prompt, lanes, repeats)
+    return engine().problems(prompt, lanes, repeats, sweep=sweep)
 
 
 @st.cache_data(ttl=300, show_spinner=False)

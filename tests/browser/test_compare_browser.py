@@ -10,8 +10,8 @@ from tests.browser.helpers import app_button
 
 def set_max_tokens(page, value: int) -> None:
     page.get_by_text("Lanes: models, engines").click()  # the lane editor is folded under the prompt
-    page.get_by_label("Max new tokens").first.wait_for(timeout=30_000)
-    for field in page.get_by_label("Max new tokens").all():
+    page.get_by_role("spinbutton", name="Max new tokens").first.wait_for(timeout=30_000)
+    for field in page.get_by_role("spinbutton", name="Max new tokens").all():
         field.fill(str(value))
         field.press("Enter")
     time.sleep(0.5)

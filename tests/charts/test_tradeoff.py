@@ -7,7 +7,7 @@ import pytest
 from inference_core.charts.tradeoff import tradeoff_figure, tradeoff_frame
 from inference_core.engine import Engine, Saving
 from inference_core.experiments.plans import plan_sweep
-from inference_core.price.pricing import default_pricer
+from inference_core.types import MachinePrice
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +15,7 @@ def history(tmp_path_factory) -> Engine:
     engine = Engine(store_path=tmp_path_factory.mktemp("tradeoff") / "runs.sqlite3")
     plan = plan_sweep("output-length", ["smollm2-135m-instruct", "gemma3-270m"], lengths=[4, 8], repeats=1)
     recorder = engine.recorder(Saving("sweep", "output-length sweep", meta={"experiment": "output-length"}))
-    engine.sweep(plan, finalize=default_pricer(0.085, 0.5), on_row=recorder).run()
+    engine.sweep(plan, price=MachinePrice(hourly_usd=0.085, utilization=0.5), on_row=recorder).run()
     return engine
 
 

@@ -154,7 +154,7 @@ def test_a_crafted_lane_in_the_link_is_shown_as_text_not_markdown():
     assert "](" not in warning.value.replace("\\]\\(", "")  # every bracket and parenthesis escaped
 
 
-def test_an_operator_limit_is_a_message_and_nothing_runs(monkeypatch):
+def test_an_operator_limit_is_a_message_and_nothing_runs(monkeypatch, fresh_engine):
     monkeypatch.setenv("INFERENCE_LENS_MAX_NEW_TOKENS", "4")
     monkeypatch.setenv("INFERENCE_LENS_MAX_PROMPT_CHARS", "20")
     at = page("compare")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from tests.ui.helpers import click, page, plain
+from ui.resources import engine
 
 
 def test_models_page_lists_the_embedded_models_with_estimates():
@@ -27,7 +28,7 @@ def test_a_malformed_reference_gets_a_message():
     assert any("hf:ORG/NAME" in plain(e.value) for e in at.error)
 
 
-def test_a_private_endpoint_is_refused_when_the_operator_setting_is_off(monkeypatch):
+def test_a_private_endpoint_is_refused_when_the_operator_setting_is_off(monkeypatch, fresh_engine):
     monkeypatch.setenv("INFERENCE_LENS_ALLOW_PRIVATE_ENDPOINTS", "0")
     at = page("models")
     at.run(timeout=120)
@@ -43,7 +44,7 @@ def test_a_private_endpoint_is_refused_when_the_operator_setting_is_off(monkeypa
     assert "sk-canary-in-page" not in str(at.query_params)
 
 
-def test_compare_runs_a_local_lane_next_to_an_endpoint_lane(served_smollm2, monkeypatch):
+def test_compare_runs_a_local_lane_next_to_an_endpoint_lane(served_smollm2, monkeypatch, fresh_engine):
     monkeypatch.setenv("INFERENCE_LENS_ALLOW_PRIVATE_ENDPOINTS", "1")
     at = page("compare")
     at.query_params["prompt"] = "What is the capital of France?"
@@ -81,13 +82,14 @@ def test_which_sizes_fit_here_and_on_community_cloud():
     assert row["float32 community cloud"] == "does-not-fit" and row["bfloat16 needs mb"] > 14000
 
 
-def test_server_wide_actions_need_the_operator_setting(monkeypatch):
+def test_server_wide_actions_need_the_operator_setting(monkeypatch, fresh_engine):
     at = page("models")
     at.run(timeout=120)
     assert not [b for b in at.button if b.label in ("Clear", "Unload")]
     assert not [c for c in at.checkbox if "catalog file" in c.label]
     assert any("INFERENCE_LENS_OPERATOR_ACTIONS=1" in c.value for c in at.caption)
     monkeypatch.setenv("INFERENCE_LENS_OPERATOR_ACTIONS", "1")
+    engine.clear()  # a server reads its operator's settings once, when it makes its engine
     operator = page("models")
     operator.run(timeout=120)
     assert [b for b in operator.button if b.label == "Clear"]  # the packaged models' converted caches
