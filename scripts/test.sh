@@ -14,4 +14,4 @@ if [ -n "$packages" ]; then
 fi
 bash scripts/setup.sh --dev
 .venv/bin/ruff check .
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -m "" "$@"  # every tier: quick, slow, browser and soak

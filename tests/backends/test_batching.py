@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from inference_core.backends import BackendContext
 from inference_core.measure.report import weights_label
 from inference_core.runs.lanes import Lane
@@ -16,6 +18,7 @@ PINNED = Settings(max_new_tokens=24, min_new_tokens=24)
 BATCHED = PINNED.replace(batching="continuous")
 
 
+@pytest.mark.slow
 def test_batched_requests_give_the_plain_greedy_answers_and_share_decode_steps(context):
     prompts = ["Write a short poem about the sea.", "Name three primary colours."]
     plain = [compare(p, [Lane(SMOL, PINNED)], context=context)[0] for p in prompts]
@@ -40,6 +43,7 @@ def test_batched_requests_give_the_plain_greedy_answers_and_share_decode_steps(c
     assert start(second) < end(first) and start(first) < end(second)  # the two answers were generated together
 
 
+@pytest.mark.slow
 def test_stop_ends_a_batched_request_within_a_second_and_keeps_its_tokens(context):
     stop = threading.Event()
     long = Settings(max_new_tokens=2000, min_new_tokens=2000, batching="continuous")

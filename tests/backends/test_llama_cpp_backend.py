@@ -38,6 +38,7 @@ def greedy_ids(context, model: str) -> tuple[dict[str, list[int]], dict]:
     return token_ids, {"llama.cpp": llama, "transformers": torch_lane}
 
 
+@pytest.mark.slow
 def test_greedy_gemma_agrees_token_for_token_across_engines(context):
     """Gemma's Q4_K_M: measured 24 of 24 greedy tokens equal; the floor leaves room for a near tie."""
     token_ids, results = greedy_ids(context, "gemma3-270m")
@@ -46,6 +47,7 @@ def test_greedy_gemma_agrees_token_for_token_across_engines(context):
     assert agree >= 20
 
 
+@pytest.mark.slow
 def test_smollm2_engines_agree_token_by_token_when_fed_the_same_answer(context):
     """SmolLM2's Q4_1: llama.cpp multiplies the 4-bit weights with 8-bit-quantized activations, transformers
     with float ones; on this prompt the first token is a near tie ("L" against "The"), so free-running
@@ -68,6 +70,7 @@ def test_smollm2_engines_agree_token_by_token_when_fed_the_same_answer(context):
     assert agree >= 0.8 * len(answer) and first_rank <= 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["sequential", "race"])
 def test_a_llama_cpp_lane_and_a_transformers_lane_keep_the_same_invariants(context, mode):
     pinned = Settings(max_new_tokens=12, min_new_tokens=12)
@@ -115,6 +118,7 @@ def test_llama_cpp_needs_a_gguf_file(context, smollm2_dir):
     assert not result.ok and "llama.cpp needs a GGUF file" in result.error
 
 
+@pytest.mark.slow
 def test_without_llama_cpp_python_the_cli_refuses_the_lane_with_the_install_command(tmp_path):
     (tmp_path / "llama_cpp.py").write_text("raise ImportError('blocked by the test')\n")
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}

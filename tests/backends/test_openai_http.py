@@ -29,6 +29,7 @@ def http_context(context, **changes) -> BackendContext:
     return BackendContext(pool=context.pool, allow_private_endpoints=True, http=changes.pop("http", LIMITS), **changes)
 
 
+@pytest.mark.slow
 def test_streams_from_a_real_transformers_server_like_the_local_backend(context, served_smollm2):
     prompt = "What is the capital of France?"
     events: list[TokenEvent] = []
@@ -47,6 +48,7 @@ def test_streams_from_a_real_transformers_server_like_the_local_backend(context,
     assert len(served.tokens_per_chunk) == len(events)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fault", "message", "kept"),
     [

@@ -93,6 +93,7 @@ def test_cancel_after_five_tokens_stops_within_a_second(context, smollm2):
     assert result.text
 
 
+@pytest.mark.slow
 def test_int8_and_bfloat16_shrink_the_weights(context, smollm2):
     fp32 = run(context, smollm2, Settings(max_new_tokens=4))
     bf16 = run(context, smollm2, Settings(max_new_tokens=4, dtype="bfloat16"))
@@ -108,6 +109,7 @@ def test_prompt_longer_than_context_is_a_plain_error(context, smollm2):
     assert "exceeds the context length" in result.error
 
 
+@pytest.mark.slow
 def test_second_load_uses_the_converted_cache(tmp_path, monkeypatch, smollm2):
     monkeypatch.setenv("INFERENCE_LENS_CACHE", str(tmp_path))
     settings = Settings(max_new_tokens=12)
@@ -140,6 +142,7 @@ def test_status_events_follow_the_lane_lifecycle(context, smollm2):
     assert states.index("prefill") < states.index("decoding") < states.index("done")
 
 
+@pytest.mark.slow
 def test_log_probabilities_are_the_models_own_and_the_greedy_token_is_the_argmax(context, smollm2):
     import math
 

@@ -8,10 +8,13 @@ import time
 from urllib.parse import urlencode
 
 import psutil
+import pytest
 
 from inference_core.history.store import RunStore
 from tests.browser.conftest import streamlit_server
 from tests.browser.helpers import app_button
+
+pytestmark = pytest.mark.soak
 
 SESSIONS = 8
 MODES = ("sequential", "race", "sequential", "race")

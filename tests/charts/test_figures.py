@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from inference_core.charts.figures import experiment_charts
 from inference_core.experiments.job import Sweep
@@ -10,6 +11,7 @@ from inference_core.experiments.plans import plan_sweep
 from inference_core.types import Settings
 
 
+@pytest.mark.slow
 def test_output_length_charts_contain_the_expected_fields(output_rows):
     from inference_core.price import cost, pricing
 
@@ -24,6 +26,7 @@ def test_output_length_charts_contain_the_expected_fields(output_rows):
     assert "End-to-end time (s)" in text
 
 
+@pytest.mark.slow
 def test_model_size_and_settings_charts(context):
     refs = ["smollm2-135m-instruct", "gemma3-270m", "shape:smollm2-360m-instruct"]
     size = pd.DataFrame(Sweep(plan_sweep("model-size", refs, base=Settings(max_new_tokens=3), repeats=1),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from inference_core.charts.token_charts import confidence_chart, confidence_html, divergence, marked_sample, token_chips
 from inference_core.runs.lanes import Lane
 from inference_core.runs.runner import compare
@@ -27,6 +29,7 @@ def test_confidence_colours_and_hover_are_escaped():
     assert "token" in str(confidence_chart(result).to_dict())
 
 
+@pytest.mark.slow
 def test_same_seed_same_sample_and_different_seeds_record_where_they_part(context):
     base = Settings(max_new_tokens=16, temperature=1.2)
     greedy, first, again, other = compare("Name a good name for a cat.", [

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 
 def _cli(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "inference_core", *args], capture_output=True, text=True,
@@ -16,6 +18,7 @@ def _cli(env: dict, *args: str) -> subprocess.CompletedProcess:
 AUDIENCE = ("--users", "1000", "--requests-per-day", "5", "--tokens-in", "200", "--tokens-out", "16")
 
 
+@pytest.mark.slow
 def test_machines_and_monthly_cost_from_the_latest_traffic_run(tmp_path):
     env = {**os.environ, "INFERENCE_LENS_DATA": str(tmp_path)}
     missing = _cli(env, "estimate-capacity", "--model", "smollm2-135m-instruct", *AUDIENCE, "--json")

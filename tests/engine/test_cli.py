@@ -30,6 +30,7 @@ def test_models_lists_the_catalog_as_json():
     assert any(not r["available"] for r in rows)
 
 
+@pytest.mark.slow
 def test_compare_prints_one_json_object_per_lane_with_per_lane_settings():
     done = cli(
         "compare", "--prompt", "Name a fruit.", "--max-new-tokens", "5", "--json",
@@ -44,6 +45,7 @@ def test_compare_prints_one_json_object_per_lane_with_per_lane_settings():
     assert all(lane["ok"] and lane["tokens_out"] == len(lane["itl_s"]) + 1 for lane in lanes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -66,6 +68,7 @@ def test_bad_arguments_exit_non_zero_with_one_line(args, message):
 REPLAY_ID = "0" * 32
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("model", "message"),
     [
@@ -85,6 +88,7 @@ def test_a_lane_the_cli_can_check_is_a_one_line_error_before_anything_runs(model
     assert done.stdout == ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["sequential", "race"])
 def test_a_lane_that_fails_while_running_fails_alone_and_json_prints_every_lane(fault_server, mode):
     bad = f"openai:m@{fault_server.url('wrong-types')}"
@@ -99,6 +103,7 @@ def test_a_lane_that_fails_while_running_fails_alone_and_json_prints_every_lane(
     assert second["ok"] and second["tokens_out"] == 4
 
 
+@pytest.mark.slow
 def test_race_mode_on_two_models_loads_both_for_real():
     """The report's reproduction: estimating one model must not corrupt another's load."""
     done = cli("compare", "--prompt", "hi", "--mode", "race", "--model", "smollm2-135m-instruct", "--model",
@@ -114,6 +119,7 @@ def test_invalid_utf8_in_a_saved_prompt_is_a_message_not_a_traceback():
     assert done.returncode == 2 and "not valid text" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -197,6 +203,7 @@ def test_a_history_folder_that_is_a_file_is_a_message(tmp_path):
     assert done.returncode == 2 and "cannot be opened" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("config", "message"),
     [
@@ -232,6 +239,7 @@ def test_eval_refuses_a_malformed_set_with_its_line_and_saves_nothing(tmp_path):
     assert len(RunStore().list_runs()) == before
 
 
+@pytest.mark.slow
 def test_eval_scores_a_set_and_prints_a_summary(tmp_path):
     good = tmp_path / "set.csv"
     good.write_text("prompt,expected,check\nWhat is the capital of France?,Paris,exact\n")
@@ -242,6 +250,7 @@ def test_eval_scores_a_set_and_prints_a_summary(tmp_path):
     assert summary["summary"][0]["questions"] == 1
 
 
+@pytest.mark.slow
 def test_compare_logprobs_adds_them_to_the_json_lines():
     done = cli("compare", "--model", "smollm2-135m-instruct", "--max-new-tokens", "4", "--logprobs", "3", "--json")
     lane = json.loads(done.stdout)
@@ -252,6 +261,7 @@ LEVEL_FIELDS = ("requests", "failures", "ttft_p50_s", "ttft_p99_s", "tpot_p50_s"
                 "request_per_s", "output_tok_per_s", "goodput_rps")  # fmt: skip
 
 
+@pytest.mark.slow
 def test_traffic_sweep_writes_one_row_per_request_and_one_per_level(tmp_path):
     import pandas as pd
 
@@ -267,6 +277,7 @@ def test_traffic_sweep_writes_one_row_per_request_and_one_per_level(tmp_path):
     assert "goodput_rps" in done.stderr  # the level table is printed too
 
 
+@pytest.mark.slow
 def test_rate_sweep_with_a_drawn_output_length(tmp_path):
     import pandas as pd
 

@@ -32,6 +32,7 @@ def test_a_run_past_the_output_limit_is_refused_by_name_before_any_model_loads(t
     assert engine.loaded() == []
 
 
+@pytest.mark.slow
 def test_lanes_prompt_and_repeats_are_held_to_their_limits_for_every_kind_of_run(tmp_path):
     engine = engine_with(tmp_path, max_lanes=1, max_prompt_chars=10, max_repeats=2)
     two = [Lane(MODEL), Lane(MODEL, Settings(dtype="bfloat16"))]
@@ -71,6 +72,7 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
                           timeout=300, env={**os.environ, **env})  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "args", "message"),
     [
@@ -87,6 +89,7 @@ def test_the_cli_refuses_a_request_past_a_limit_in_one_line(env, args, message):
     assert done.stderr.strip() == message and done.stdout == ""
 
 
+@pytest.mark.slow
 def test_the_cli_default_output_length_fits_the_operators_limit():
     done = cli({"INFERENCE_LENS_MAX_NEW_TOKENS": "4"}, "compare", "--prompt", "Hi", "--model", MODEL, "--json")
     assert done.returncode == 0, done.stderr

@@ -35,6 +35,7 @@ def one_line(message: str) -> bool:
     return bool(message.strip()) and "\n" not in message.strip() and "Traceback" not in message
 
 
+@pytest.mark.slow
 @SLOW
 @given(prompt=HOSTILE_TEXT)
 @example(prompt="a" * 1_000_000)

@@ -31,8 +31,10 @@ def test_settings_and_states_name_the_bad_field():
         Settings().replace(engine="replay")
     with pytest.raises(ValidationError) as refused:
         Settings(engine="llama.cpp", dtype="bfloat16")
-    assert problem(refused.value) == "dtype does not apply to engine=llama.cpp (it runs the GGUF file's own " \
+    assert (
+        problem(refused.value) == "dtype does not apply to engine=llama.cpp (it runs the GGUF file's own "
         "quantization on the CPU)"
+    )
     with pytest.raises(ValueError, match="state must be one of"):
         StatusEvent(0, "exploded")
     assert Settings(temperature=0).greedy and not Settings(temperature=0.5).greedy

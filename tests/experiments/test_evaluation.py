@@ -11,6 +11,7 @@ from inference_core.runs.lanes import Lane
 from inference_core.types import Settings
 
 
+@pytest.mark.slow
 def test_the_builtin_set_runs_on_both_packaged_models(context):
     lanes = [
         Lane("smollm2-135m-instruct", Settings(max_new_tokens=10)),

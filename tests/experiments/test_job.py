@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from inference_core.charts.figures import experiment_charts
 from inference_core.experiments.job import Sweep
@@ -42,6 +43,7 @@ def test_stop_keeps_finished_rows(context):
     assert len(rows) == 2 and all(r["ok"] for r in rows)
 
 
+@pytest.mark.slow
 def test_traffic_sweep_one_row_per_request_and_a_summary_per_level(context):
     from inference_core.experiments.plans import TrafficOptions
     from inference_core.price.pricing import default_pricer

@@ -106,6 +106,7 @@ def test_a_rate_level_stops_at_its_request_count(context):
     assert len(level.records) == 4 and all(r.result.ok for r in level.records)
 
 
+@pytest.mark.slow
 def test_a_rate_level_stops_at_its_time_limit_and_ends_what_is_running(context):
     started = time.perf_counter()
     slow = Settings(max_new_tokens=400)
@@ -118,6 +119,7 @@ def test_a_rate_level_stops_at_its_time_limit_and_ends_what_is_running(context):
     assert any(r.result.tokens_out > 0 for r in cut)  # the one generating kept its tokens; the queued had none
 
 
+@pytest.mark.slow
 def test_a_level_takes_one_slot_of_the_operators_queue_not_one_per_request(context):
     from inference_core.experiments.job import Sweep
     from inference_core.experiments.plans import TrafficOptions, plan_sweep

@@ -68,6 +68,7 @@ def test_descriptions_and_errors_never_carry_the_url_or_password(postgres, caplo
     assert PASSWORD not in plain_error(RuntimeError(f"dsn {url.render_as_string(hide_password=False)}"), url)
 
 
+@pytest.mark.slow
 def test_the_cli_saves_to_postgresql_and_never_prints_its_address(postgres, tmp_path):
     database = postgres.fresh_database()
     env = {**os.environ, "INFERENCE_LENS_DATABASE_URL": database, "INFERENCE_LENS_DEPLOYMENT": "team-demo"}
@@ -86,6 +87,7 @@ def test_the_cli_saves_to_postgresql_and_never_prints_its_address(postgres, tmp_
     assert json.loads(exported.read_text())["runs"][0]["meta"]["measured_on"]["deployment"] == "team-demo"
 
 
+@pytest.mark.slow
 def test_the_cli_still_answers_when_the_database_is_down():
     env = {**os.environ, "INFERENCE_LENS_DATABASE_URL": f"postgresql://lens:{PASSWORD}@127.0.0.1:1/nothing"}
     done = subprocess.run([sys.executable, "-m", "inference_core", "compare", "--prompt", "Name a colour.",

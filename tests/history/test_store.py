@@ -55,6 +55,7 @@ def test_two_threads_saving_at_once_lose_nothing(store):
     assert len(store.get_run(run_id).results) == 80
 
 
+@pytest.mark.slow
 def test_history_survives_a_kill_mid_sweep(tmp_path):
     env = {**os.environ, "INFERENCE_LENS_DATA": str(tmp_path)}
     sweep = subprocess.Popen(
@@ -192,6 +193,7 @@ def test_bundles_move_runs_between_sqlite_and_postgresql_unchanged(saved_run, po
     assert summary.machine == source.list_runs()[0].machine != ""
 
 
+@pytest.mark.slow
 def test_eight_processes_saving_five_comparisons_each_lose_nothing(store, saved_run, tmp_path):
     result_file = tmp_path / "result.json"
     result_file.write_text(json.dumps(saved_run[2][0].model_dump(mode="json"), default=str))  # a real lane's result

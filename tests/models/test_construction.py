@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import torch
 
 from inference_core.models.estimate import estimate
@@ -11,6 +12,7 @@ from inference_core.models.weights import ModelPool, load_model
 from inference_core.types import Settings
 
 
+@pytest.mark.slow
 def test_estimates_running_beside_a_load_leave_it_real(smollm2, gemma3, smollm2_dir):
     """The report's defect: a meta-device estimate on one thread turned another thread's load into meta tensors."""
     stop = threading.Event()

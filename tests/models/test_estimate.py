@@ -25,6 +25,7 @@ def seven_b(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["smollm2", "gemma3"])
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 def test_estimate_matches_measured_resident_memory(request, model, dtype):
@@ -50,6 +51,7 @@ def test_a_fake_huge_model_is_refused_with_numbers_and_nothing_allocated(seven_b
     assert rss_mb() - before < 200  # the empty model lives on the meta device
 
 
+@pytest.mark.slow
 def test_estimate_cli_prints_json_fields_for_a_config_only_folder(seven_b):
     done = subprocess.run([sys.executable, "-m", "inference_core", "estimate", str(seven_b), "--dtype", "bfloat16",
                            "--context", "4096", "--json"], capture_output=True, text=True, timeout=120)  # fmt: skip

@@ -103,6 +103,7 @@ def test_greedy_answer_equals_the_generate_loop(context, smollm2):
     assert weights_label(fused) == "float32 fused decoder" and weights_label(plain) == "float32"  # named as such
 
 
+@pytest.mark.slow
 def test_sampling_and_log_probabilities_follow_transformers(context, smollm2):
     sampled = Settings(max_new_tokens=24, temperature=0.9, seed=7, decoder="fused")
     assert run(context, smollm2, sampled).text == run(context, smollm2, sampled.replace(decoder="generate")).text
@@ -112,6 +113,7 @@ def test_sampling_and_log_probabilities_follow_transformers(context, smollm2):
     assert fused.token_logprobs == pytest.approx(plain.token_logprobs, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_other_models_and_settings_run_generate_and_say_why(context, smollm2, gemma3):
     gemma = run(context, gemma3, Settings(max_new_tokens=4, min_new_tokens=4, decoder="fused"))
     assert gemma.ok and gemma.settings.decode_loop == "generate"

@@ -44,6 +44,7 @@ def test_the_ladder_spans_135m_to_7b_and_shapes_are_resolved_by_reference():
         resolve_reference("shape:qwen-9000")
 
 
+@pytest.mark.slow
 def test_random_weights_are_seeded_normal_and_finite_in_the_chosen_dtype():
     spec = resolve_reference("shape:smollm2-360m-instruct")
     first = build_shape_model(spec, "bfloat16", "sdpa")
@@ -73,6 +74,7 @@ def test_admission_names_what_fits_here_and_on_a_community_cloud_app():
     )
 
 
+@pytest.mark.slow
 def test_a_shape_lane_is_pinned_labelled_and_measures_its_own_memory():
     context = BackendContext()
     lanes = [Lane("smollm2-135m-instruct", Settings(max_new_tokens=4)), Lane("shape:smollm2-360m-instruct",
@@ -88,6 +90,7 @@ def test_a_shape_lane_is_pinned_labelled_and_measures_its_own_memory():
     assert "shape only" in NOTICE
 
 
+@pytest.mark.slow
 def test_cli_lists_shapes_and_runs_one_offline_with_pinned_tokens():
     listed = [json.loads(line) for line in cli("models", "--json").stdout.splitlines()]
     shapes = {row["key"]: row for row in listed if row["key"].startswith("shape:")}

@@ -17,6 +17,7 @@ TEXTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["smollm2", "gemma3"])
 def test_reads_as_auto_tokenizer_does(request, model):
     folder = convert_gguf(request.getfixturevalue(model))

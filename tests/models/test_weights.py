@@ -29,6 +29,7 @@ def test_a_load_that_fails_is_not_kept_in_the_pool(smollm2):
     assert calls == [smollm2.key] * 2 and pool.loaded() == []
 
 
+@pytest.mark.slow
 def test_eight_threads_asking_for_a_cold_model_convert_and_load_once(tmp_path, monkeypatch, smollm2):
     monkeypatch.setenv("INFERENCE_LENS_CACHE", str(tmp_path))
     loads: list[str] = []
@@ -64,6 +65,7 @@ print(json.dumps([weights_mb, loaded - before, loaded - rss_mb(), dropped, len(p
 """
 
 
+@pytest.mark.slow
 def test_unload_frees_the_model(smollm2):
     # in a fresh process: this one's freed memory from earlier tests would be reused by the load, unseen
     done = subprocess.run([sys.executable, "-c", UNLOAD], capture_output=True, text=True, timeout=300, check=True)
@@ -72,6 +74,7 @@ def test_unload_frees_the_model(smollm2):
     assert (dropped, left) == (1, 0)
 
 
+@pytest.mark.slow
 def test_sequential_unload_after_each_lane(context, smollm2, gemma3):
     from inference_core.backends import BackendContext
 

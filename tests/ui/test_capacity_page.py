@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.ui.helpers import click, page, plain
 
 
+@pytest.mark.slow
 def test_the_planner_offers_a_traffic_run_then_plans_from_its_goodput(monkeypatch, tmp_path):
     import streamlit as st
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from inference_core.history.store import RunStore
 from tests.ui.helpers import click, page
 
@@ -11,6 +13,7 @@ def price_table(at):
     return next(frame.value for frame in at.dataframe if {"params_m", "usd_per_1m_out"} <= set(frame.value.columns))
 
 
+@pytest.mark.slow
 def test_cost_page_measures_the_embedded_models_saves_them_and_shows_its_charts():
     at = page("cost")
     at.run()
@@ -34,6 +37,7 @@ def test_cost_page_measures_the_embedded_models_saves_them_and_shows_its_charts(
     assert {134.5, 268.1} <= set(price_table(again)["params_m"])  # a new session starts from History
 
 
+@pytest.mark.slow
 def test_choosing_another_machine_rate_changes_the_figures():
     at = page("cost")
     at.run()

@@ -10,6 +10,7 @@ from tests.ui.helpers import click, page, plain
 from ui.resources import engine
 
 
+@pytest.mark.slow
 def test_tiny_output_length_sweep_shows_charts_and_the_fit():
     at = page("experiments")
     at.run()
@@ -62,6 +63,7 @@ def test_bad_sweep_settings_get_messages():
     assert not at.get("vega_lite_chart")
 
 
+@pytest.mark.slow
 def test_stop_keeps_the_finished_rows():
     import time
 
@@ -96,6 +98,7 @@ def test_the_default_sweep_is_ready_and_the_operators_cap_counts_models(monkeypa
     assert any("Not ready" in plain(c.value) and "2 lanes" in plain(c.value) for c in capped.caption)
 
 
+@pytest.mark.slow
 def test_traffic_experiment_runs_batched_beside_one_at_a_time_and_charts_its_levels():
     at = page("experiments")
     at.run()

@@ -40,6 +40,7 @@ def select(at, rows: list[int]):
     return at.run()
 
 
+@pytest.mark.slow
 def test_history_lists_opens_compares_replays_and_deletes(two_runs):
     at = page("history")
     at.run()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.ui.helpers import click, page
 
 MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)>\x07 café 🙂"
@@ -20,6 +22,7 @@ def test_tokens_of_a_hostile_prompt_are_chips_of_escaped_text():
     assert len(counts) == 2 and counts[0] != counts[1]  # two tokenizers, two counts
 
 
+@pytest.mark.slow
 def test_confidence_and_samples_render_for_smollm2():
     at = page("quality")
     at.run(timeout=120)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import make_url
 
 from inference_core.history.store import RunStore
@@ -27,6 +28,7 @@ def _stop_once_recorded(server: PostgresServer, database: str) -> None:
     server.stop()
 
 
+@pytest.mark.slow
 def test_a_database_stopped_mid_comparison_loses_no_answer_and_the_next_run_saves(app, monkeypatch):
     server = PostgresServer().start()
     database = server.fresh_database()
