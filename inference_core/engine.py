@@ -35,7 +35,14 @@ from inference_core.models.estimate import Estimate, estimate, ladder, ladder_fi
 from inference_core.models.inventory import LoadedInfo, ModelStatus, inventory, loaded_models
 from inference_core.models.paths import is_converted
 from inference_core.models.weights import ModelPool, clear_converted
-from inference_core.operator import GenerationGate, LimitError, OperatorSettings, operator_settings, request_problems
+from inference_core.operator import (
+    GenerationGate,
+    LimitError,
+    OperatorSettings,
+    operator_settings,
+    reference_kind,
+    request_problems,
+)
 from inference_core.price.goodput import LatencyObjective, levels_from_rows
 from inference_core.price.pricing import DEFAULT_UTILIZATION, default_pricer
 from inference_core.runs.lanes import Lane
@@ -92,22 +99,28 @@ class Engine:
         """A generation setting's lowest and highest value and its default, within the operator's limits (what
         the UI's widgets offer)."""
         low, high, default = Settings.bounds(name)
-        if name == "max_new_tokens":
-            high = min(high or self.limits.max_new_tokens, self.limits.max_new_tokens)
+        if name == "max_new_tokens":  # the one generation setting an operator limits
+            high = min(high, self.limits.max_new_tokens)
             default = min(default, high)
         return low, high, default
 
     def problems(self, prompt: str, lanes: Sequence[Lane], repeats: int = 1, *, sweep: bool = False) -> list[str]:
         """Why a request goes past the operator's limits, each naming the setting and its limit (empty: none).
-        A sweep's points count as one lane per model (the lane cap counts models, not points)."""
-        asked = [(lane.ref, lane.settings.max_new_tokens) for lane in lanes]
+        A sweep's points count as one lane per model (the lane cap counts models, not points); a replay lane
+        generates nothing, so it counts against no cap (only against the references the operator allows)."""
+        keys = [spec.key for spec in builtin_models()]
+        replays = [lane.ref for lane in lanes if reference_kind(lane.ref, keys) == "replay"]
+        asked = [(lane.ref, lane.settings.max_new_tokens) for lane in lanes if lane.ref not in replays]
         if sweep:
             longest: dict[str, int] = {}
             for ref, tokens in asked:
                 longest[ref] = max(longest.get(ref, 0), tokens)
             asked = list(longest.items())
-        keys = [spec.key for spec in builtin_models()]
-        return request_problems(self.limits, prompt, asked, keys, repeats)
+        found = request_problems(self.limits, prompt, asked, keys, repeats)
+        if replays and "replay" not in self.limits.allowed_references:
+            found.append(f"replay references are not allowed on this deployment "
+                         f"(allowed_references: {', '.join(self.limits.allowed_references)})")  # fmt: skip
+        return found
 
     def _admit(self, prompt: str, lanes: Sequence[Lane], repeats: int = 1, *, sweep: bool = False) -> None:
         found = self.problems(prompt, lanes, repeats, sweep=sweep)

@@ -26,7 +26,7 @@ from ui import state
 from ui.experiments_view import track
 from ui.jobs import run_job
 from ui.layout import chart_grid
-from ui.resources import engine, measured_speeds, session_access
+from ui.resources import engine, measured_speeds, refused, session_access
 from ui.text import escape_markdown, notice
 
 JOB = "capacity_sweep_job"
@@ -75,6 +75,8 @@ def _offer_traffic_run(model: str) -> None:
     if st.button("Run a short traffic measurement", icon=":material/play_arrow:", key="capacity_measure"):
         plan = plan_sweep("traffic", [f"{model}:batching=continuous"], base=engine().default_settings(),
                           lengths=list(SHORT_LEVELS), traffic=TrafficOptions(requests=6))  # fmt: skip
+        if refused("", [point.lane for point in plan.points], plan.repeats, sweep=True):
+            return
         meta = {"experiment": "traffic", "models": [model]}
         recorder = engine().recorder(Saving("sweep", "traffic sweep", title="Short traffic measurement", meta=meta))
         job = engine().sweep(plan, access=session_access(), price=state.machine_price(),

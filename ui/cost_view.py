@@ -34,7 +34,7 @@ from inference_core.types import Settings
 from ui import state
 from ui.compare_view import stream
 from ui.jobs import collect, report_save_errors, run_job
-from ui.resources import engine, history_results, session_access
+from ui.resources import engine, history_results, refused, session_access
 from ui.text import escape_markdown, notice
 
 MACHINE = "cost_machine"
@@ -117,9 +117,12 @@ def _keep_measured(job) -> None:
 def _measure(models: list[str], names: dict[str, str]) -> None:
     """One pinned run per model, streamed with its progress, stoppable, and saved to History."""
     prompt = EXAMPLES["Request for a long answer"]
+    lanes = [Lane(m, _pinned()) for m in models]
+    if refused(prompt, lanes):
+        return
     recorder = engine().recorder(Saving("compare", prompt, title="Cost page: measured speed"))
     st.session_state[state.SAVE_ERRORS] = recorder.errors
-    job = engine().comparison(prompt, [Lane(m, _pinned()) for m in models], access=session_access(),
+    job = engine().comparison(prompt, lanes, access=session_access(), price=state.machine_price(),
                               on_result=recorder)  # fmt: skip
     titles = [f"{n}. {names.get(m, m)}" for n, m in enumerate(models, start=1)]
     run_job(state.COST_JOB, job, lambda running: stream(running, titles), "measurement", _keep_measured)

@@ -14,7 +14,7 @@ from ui.compare_view import metric_column_config, render_results, results_table,
 from ui.experiments_view import render_sweep
 from ui.jobs import watch
 from ui.layout import chart_grid
-from ui.resources import engine, history_unreadable
+from ui.resources import engine, history_unreadable, refused
 from ui.text import escape_markdown, notice
 
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
@@ -51,6 +51,8 @@ def replay(run: StoredRun) -> None:
     if not st.button("Replay", icon=":material/replay:"):
         return
     lanes = [Lane(f"replay:{run.id}/{index}@{speed}") for index in range(len(run.results))]
+    if refused(run.prompt, lanes):
+        return
     job = engine().comparison(run.prompt, lanes, mode="race")
     titles = [f"Replay · {index + 1}. {r.model_name}" for index, r in enumerate(run.results)]
     watch(state.REPLAY_JOB, job, lambda running: stream(running, titles))

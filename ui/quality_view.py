@@ -24,10 +24,9 @@ from inference_core import (
     token_chips,
 )
 from inference_core.engine import Saving
-from inference_core.types import Settings
 from ui import state
 from ui.jobs import run_job
-from ui.resources import engine, history_results, model_choices, session_access
+from ui.resources import engine, history_results, model_choices, refused, session_access
 from ui.text import escape_markdown, notice, plural
 
 EVAL_JOB = "quality_eval_job"
@@ -83,8 +82,10 @@ def confidence_tab() -> None:
                           key="confidence_prompt", height=68)  # fmt: skip
     if not st.button("Generate", icon=":material/play_arrow:", key="confidence_run"):
         return
-    [result] = engine().compare(prompt, [Lane(ref, Settings(max_new_tokens=int(tokens), logprobs=5))],
-                                access=session_access())  # fmt: skip
+    lanes = [Lane(ref, engine().default_settings().replace(max_new_tokens=int(tokens), logprobs=5))]
+    if refused(prompt, lanes):
+        return
+    [result] = engine().compare(prompt, lanes, access=session_access())
     if not result.ok:
         notice("error", result.error)
         return
@@ -109,6 +110,8 @@ def samples_tab() -> None:
     base = engine().default_settings()
     lanes = [Lane(ref, base)] + [Lane(ref, base.replace(temperature=float(temperature), seed=seed))
                                  for seed in range(1, int(count) + 1)]  # fmt: skip
+    if refused(prompt, lanes):
+        return
     greedy, *samples = engine().compare(prompt, lanes, access=session_access())
     st.markdown("**Greedy**")
     st.html(f'<div style="white-space:pre-wrap">{marked_sample(greedy, None)}</div>')
@@ -139,10 +142,13 @@ def quality_tab() -> None:
 
 
 def _run_eval(questions: list, refs: list[str], name: str) -> None:
+    lanes = [Lane(ref, engine().default_settings()) for ref in refs]
+    if refused(max((q.prompt for q in questions), key=len, default=""), lanes):
+        return
     recorder = engine().recorder(Saving("compare", f"Quality: {name}", title=f"Quality: {name}",
                                         meta={"questions": len(questions), "models": refs}))  # fmt: skip
-    job = engine().evaluation(questions, [Lane(ref, Settings()) for ref in refs], access=session_access(),
-                              price=state.machine_price(), on_row=recorder)  # fmt: skip
+    job = engine().evaluation(questions, lanes, access=session_access(), price=state.machine_price(),
+                              on_row=recorder)  # fmt: skip
     bar = st.empty()
 
     def progress(running) -> None:

@@ -66,6 +66,14 @@ def operator_problems(prompt: str, lanes: list[Lane], repeats: int = 1, *, sweep
     return engine().problems(prompt, lanes, repeats, sweep=sweep)
 
 
+def refused(prompt: str, lanes: list[Lane], repeats: int = 1, *, sweep: bool = False) -> bool:
+    """Say why a request goes past this deployment's limits, one message each; True when it does (run nothing)."""
+    found = operator_problems(prompt, lanes, repeats, sweep=sweep)
+    for message in found:
+        notice("error", message)
+    return bool(found)
+
+
 @st.cache_data(ttl=300, show_spinner=False)
 def catalog() -> list[ModelSpec]:
     return builtin_models()

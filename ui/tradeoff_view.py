@@ -22,7 +22,7 @@ from inference_core.engine import Saving, StoreError
 from ui import state
 from ui.experiments_view import track
 from ui.jobs import run_job
-from ui.resources import catalog, engine, history_unreadable, measured_speeds, session_access
+from ui.resources import catalog, engine, history_unreadable, measured_speeds, refused, session_access
 from ui.text import escape_markdown, plural
 
 DEFAULT_MODELS = ("smollm2-135m-instruct", "gemma3-270m", "shape:smollm2-360m-instruct")
@@ -45,6 +45,8 @@ def offer_default_sweep() -> None:
             f"{found.tokens_out:,} tokens, {seconds} on this machine (measured speeds where known, else a rough "
             "guess from model size).", icon=":material/science:")  # fmt: skip
     if st.button("Run the default sweep", type="primary", icon=":material/play_arrow:"):
+        if refused("", [point.lane for point in plan.points], plan.repeats, sweep=True):
+            return
         meta = {"experiment": "output-length", "models": list(DEFAULT_MODELS)}
         recorder = engine().recorder(Saving("sweep", "output-length sweep", title="Default trade-off sweep", meta=meta))
         job = engine().sweep(plan, access=session_access(), price=state.machine_price(),
