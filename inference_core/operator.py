@@ -134,19 +134,6 @@ def request_problems(
     return problems
 
 
-def check_request(
-    settings: OperatorSettings,
-    prompt: str,
-    lanes: Sequence[tuple[str, int]],
-    catalog_keys: Sequence[str],
-    repeats: int = 1,
-) -> None:
-    """Refuse a request past the operator's limits (LimitError naming the first setting it exceeds)."""
-    problems = request_problems(settings, prompt, lanes, catalog_keys, repeats)
-    if problems:
-        raise LimitError(problems[0])
-
-
 class GenerationGate:
     """At most ``capacity`` generations at once (0: no cap), first come first served.
 

@@ -327,7 +327,8 @@ class MachinePrice(Record):
     """What the machine a run is priced on costs: dollars per hour (None: the engine's default machine) and the
     share of its hours it is busy (None: the engine's default utilization); idle hours are paid too."""
 
-    hourly_usd: Annotated[float, Field(ge=0, le=MAX_HOURLY_USD, allow_inf_nan=False)] | None = None
+    hourly_usd: Annotated[float, Field(gt=0, le=MAX_HOURLY_USD, allow_inf_nan=False)] | None = None
+    """Above zero: machine time costs money even when the machine is yours."""
     utilization: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
 
 

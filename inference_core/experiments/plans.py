@@ -270,7 +270,7 @@ def plan_sweep(
         raise SweepError(f"experiment must be one of {', '.join(EXPERIMENTS)}, got {experiment!r}")
     if not 1 <= repeats <= MAX_REPEATS:
         raise SweepError(f"repeats must be between 1 and {MAX_REPEATS}, got {repeats}")
-    base = base or Settings(max_new_tokens=32)
+    base = base or Settings()
     if lengths is not None and not lengths:
         raise SweepError("give at least one length")
     traffic = traffic or TrafficOptions()
