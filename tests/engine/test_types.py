@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from inference_core.types import GenerationRequest, RunResult, Settings, StatusEvent, check_text, problem
+from inference_core.types import GenerationRequest, MachinePrice, RunResult, Settings, StatusEvent, check_text, problem
 
 
 def test_a_result_round_trips_through_a_dict():
@@ -38,3 +38,14 @@ def test_settings_and_states_name_the_bad_field():
     with pytest.raises(ValueError, match="state must be one of"):
         StatusEvent(0, "exploded")
     assert Settings(temperature=0).greedy and not Settings(temperature=0.5).greedy
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [({"hourly_usd": float("inf")}, "hourly_usd"), ({"hourly_usd": 0}, "hourly_usd"),
+     ({"hourly_usd": 1e308}, "hourly_usd"), ({"utilization": 0}, "utilization"), ({"utilization": 1.5}, "utilization")],
+)  # fmt: skip
+def test_a_machine_price_is_finite_above_zero_and_at_most_a_million_dollars_an_hour(changes, field):
+    with pytest.raises(ValueError, match=field):
+        MachinePrice().replace(**changes)
+    assert MachinePrice(hourly_usd=1_000_000, utilization=1).hourly_usd == 1_000_000
