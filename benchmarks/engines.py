@@ -209,7 +209,7 @@ def main() -> None:
         app_runs[name] = app
         low, high = row["ratio_iqr"]
         gpu = (f"  ({torch.cuda.get_device_name()}, max allocated {torch.cuda.max_memory_allocated() / 2**20:.0f} MB)"
-               if settings.load.device == "cuda" else "")  # fmt: skip
+               if settings.device == "cuda" else "")  # fmt: skip
         print(f"{name:>10} {row['app_decode']:10.1f} {row['raw_decode']:10.1f} {row['ratio']:6.3f} "
               f"({low:.3f}-{high:.3f}) {row['ttft_gap_s'] * 1000:+11.1f} ms{gpu}")  # fmt: skip
     if "llama.cpp" in rows:
