@@ -110,6 +110,13 @@ def test_every_wing_of_the_engine_is_in_the_whitelist():
     assert wings <= set(ALLOWED), f"new wings need a line in ALLOWED: {sorted(wings - set(ALLOWED))}"
 
 
+def test_the_engine_is_a_few_wings_with_at_most_eight_modules_at_its_top():
+    top = sorted(path.name for path in ENGINE.glob("*.py"))
+    assert len(top) <= 8, top
+    wings = [path.name for path in ENGINE.iterdir() if (path / "__init__.py").exists() and path.name != "data"]
+    assert 5 <= len(wings) <= 10, wings
+
+
 def test_the_public_face_names_only_what_exists():
     import inference_core
 
