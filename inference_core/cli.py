@@ -173,7 +173,7 @@ def _sweep_parser(commands: Any) -> None:
         metavar="key=value[,key=value]",
         help="for --experiment settings; default: dtype=float32, dtype=bfloat16, quantize=int8",
     )
-    sweep.add_argument("--repeats", type=int, default=3)
+    sweep.add_argument("--repeats", type=int, help="runs per point (default: the engine's, within the operator's)")
     sweep.add_argument("--out", help="CSV file for the rows (default: standard output)")
     sweep.add_argument("--save", action="store_true", help="save every counted run to the history")
     _settings_args(sweep)
@@ -265,13 +265,15 @@ def _run_compare(args: argparse.Namespace) -> int:
         elif event.state == "error":
             print(f"\n== lane {event.lane}: {lanes[event.lane].ref}: error: {event.detail}")
 
+    if found := engine.problems(args.prompt, lanes):  # before anything is saved
+        raise LimitError(found[0])
     recorder = _recorder(engine, args, Saving("compare", args.prompt, meta={"mode": args.mode, "lanes": args.model}))
     results = engine.compare(args.prompt, lanes, access=access, mode=args.mode, on_event=on_event,
                              on_result=recorder)  # fmt: skip
     _report_saved(engine, recorder)
     if args.json:
         for result in results:
-            lane = {**result.model_dump(mode="json"), "decoder": result.settings.decode_loop}
+            lane = {**result.model_dump(mode="json"), "decoder": result.decoder}
             print(json.dumps(finite_tree(lane), allow_nan=False))
     else:
         print("\n")
@@ -381,7 +383,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
             base=base_settings(args, engine),
             lengths=parse_levels(levels.split(","), whole=not args.rate) if levels else None,
             variants=args.setting or DEFAULT_SETTINGS_VARIANTS,
-            repeats=args.repeats,
+            repeats=engine.bounds("repeats")[2] if args.repeats is None else args.repeats,
             traffic=traffic,
         )
     except ValueError as exc:  # SweepError, LoadError, ModelReferenceError, bad settings
@@ -393,7 +395,9 @@ def _run_sweep(args: argparse.Namespace) -> int:
         eta = f", about {p.eta_s:.0f} s left" if p.eta_s else ""
         print(f"[{p.done}/{p.total}] {p.current}{eta}", file=sys.stderr, flush=True)
 
-    meta = {"experiment": args.experiment, "models": args.model, "repeats": args.repeats}
+    if found := engine.sweep_problems(plan):  # before anything is saved
+        raise LimitError(found[0])
+    meta = {"experiment": args.experiment, "models": args.model, "repeats": plan.repeats}
     recorder = _recorder(engine, args, Saving("sweep", f"{args.experiment} sweep", meta=meta))
     sweep = engine.sweep(plan, access=access, on_row=recorder)
     sweep.run(progress)
@@ -448,6 +452,8 @@ def _run_eval(args: argparse.Namespace) -> int:
     questions = _questions(args.set)
     engine = Engine()
     lanes = parse_lanes(args.model, base_settings(args, engine))
+    if found := engine.problems(max((q.prompt for q in questions), key=len, default=""), lanes):
+        raise LimitError(found[0])  # before anything is saved
     recorder = _recorder(engine, args, Saving("compare", f"Quality: {args.set}", title=f"Quality: {args.set}",
                                               meta={"questions": len(questions), "models": args.model}))  # fmt: skip
     job = engine.evaluation(questions, lanes, on_row=recorder)

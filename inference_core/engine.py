@@ -23,7 +23,7 @@ from inference_core.backends.llama_cpp_backend import unavailable_reason as llam
 from inference_core.backends.transformers_backend import token_pieces
 from inference_core.experiments.evaluation import Evaluation
 from inference_core.experiments.job import Sweep, result_row
-from inference_core.experiments.plans import SweepPlan
+from inference_core.experiments.plans import DEFAULT_REPEATS, MAX_REPEATS, SweepPlan
 from inference_core.experiments.questions import Question
 from inference_core.history.bundle import dump_bundle
 from inference_core.history.database import describe
@@ -98,6 +98,9 @@ class Engine:
     def bounds(self, name: str) -> tuple[float | None, float | None, Any]:
         """A generation setting's lowest and highest value and its default, within the operator's limits (what
         the UI's widgets offer)."""
+        if name == "repeats":  # a sweep's repeats per point
+            high = min(MAX_REPEATS, self.limits.max_repeats)
+            return 1, high, min(DEFAULT_REPEATS, high)
         low, high, default = Settings.bounds(name)
         if name == "max_new_tokens":  # the one generation setting an operator limits
             high = min(high, self.limits.max_new_tokens)
@@ -122,6 +125,17 @@ class Engine:
                          f"(allowed_references: {', '.join(self.limits.allowed_references)})")  # fmt: skip
         return found
 
+    def sweep_problems(self, plan: SweepPlan) -> list[str]:
+        """Why a sweep goes past the operator's limits: its models, longest prompt, repeats, and each point's
+        output length (a traffic request's own drawn length included)."""
+        lanes = [point.lane for point in plan.points]
+        if plan.traffic and plan.traffic.output_lengths.high:
+            longest = plan.traffic.output_lengths.high
+            lanes = [Lane(lane.ref, lane.settings.replace(max_new_tokens=max(longest, lane.settings.max_new_tokens)))
+                     for lane in lanes]  # fmt: skip
+        prompt = max((point.prompt for point in plan.points), key=len, default="")
+        return self.problems(prompt, lanes, plan.repeats, sweep=True)
+
     def _admit(self, prompt: str, lanes: Sequence[Lane], repeats: int = 1, *, sweep: bool = False) -> None:
         found = self.problems(prompt, lanes, repeats, sweep=sweep)
         if found:
@@ -138,9 +152,11 @@ class Engine:
             history = self._history_url()
         except StoreError:
             history = None  # a replay lane then says the history cannot be opened
-        return BackendContext(pool=self._pool, store_path=history, keys=access.keys,
-                              allow_private_endpoints=access.allow_private_endpoints, http=access.http,
-                              gate=self._gate)  # fmt: skip
+        private = access.allow_private_endpoints
+        if private is None:  # the operator's setting, as this engine holds it
+            private = self.limits.allow_private_endpoints
+        return BackendContext(pool=self._pool, store_path=history, keys=access.keys, http=access.http, gate=self._gate,
+                              allow_private_endpoints=private)  # fmt: skip
 
     # Running -------------------------------------------------------------------------------
 
@@ -196,7 +212,8 @@ class Engine:
         on_row: Callable[[int, RunResult, dict[str, Any]], None] | None = None,
     ) -> Sweep:
         """A sweep to start or run in place. LimitError: past a limit (lanes, output length, repeats)."""
-        self._admit("", [point.lane for point in plan.points], plan.repeats, sweep=True)
+        if found := self.sweep_problems(plan):
+            raise LimitError(found[0])
         return Sweep(plan, self._context(access or Access()), finalize=self._pricer(price), on_row=on_row)
 
     @staticmethod
@@ -215,12 +232,16 @@ class Engine:
         return lane_problem(spec, settings)
 
     def count_tokens(self, ref: str, prompt: str) -> int:
-        """Tokens the model reads for this prompt, chat template included (its backend counts them)."""
+        """Tokens the model reads for this prompt, chat template included (its backend counts them).
+        LimitError: a reference kind or a prompt past the operator's limits."""
+        self._admit(prompt, [Lane(ref, self.default_settings())])
         spec = resolve_reference(ref)
         return create_backend(engine_for(spec, Settings()), self._context(Access())).count_tokens(spec, prompt)
 
     def tokenize(self, ref: str, text: str) -> list[tuple[int, str, str]]:
-        """The text as a local model's tokenizer cuts it, special tokens aside: (id, piece, decoded text)."""
+        """The text as a local model's tokenizer cuts it, special tokens aside: (id, piece, decoded text).
+        LimitError: a reference kind or a text past the operator's limits."""
+        self._admit(text, [Lane(ref, self.default_settings())])
         spec = resolve_reference(ref)
         if spec.source in ("endpoint", "replay"):
             raise ValueError(f"{spec.name} runs elsewhere: its tokenizer is not here")

@@ -400,6 +400,12 @@ class RunResult(Record):
             raise ValueError("token times must never decrease")
         return times
 
+    @property
+    def decoder(self) -> str:
+        """The decode loop that ran: ``generate`` or ``fused`` on transformers, else the backend's own
+        (``llama.cpp``, ``openai``, ``replay``)."""
+        return self.settings.decode_loop if self.backend == "transformers" else self.backend
+
     def __eq__(self, other: object) -> bool:  # the environment is where, not what, was measured
         if not isinstance(other, RunResult):
             return NotImplemented

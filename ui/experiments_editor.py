@@ -26,7 +26,7 @@ from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import track
 from ui.jobs import run_job
-from ui.resources import engine, measured_speeds, model_choices, operator_problems, session_access, size_ladder
+from ui.resources import engine, measured_speeds, model_choices, session_access, size_ladder
 from ui.text import escape_markdown, notice, plural
 from ui.traffic_editor import traffic_inputs
 
@@ -89,7 +89,8 @@ def sweep_inputs() -> SweepInputs:
     experiment = st.radio("Experiment", list(EXPERIMENTS), format_func=EXPERIMENTS.get, key="sweep_experiment_choice")
     if experiment == "traffic":
         traffic = traffic_inputs()
-        return SweepInputs(experiment, traffic.lanes, [], traffic.levels, 32, 1, traffic=traffic.options,
+        tokens = engine().default_settings().max_new_tokens  # each request's own length: the traffic options
+        return SweepInputs(experiment, traffic.lanes, [], traffic.levels, tokens, 1, traffic=traffic.options,
                            problem=traffic.problem)  # fmt: skip
     dtype = "float32"
     if experiment == "model-size":
@@ -102,7 +103,8 @@ def sweep_inputs() -> SweepInputs:
     low, high, output_tokens = engine().bounds("max_new_tokens")
     if experiment != "output-length":
         output_tokens = middle.number_input("Output tokens (pinned)", low, high, output_tokens)
-    repeats = right.number_input("Repeats per point", 0, 20, 3, help="Median and spread need at least 3")
+    _, most, default = engine().bounds("repeats")
+    repeats = right.number_input("Repeats per point", 0, most, default, help="Median and spread need at least 3")
     return SweepInputs(experiment, models, variants, lengths, int(output_tokens), int(repeats), dtype)
 
 
@@ -153,7 +155,7 @@ def _plan(inputs: SweepInputs) -> SweepPlan:
         lengths=parse_levels(inputs.lengths, whole=inputs.experiment != "traffic") if inputs.lengths else None,
         variants=inputs.variants, repeats=inputs.repeats, traffic=inputs.traffic,
     )  # fmt: skip
-    problems = operator_problems("", [point.lane for point in plan.points], repeats=inputs.repeats, sweep=True)
+    problems = engine().sweep_problems(plan)
     if problems:
         raise SweepError("; ".join(dict.fromkeys(problems)))
     return plan

@@ -102,7 +102,8 @@ def samples_tab() -> None:
     cols = st.columns([3, 1, 1])
     with cols[0]:
         [ref] = _local_models("samples_model", single=True)
-    count = cols[1].number_input("Samples", 1, 8, 4, key="samples_count")
+    most = max(1, min(8, engine().limits.max_lanes - 1))  # and the greedy answer: one lane each
+    count = cols[1].number_input("Samples", 1, most, min(4, most), key="samples_count")
     temperature = cols[2].number_input("Temperature", 0.1, 2.0, 0.8, step=0.1, key="samples_temperature")
     prompt = st.text_area("Prompt", "Name a good name for a cat.", key="samples_prompt", height=68)
     if not st.button("Sample", icon=":material/casino:", key="samples_run"):

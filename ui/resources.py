@@ -7,6 +7,7 @@ once however many sessions ask for it. Keys are per session and passed per call.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import streamlit as st
 
@@ -61,14 +62,15 @@ def operator() -> OperatorSettings:
     return engine().limits
 
 
-def operator_problems(prompt: str, lanes: list[Lane], repeats: int = 1, *, sweep: bool = False) -> list[str]:
-    """Why a visitor's request goes past this deployment's limits, each naming the setting (empty: none)."""
-    return engine().problems(prompt, lanes, repeats, sweep=sweep)
+def operator_problems(prompt: str, lanes: list[Lane]) -> list[str]:
+    """Why a visitor's comparison goes past this deployment's limits, each naming the setting (empty: none)."""
+    return engine().problems(prompt, lanes)
 
 
-def refused(prompt: str, lanes: list[Lane], repeats: int = 1, *, sweep: bool = False) -> bool:
-    """Say why a request goes past this deployment's limits, one message each; True when it does (run nothing)."""
-    found = operator_problems(prompt, lanes, repeats, sweep=sweep)
+def refused(prompt: str, lanes: list[Lane], *, plan: Any = None) -> bool:
+    """Say why a comparison (or a sweep's ``plan``) goes past this deployment's limits, one message each; True when
+    it does (run nothing)."""
+    found = engine().sweep_problems(plan) if plan is not None else operator_problems(prompt, lanes)
     for message in found:
         notice("error", message)
     return bool(found)

@@ -37,7 +37,7 @@ def result_row(result: RunResult, experiment: str, variable: str, value: Any, re
         "model_name": result.model_name,
         "params_m": result.params_m,
         "setting": settings_label(result, with_length=False),
-        **load_columns(result.settings),
+        **load_columns(result),
         "weights": result.weights,
         "ok": result.ok,
         "stopped": result.stopped,

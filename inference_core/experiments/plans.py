@@ -47,6 +47,8 @@ SETTINGS_CHOICES = (*DEFAULT_SETTINGS_VARIANTS, "decoder=generate", "attention=e
 FIXED_PROMPT = EXAMPLES["Request for a long answer"]
 WORDS_PER_TOKEN = 0.75  # English text, roughly; the measured tokens_in is what gets charted
 MAX_REPEATS = 1000
+DEFAULT_REPEATS = 3
+"""Runs per point: the median and its spread need at least three."""
 
 
 class SweepError(ValueError):
@@ -261,7 +263,7 @@ def plan_sweep(
     base: Settings | None = None,
     lengths: Sequence[float] | None = None,
     variants: Sequence[str] = DEFAULT_SETTINGS_VARIANTS,
-    repeats: int = 3,
+    repeats: int = DEFAULT_REPEATS,
     traffic: TrafficOptions | None = None,
 ) -> SweepPlan:
     """Points for an experiment; ``refs`` are lanes (``REF[:key=value,...]``); raises SweepError with a

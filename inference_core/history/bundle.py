@@ -15,12 +15,16 @@ from typing import IO, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from inference_core.types import StoredRun, problem
+from inference_core.types import RunResult, StoredRun, problem
 
 BUNDLE_FORMAT = "inference-lens-bundle"
 BUNDLE_VERSION = 1
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 16
+MAX_RECORDED_S = 3600.0
+"""Longest time a bundle's result may record: a replay of it never takes more than an hour."""
+MAX_COUNT = 10_000_000
+"""Most tokens a bundle's result may count."""
 
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
 _FREE_TEXT = {"prompt", "text", "token_texts", "title", "error"}
@@ -119,7 +123,24 @@ def parse_bundle(raw: bytes | str) -> list[StoredRun]:
     for number, run in enumerate(data["runs"], start=1):
         for found in _html_fields(run):
             raise BundleError(f"run {number}: field '{found}' contains HTML, which no Inference Lens export has there")
+    for run_number, run in enumerate(bundle.runs):
+        for lane in run.lanes:
+            _recorded_bounds(lane.result, f"runs.{run_number}.lanes.{lane.lane}.result")
     return bundle.runs
+
+
+def _recorded_bounds(result: RunResult, where: str) -> None:
+    """What a replay would wait for and count stays within an hour and MAX_COUNT tokens."""
+    times = {name: getattr(result, name) for name in ("ttft_s", "tpot_s", "e2e_s", "itl_p50_s", "itl_p95_s",
+                                                       "server_ttft_s")}  # fmt: skip
+    times["token_times_s"] = max(result.token_times_s, default=None)
+    times["itl_s"] = max(result.itl_s, default=None)
+    for name, seconds in times.items():
+        if seconds is not None and seconds > MAX_RECORDED_S:
+            raise BundleError(f"{where}.{name}: {seconds:g} s is over the {MAX_RECORDED_S:g} s a bundle may record")
+    for name in ("tokens_in", "tokens_out"):
+        if getattr(result, name) > MAX_COUNT:
+            raise BundleError(f"{where}.{name}: more than {MAX_COUNT:,} tokens")
 
 
 def finite_tree(value: Any) -> Any:

@@ -66,11 +66,11 @@ def load_label(settings: Settings) -> str:
     return " ".join([load.dtype if load.quantize == "none" else load.quantize, *filter(None, options)])
 
 
-def load_columns(settings: Settings) -> dict[str, str | None]:
-    """A result's engine, dtype, quantization and decode loop as table columns (None where they do not apply)."""
-    load = settings.transformers
-    return {"engine": settings.engine, "dtype": load.dtype if load else None,
-            "quantize": load.quantize if load else None, "decoder": settings.decode_loop}  # fmt: skip
+def load_columns(result: RunResult) -> dict[str, str | None]:
+    """A result's dtype, quantization and decode loop as table columns (None where they do not apply)."""
+    load = result.settings.transformers if result.backend == "transformers" else None
+    return {"dtype": load.dtype if load else None, "quantize": load.quantize if load else None,
+            "decoder": result.decoder}  # fmt: skip
 
 
 def settings_label(result: RunResult, with_length: bool = True) -> str:
@@ -98,7 +98,7 @@ def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
             "model": result.model,
             "model_name": result.model_name,
             "params_m": result.params_m,
-            **load_columns(result.settings),
+            **load_columns(result),
             "backend": result.backend,
             "weights": result.weights,
             "status": "stopped" if result.stopped else ("done" if result.ok else "error"),
@@ -119,7 +119,7 @@ def metric_help(column: str) -> str:
 def results_json(results: Sequence[RunResult], **context: Any) -> str:
     """Full results (token timings and environment included), each with the decode loop that ran, plus any run
     context."""
-    rows = [{**r.model_dump(mode="json"), "decoder": r.settings.decode_loop} for r in results]
+    rows = [{**r.model_dump(mode="json"), "decoder": r.decoder} for r in results]
     return json.dumps({**context, "results": rows}, indent=2, default=str)
 
 

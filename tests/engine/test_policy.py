@@ -42,7 +42,7 @@ def test_lanes_prompt_and_repeats_are_held_to_their_limits_for_every_kind_of_run
         engine.compare("A prompt of more than ten characters", [Lane(MODEL)])
     sweep = plan_sweep("output-length", [MODEL], base=Settings(max_new_tokens=4), lengths=[2, 4], repeats=3)
     with pytest.raises(LimitError, match=r"3 repeats; this deployment allows at most 2 \(max_repeats"):
-        engine.sweep(sweep)
+        engine_with(tmp_path, max_repeats=2).sweep(sweep)
     with pytest.raises(LimitError, match="max_prompt_chars"):
         engine.evaluation(builtin_questions(), [Lane(MODEL)])
     assert engine.loaded() == []
@@ -94,3 +94,35 @@ def test_the_cli_default_output_length_fits_the_operators_limit():
     done = cli({"INFERENCE_LENS_MAX_NEW_TOKENS": "4"}, "compare", "--prompt", "Hi", "--model", MODEL, "--json")
     assert done.returncode == 0, done.stderr
     assert '"max_new_tokens": 4' in done.stdout
+
+
+def test_a_sweep_is_held_to_the_prompt_and_output_limits_of_its_every_point(tmp_path):
+    from inference_core.experiments.plans import TrafficOptions
+    from inference_core.experiments.traffic import OutputLengths
+
+    engine = engine_with(tmp_path, max_prompt_chars=50, max_new_tokens=16, max_repeats=2)
+    long_inputs = plan_sweep("input-length", [MODEL], base=Settings(max_new_tokens=4), lengths=[2000], repeats=1)
+    with pytest.raises(LimitError, match="max_prompt_chars"):
+        engine.sweep(long_inputs)
+    traffic = plan_sweep("traffic", [f"{MODEL}:batching=continuous,max_new_tokens=8"], lengths=[1],
+                         traffic=TrafficOptions(output_lengths=OutputLengths.parse("8-1000")))  # fmt: skip
+    assert engine.sweep_problems(traffic) == [
+        "lane 1: 1000 new tokens; this deployment allows at most 16 (max_new_tokens, INFERENCE_LENS_MAX_NEW_TOKENS)"
+    ]
+    assert engine.bounds("repeats") == (1, 2, 2)
+
+
+def test_tokenizing_is_held_to_the_allowed_references_and_the_prompt_limit(tmp_path):
+    engine = engine_with(tmp_path, allowed_references=("catalog",), max_prompt_chars=10)
+    with pytest.raises(LimitError, match="hf references are not allowed"):
+        engine.tokenize("hf:HuggingFaceTB/SmolLM2-360M-Instruct", "Hi")
+    with pytest.raises(LimitError, match="max_prompt_chars"):
+        engine.count_tokens(MODEL, "A text of more than ten characters")
+    assert engine.loaded() == []
+
+
+def test_private_endpoints_follow_the_engines_operator_setting_unless_a_caller_says(tmp_path):
+    from inference_core.engine import Access
+
+    assert engine_with(tmp_path, allow_private_endpoints=True)._context(Access()).allow_private_endpoints
+    assert not engine_with(tmp_path)._context(Access()).allow_private_endpoints

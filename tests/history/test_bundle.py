@@ -125,3 +125,20 @@ def test_bundles_written_by_earlier_versions_still_import(tmp_path, settings, de
     again = RunStore(tmp_path / "again.sqlite3")
     assert again.import_bundle(dump_bundle(store.export_bundle())) == (1, 0)  # and round-trips in the new form
     assert again.get_run("a" * 32).results == [result]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [({"runs__0__lanes__0__result__token_times_s": [0.1, 500000]}, "token_times_s: 500000 s is over the 3600 s"),
+     ({"runs__0__lanes__0__result__tokens_out": 10**12}, "tokens_out: more than 10,000,000 tokens")],
+)  # fmt: skip
+def test_what_a_replay_would_wait_for_is_bounded(tmp_path, changes, message):
+    with pytest.raises(BundleError, match=message):
+        RunStore(tmp_path / "runs.sqlite3").import_bundle(bundle_with(**changes))
+
+
+def test_each_result_names_the_decode_loop_that_ran():
+    plain = RunResult(model="m", model_name="M", settings=Settings(), ok=True)
+    assert plain.decoder == "generate"
+    assert plain.replace(settings=Settings(decoder="fused")).decoder == "fused"
+    assert plain.replace(backend="openai").decoder == "openai"
