@@ -67,13 +67,24 @@ def wing(module: str) -> str:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
+def face_names(path: Path) -> set[str]:
+    """The names a file imports from the public face itself (``from inference_core import ...``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0
+            and node.module == "inference_core" for alias in node.names}  # fmt: skip
+
+
 def door_violations(files: list[Path]) -> dict[str, list[str]]:
-    """UI files importing an engine module other than the door's three."""
+    """UI files importing an engine module other than the door's three, or a name the public face does not
+    export (``from inference_core import price`` would reach a wing)."""
+    import inference_core
+
     found = {}
     for path in files:
-        names = sorted(n for n in imports(path) if n.split(".")[0] == "inference_core" and n not in THE_DOOR)
+        names = {n for n in imports(path) if n.split(".")[0] == "inference_core" and n not in THE_DOOR}
+        names |= {f"inference_core.{name}" for name in face_names(path) if name not in inference_core.__all__}
         if names:
-            found[path.name] = names
+            found[path.name] = sorted(names)
     return found
 
 
@@ -98,7 +109,9 @@ def test_the_door_check_catches_a_ui_file_reaching_past_the_door(tmp_path):
     (tmp_path / "ui").mkdir()
     (tmp_path / "app.py").write_text("from inference_core import Lane\nfrom inference_core.engine import Engine\n")
     (tmp_path / "ui" / "sneaky.py").write_text("def f():\n    from inference_core.price.pricing import api_prices\n")
-    assert door_violations(ui_files(tmp_path)) == {"sneaky.py": ["inference_core.price.pricing"]}
+    (tmp_path / "pages" / "wing.py").write_text("from inference_core import price\n")
+    assert door_violations(ui_files(tmp_path)) == {
+        "sneaky.py": ["inference_core.price.pricing"], "wing.py": ["inference_core.price"]}
 
 
 def test_every_wing_imports_only_the_wings_below_it():
