@@ -265,8 +265,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         elif event.state == "error":
             print(f"\n== lane {event.lane}: {lanes[event.lane].ref}: error: {event.detail}")
 
-    if found := engine.problems(args.prompt, lanes):  # before anything is saved
-        raise LimitError(found[0])
+    engine.admit(engine.problems(args.prompt, lanes))  # before anything is saved
     recorder = _recorder(engine, args, Saving("compare", args.prompt, meta={"mode": args.mode, "lanes": args.model}))
     results = engine.compare(args.prompt, lanes, access=access, mode=args.mode, on_event=on_event,
                              on_result=recorder)  # fmt: skip
@@ -395,8 +394,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
         eta = f", about {p.eta_s:.0f} s left" if p.eta_s else ""
         print(f"[{p.done}/{p.total}] {p.current}{eta}", file=sys.stderr, flush=True)
 
-    if found := engine.sweep_problems(plan):  # before anything is saved
-        raise LimitError(found[0])
+    engine.admit(engine.sweep_problems(plan))  # before anything is saved
     meta = {"experiment": args.experiment, "models": args.model, "repeats": plan.repeats}
     recorder = _recorder(engine, args, Saving("sweep", f"{args.experiment} sweep", meta=meta))
     sweep = engine.sweep(plan, access=access, on_row=recorder)
@@ -452,8 +450,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     questions = _questions(args.set)
     engine = Engine()
     lanes = parse_lanes(args.model, base_settings(args, engine))
-    if found := engine.problems(max((q.prompt for q in questions), key=len, default=""), lanes):
-        raise LimitError(found[0])  # before anything is saved
+    engine.admit(engine.evaluation_problems(questions, lanes))  # before anything is saved
     recorder = _recorder(engine, args, Saving("compare", f"Quality: {args.set}", title=f"Quality: {args.set}",
                                               meta={"questions": len(questions), "models": args.model}))  # fmt: skip
     job = engine.evaluation(questions, lanes, on_row=recorder)

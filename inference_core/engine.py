@@ -136,10 +136,16 @@ class Engine:
         prompt = max((point.prompt for point in plan.points), key=len, default="")
         return self.problems(prompt, lanes, plan.repeats, sweep=True)
 
-    def _admit(self, prompt: str, lanes: Sequence[Lane], repeats: int = 1, *, sweep: bool = False) -> None:
-        found = self.problems(prompt, lanes, repeats, sweep=sweep)
-        if found:
-            raise LimitError(found[0])
+    def evaluation_problems(self, questions: Sequence[Question], lanes: Sequence[Lane]) -> list[str]:
+        """Why a question set goes past the operator's limits (its longest question counts as the prompt)."""
+        return self.problems(max((q.prompt for q in questions), key=len, default=""), lanes)
+
+    @staticmethod
+    def admit(problems: list[str]) -> None:
+        """Refuse what ``problems``, ``sweep_problems`` or ``evaluation_problems`` found: LimitError naming the
+        first; nothing when they found none."""
+        if problems:
+            raise LimitError(problems[0])
 
     @staticmethod
     def _pricer(price: MachinePrice | None) -> Finalize:
@@ -182,7 +188,7 @@ class Engine:
         unload_after: bool = False,
     ) -> Comparison:
         """A comparison to start (``.start()``) and drain; nothing runs until then. LimitError: past a limit."""
-        self._admit(prompt, lanes)
+        self.admit(self.problems(prompt, lanes))
         return Comparison(prompt, lanes, context=self._context(access or Access()), mode=mode,
                           finalize=self._pricer(price), on_result=on_result, unload_after=unload_after)  # fmt: skip
 
@@ -198,7 +204,7 @@ class Engine:
         on_result: OnResult | None = None,
     ) -> list[RunResult]:
         """Run a comparison in the calling thread; results in lane order. LimitError: past a limit."""
-        self._admit(prompt, lanes)
+        self.admit(self.problems(prompt, lanes))
         return compare(prompt, lanes, context=self._context(access or Access()), mode=mode,
                        finalize=self._pricer(price), on_event=on_event or (lambda event: None),
                        on_result=on_result)  # fmt: skip
@@ -212,8 +218,7 @@ class Engine:
         on_row: Callable[[int, RunResult, dict[str, Any]], None] | None = None,
     ) -> Sweep:
         """A sweep to start or run in place. LimitError: past a limit (lanes, output length, repeats)."""
-        if found := self.sweep_problems(plan):
-            raise LimitError(found[0])
+        self.admit(self.sweep_problems(plan))
         return Sweep(plan, self._context(access or Access()), finalize=self._pricer(price), on_row=on_row)
 
     @staticmethod
@@ -234,14 +239,14 @@ class Engine:
     def count_tokens(self, ref: str, prompt: str) -> int:
         """Tokens the model reads for this prompt, chat template included (its backend counts them).
         LimitError: a reference kind or a prompt past the operator's limits."""
-        self._admit(prompt, [Lane(ref, self.default_settings())])
+        self.admit(self.problems(prompt, [Lane(ref, self.default_settings())]))
         spec = resolve_reference(ref)
         return create_backend(engine_for(spec, Settings()), self._context(Access())).count_tokens(spec, prompt)
 
     def tokenize(self, ref: str, text: str) -> list[tuple[int, str, str]]:
         """The text as a local model's tokenizer cuts it, special tokens aside: (id, piece, decoded text).
         LimitError: a reference kind or a text past the operator's limits."""
-        self._admit(text, [Lane(ref, self.default_settings())])
+        self.admit(self.problems(text, [Lane(ref, self.default_settings())]))
         spec = resolve_reference(ref)
         if spec.source in ("endpoint", "replay"):
             raise ValueError(f"{spec.name} runs elsewhere: its tokenizer is not here")
@@ -253,7 +258,7 @@ class Engine:
                    price: MachinePrice | None = None, on_row: Callable | None = None) -> Evaluation:  # fmt: skip
         """A background job asking every question of every lane (``start()`` it, or ``run()`` in place).
         LimitError: past a limit (the longest question counts as the prompt)."""
-        self._admit(max((q.prompt for q in questions), key=len, default=""), lanes)
+        self.admit(self.evaluation_problems(questions, lanes))
         return Evaluation(questions, lanes, self._context(access or Access()), self._pricer(price), on_row)
 
     # Models --------------------------------------------------------------------------------

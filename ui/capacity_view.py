@@ -75,7 +75,7 @@ def _offer_traffic_run(model: str) -> None:
     if st.button("Run a short traffic measurement", icon=":material/play_arrow:", key="capacity_measure"):
         plan = plan_sweep("traffic", [f"{model}:batching=continuous"], base=engine().default_settings(),
                           lengths=list(SHORT_LEVELS), traffic=TrafficOptions(requests=6))  # fmt: skip
-        if refused("", [], plan=plan):
+        if refused(engine().sweep_problems(plan)):
             return
         meta = {"experiment": "traffic", "models": [model]}
         recorder = engine().recorder(Saving("sweep", "traffic sweep", title="Short traffic measurement", meta=meta))

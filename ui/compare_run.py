@@ -11,7 +11,7 @@ from inference_core.engine import Saving
 from ui import state
 from ui.compare_view import stream
 from ui.jobs import run_job
-from ui.resources import engine, operator_problems, session_access
+from ui.resources import engine, session_access
 from ui.text import notice
 
 _RECORDING = "compare_recording_run_id"
@@ -29,7 +29,7 @@ def problems(prompt: str, lanes: list[state.LaneInput]) -> list[str]:
     found = [f"Lane {n}: {lane.error}" for n, lane in enumerate(lanes, start=1) if lane.error]
     found += [f"Lane {n}: {problem}" for n, lane in enumerate(lanes, start=1)
               if lane.settings and (problem := engine().lane_problem(lane.ref, lane.settings))]  # fmt: skip
-    return found + operator_problems(prompt, [Lane(lane.ref, lane.settings) for lane in lanes if lane.settings])
+    return found + engine().problems(prompt, [Lane(lane.ref, lane.settings) for lane in lanes if lane.settings])
 
 
 def start_comparison(prompt: str, lanes: list[state.LaneInput], names: dict[str, str], messages: Any) -> None:

@@ -118,7 +118,7 @@ def _measure(models: list[str], names: dict[str, str]) -> None:
     """One pinned run per model, streamed with its progress, stoppable, and saved to History."""
     prompt = EXAMPLES["Request for a long answer"]
     lanes = [Lane(m, _pinned()) for m in models]
-    if refused(prompt, lanes):
+    if refused(engine().problems(prompt, lanes)):
         return
     recorder = engine().recorder(Saving("compare", prompt, title="Cost page: measured speed"))
     st.session_state[state.SAVE_ERRORS] = recorder.errors

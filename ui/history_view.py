@@ -51,7 +51,7 @@ def replay(run: StoredRun) -> None:
     if not st.button("Replay", icon=":material/replay:"):
         return
     lanes = [Lane(f"replay:{run.id}/{index}@{speed}") for index in range(len(run.results))]
-    if refused(run.prompt, lanes):
+    if refused(engine().problems(run.prompt, lanes)):
         return
     job = engine().comparison(run.prompt, lanes, mode="race")
     titles = [f"Replay · {index + 1}. {r.model_name}" for index, r in enumerate(run.results)]

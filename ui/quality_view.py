@@ -83,7 +83,7 @@ def confidence_tab() -> None:
     if not st.button("Generate", icon=":material/play_arrow:", key="confidence_run"):
         return
     lanes = [Lane(ref, engine().default_settings().replace(max_new_tokens=int(tokens), logprobs=5))]
-    if refused(prompt, lanes):
+    if refused(engine().problems(prompt, lanes)):
         return
     [result] = engine().compare(prompt, lanes, access=session_access())
     if not result.ok:
@@ -111,7 +111,7 @@ def samples_tab() -> None:
     base = engine().default_settings()
     lanes = [Lane(ref, base)] + [Lane(ref, base.replace(temperature=float(temperature), seed=seed))
                                  for seed in range(1, int(count) + 1)]  # fmt: skip
-    if refused(prompt, lanes):
+    if refused(engine().problems(prompt, lanes)):
         return
     greedy, *samples = engine().compare(prompt, lanes, access=session_access())
     st.markdown("**Greedy**")
@@ -144,7 +144,7 @@ def quality_tab() -> None:
 
 def _run_eval(questions: list, refs: list[str], name: str) -> None:
     lanes = [Lane(ref, engine().default_settings()) for ref in refs]
-    if refused(max((q.prompt for q in questions), key=len, default=""), lanes):
+    if refused(engine().evaluation_problems(questions, lanes)):
         return
     recorder = engine().recorder(Saving("compare", f"Quality: {name}", title=f"Quality: {name}",
                                         meta={"questions": len(questions), "models": refs}))  # fmt: skip

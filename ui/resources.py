@@ -7,7 +7,6 @@ once however many sessions ask for it. Keys are per session and passed per call.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import streamlit as st
 
@@ -15,7 +14,6 @@ from inference_core import (
     Endpoint,
     EndpointError,
     KeyRing,
-    Lane,
     OperatorError,
     OperatorSettings,
     builtin_models,
@@ -62,18 +60,12 @@ def operator() -> OperatorSettings:
     return engine().limits
 
 
-def operator_problems(prompt: str, lanes: list[Lane]) -> list[str]:
-    """Why a visitor's comparison goes past this deployment's limits, each naming the setting (empty: none)."""
-    return engine().problems(prompt, lanes)
-
-
-def refused(prompt: str, lanes: list[Lane], *, plan: Any = None) -> bool:
-    """Say why a comparison (or a sweep's ``plan``) goes past this deployment's limits, one message each; True when
-    it does (run nothing)."""
-    found = engine().sweep_problems(plan) if plan is not None else operator_problems(prompt, lanes)
-    for message in found:
+def refused(problems: list[str]) -> bool:
+    """Say why a request goes past this deployment's limits (what the engine's ``problems``, ``sweep_problems`` or
+    ``evaluation_problems`` found), one message each; True when it does (run nothing)."""
+    for message in problems:
         notice("error", message)
-    return bool(found)
+    return bool(problems)
 
 
 @st.cache_data(ttl=300, show_spinner=False)

@@ -45,7 +45,7 @@ def offer_default_sweep() -> None:
             f"{found.tokens_out:,} tokens, {seconds} on this machine (measured speeds where known, else a rough "
             "guess from model size).", icon=":material/science:")  # fmt: skip
     if st.button("Run the default sweep", type="primary", icon=":material/play_arrow:"):
-        if refused("", [], plan=plan):
+        if refused(engine().sweep_problems(plan)):
             return
         meta = {"experiment": "output-length", "models": list(DEFAULT_MODELS)}
         recorder = engine().recorder(Saving("sweep", "output-length sweep", title="Default trade-off sweep", meta=meta))
