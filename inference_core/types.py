@@ -29,11 +29,9 @@ Cache = Literal["dynamic", "static"]
 Decoder = Literal["generate", "fused"]
 """transformers' decode loop: ``generate``'s own (what people run), or the fused decoder over the same weights."""
 Batching = Literal["none", "continuous"]
-DTYPES, QUANTIZATIONS, DEVICES, SOURCES, WEIGHTS, ENGINES, ATTENTIONS, CACHES, DECODERS, BATCHINGS = (
-    get_args(kind) for kind in (Dtype, Quantization, Device, Source, Weights, EngineName, Attention, Cache, Decoder,
-                                Batching)
-)  # fmt: skip
-"""Each choice's values, in order (what the editor's select boxes offer)."""
+DTYPES, ENGINES, ATTENTIONS, CACHES, DECODERS = (get_args(kind) for kind in (Dtype, EngineName, Attention, Cache,
+                                                                           Decoder))  # fmt: skip
+"""The values of the choices the lane editor offers, in order."""
 MAX_NEW_TOKENS = 1_000_000
 MAX_THREADS = 1024
 MAX_SEED = 2**63 - 1
