@@ -25,7 +25,7 @@ from inference_core.backends import BackendContext
 from inference_core.experiments.job import Sweep
 from inference_core.experiments.plans import plan_sweep
 from inference_core.models.catalog import builtin_models, resolve_reference
-from inference_core.models.estimate import ladder
+from inference_core.models.sizing import ladder
 from inference_core.models.weights import convert_gguf
 from inference_core.runs.lanes import Lane
 from inference_core.runs.runner import compare
@@ -35,7 +35,7 @@ MAX_ESTIMATED_PARAMS_M = 3200
 
 
 def estimate_against_measurement() -> None:
-    from inference_core.models.estimate import estimate
+    from inference_core.models.sizing import estimate
 
     print("\n1. estimate vs RSS growth in a fresh process (bfloat16, 16 pinned tokens)")
     print(f"{'model':<36}{'estimated MB':>14}{'measured MB':>13}{'error':>8}")

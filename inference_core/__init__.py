@@ -1,178 +1,164 @@
 """Inference Lens engine: models, backends, measurement, pricing, history. Never imports Streamlit.
 
 The public face. app.py, pages/ and ui/ use the engine through three modules only: this one (the names
-below, each loaded from its wing on first use), ``inference_core.engine`` (the ``Engine``: runs, models and
+below, each loaded from its wing's own face on first use), ``inference_core.engine`` (the ``Engine``: runs, models and
 history of one process) and ``inference_core.types`` (value types). Everything else is private to the
 engine; ``tests/test_architecture.py`` holds every caller to that.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
 __version__ = "0.1.0"
 
+
+def lazy_face(package: str, face: dict[str, tuple[str, ...]]) -> tuple[list[str], Callable[[str], Any]]:
+    """A package's public face: its ``__all__`` and a module ``__getattr__`` that imports each name from the
+    module that defines it on first use (``face``: module, relative to ``package``, -> names). Every wing's
+    ``__init__`` is one, so ``python -m inference_core`` and a wing's light names never import torch."""
+    home = {name: f"{package}.{module}" for module, names in face.items() for name in names}
+
+    def __getattr__(name: str) -> Any:
+        if name not in home:
+            raise AttributeError(f"module {package!r} has no public name {name!r}")
+        value = getattr(import_module(home[name]), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    return sorted(home), __getattr__
+
+
 _FACE: dict[str, tuple[str, ...]] = {
-    "inference_core.models.catalog": (
+    "models": (
+        "COMMUNITY_CLOUD_MB",
         "DEFAULT_MODELS",
-        "ModelReferenceError",
-        "builtin_models",
-        "resolve_reference",
-    ),
-    "inference_core.models.endpoints": (
+        "EXAMPLES",
         "Endpoint",
         "EndpointError",
         "KeyRing",
+        "ModelReferenceError",
+        "ModelStatus",
+        "NOTICE",
         "Secret",
+        "available_memory_mb",
+        "builtin_models",
         "check_base_url",
         "operator_endpoints",
+        "resolve_reference",
     ),
-    "inference_core.models.estimate": (
-        "COMMUNITY_CLOUD_MB",
-        "available_memory_mb",
-    ),
-    "inference_core.models.inventory": ("ModelStatus",),
-    "inference_core.models.prompts": ("EXAMPLES",),
-    "inference_core.models.shapes": ("NOTICE",),
-    "inference_core.runs.lanes": (
+    "runs": (
+        "Comparison",
         "Lane",
+        "Samples",
+        "MODE_HELP",
         "format_lane",
         "lane_settings",
         "split_lane",
     ),
-    "inference_core.runs.runner": (
-        "Comparison",
-        "MODE_HELP",
-    ),
-    "inference_core.experiments.evaluation": ("eval_summary",),
-    "inference_core.experiments.job": (
-        "Sweep",
-        "SweepProgress",
-        "result_row",
-    ),
-    "inference_core.experiments.plans": (
+    "experiments": (
         "DEFAULT_CONCURRENCY",
         "DEFAULT_INPUT_LENGTHS",
         "DEFAULT_OUTPUT_LENGTHS",
         "DEFAULT_RATES",
         "DEFAULT_SETTINGS_VARIANTS",
         "EXPERIMENTS",
-        "SETTINGS_CHOICES",
-        "SweepError",
-        "SweepPlan",
-        "TrafficOptions",
-        "estimate_plan",
-        "parse_levels",
-        "plan_sweep",
-        "rough_speeds",
-    ),
-    "inference_core.experiments.questions": (
-        "QuestionError",
-        "builtin_questions",
-        "parse_questions",
-    ),
-    "inference_core.experiments.traffic": (
         "OutputLengths",
         "PROMPT_SET_SPREAD",
+        "QuestionError",
+        "SETTINGS_CHOICES",
+        "Sweep",
+        "SweepError",
+        "SweepPlan",
+        "SweepProgress",
+        "TrafficOptions",
+        "builtin_questions",
+        "estimate_plan",
+        "eval_summary",
+        "parse_levels",
+        "parse_questions",
+        "plan_sweep",
+        "result_row",
+        "rough_speeds",
     ),
-    "inference_core.measure.environment": ("collect_environment",),
-    "inference_core.measure.memory": ("rss_mb",),
-    "inference_core.measure.metrics": (
-        "fit_output_length",
-        "noisy_points",
-        "summarize_rows",
-    ),
-    "inference_core.measure.report": (
+    "measure": (
         "UNITS",
+        "collect_environment",
+        "fit_output_length",
         "load_label",
         "metric_help",
+        "noisy_points",
         "results_csv",
         "results_frame",
         "results_json",
+        "rss_mb",
         "settings_label",
         "short_name",
+        "summarize_rows",
         "with_environment",
     ),
-    "inference_core.price.capacity": (
+    "price": (
+        "ApiPrice",
         "Audience",
-        "MachineCapacity",
-        "audience_curve",
-        "machine_capacity",
-        "plan_fleet",
-    ),
-    "inference_core.price.cost": (
-        "Electricity",
-        "answer_cost_curve",
-        "api_frame",
-        "break_evens",
-        "electricity_defaults",
-        "energy_costs",
-        "measured_throughput",
-        "monthly_costs",
-        "self_hosted_prices",
-    ),
-    "inference_core.price.goodput": (
+        "assumed_capacity",
+        "input_costs",
+        "DEFAULT_MACHINE",
         "DEFAULT_TPOT_SLO_S",
         "DEFAULT_TTFT_SLO_S",
-        "LatencyObjective",
-        "levels_from_rows",
-    ),
-    "inference_core.price.pricing": (
-        "ApiPrice",
-        "DEFAULT_MACHINE",
         "DEFAULT_UTILIZATION",
+        "Electricity",
         "HardwareRate",
+        "LatencyObjective",
+        "MachineCapacity",
         "PriceError",
         "Traffic",
+        "answer_cost_curve",
+        "api_frame",
         "api_prices",
+        "audience_curve",
+        "break_evens",
         "default_hourly_usd",
+        "electricity_defaults",
+        "energy_costs",
         "hardware_rates",
+        "levels_from_rows",
+        "machine_capacity",
         "machine_time_usd",
+        "measured_throughput",
+        "monthly_costs",
         "parse_rows",
+        "plan_fleet",
+        "self_hosted_prices",
     ),
-    "inference_core.history.bundle": (
+    "history": (
         "BundleError",
-        "read_limited",
-    ),
-    "inference_core.history.catalog_file": (
         "load_user_catalog",
+        "read_limited",
         "remember",
     ),
-    "inference_core.charts.figures": (
+    "charts": (
         "answer_cost_chart",
         "compare_charts",
-        "estimate_chart",
-        "experiment_charts",
-        "monthly_chart",
-        "price_vs_params",
-    ),
-    "inference_core.charts.token_charts": (
         "confidence_chart",
         "confidence_html",
         "divergence",
+        "estimate_chart",
+        "experiment_charts",
         "marked_sample",
+        "monthly_chart",
+        "price_vs_params",
         "quality_chart",
         "token_chips",
-    ),
-    "inference_core.charts.tradeoff": (
         "tradeoff_figure",
         "tradeoff_frame",
     ),
-    "inference_core.operator": (
+    "operator": (
         "OperatorError",
         "OperatorSettings",
         "operator_settings",
     ),
 }
-_HOME = {name: module for module, names in _FACE.items() for name in names}
-__all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its wing when first asked for (``python -m inference_core`` stays light)."""
-    if name not in _HOME:
-        raise AttributeError(f"module 'inference_core' has no public name {name!r}")
-    value = getattr(import_module(_HOME[name]), name)
-    globals()[name] = value
-    return value
+__all__, __getattr__ = lazy_face(__name__, _FACE)

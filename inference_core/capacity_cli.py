@@ -7,12 +7,27 @@ import json
 import sys
 from typing import Any
 
-from inference_core.price.capacity import DEFAULT_PEAK_FACTOR, Audience, machine_capacity, plan_fleet
-from inference_core.price.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S, LatencyObjective
-from inference_core.price.pricing import PriceError, api_monthly_usd, api_prices, default_hourly_usd
+from inference_core.price import (
+    DEFAULT_PEAK_FACTOR,
+    DEFAULT_TPOT_SLO_S,
+    DEFAULT_TTFT_SLO_S,
+    Audience,
+    LatencyObjective,
+    api_monthly_usd,
+    api_prices,
+    default_hourly_usd,
+    machine_capacity,
+    plan_fleet,
+)
+from inference_core.types import MachinePrice
 
 NO_MEASUREMENT = 3
 """Exit status when no traffic run of the model is saved yet."""
+
+
+def given_flags(args: argparse.Namespace, **fields: str) -> dict[str, Any]:
+    """field -> flag value for the flags given: an absent flag leaves its default to the engine's record."""
+    return {field: getattr(args, flag) for field, flag in fields.items() if getattr(args, flag) is not None}
 
 
 def add_parser(commands: Any) -> None:
@@ -24,21 +39,21 @@ def add_parser(commands: Any) -> None:
     plan.add_argument("--requests-per-day", type=float, required=True, help="requests per user per day")
     plan.add_argument("--tokens-in", type=int, required=True)
     plan.add_argument("--tokens-out", type=int, required=True)
-    plan.add_argument("--ttft-slo", type=float, default=DEFAULT_TTFT_SLO_S, metavar="SECONDS")
-    plan.add_argument("--tpot-slo", type=float, default=DEFAULT_TPOT_SLO_S, metavar="SECONDS")
-    plan.add_argument("--peak-factor", type=float, default=DEFAULT_PEAK_FACTOR, help="peak hour against average")
+    plan.add_argument("--ttft-slo", type=float, metavar="SECONDS", help=f"default: {DEFAULT_TTFT_SLO_S:g}")
+    plan.add_argument("--tpot-slo", type=float, metavar="SECONDS", help=f"default: {DEFAULT_TPOT_SLO_S:g}")
+    plan.add_argument("--peak-factor", type=float, help=f"peak hour against average (default: {DEFAULT_PEAK_FACTOR:g})")
     plan.add_argument("--hourly-usd", type=float, default=None, help="one machine's price per hour")
     plan.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace, engine: Any, usage_error: type[Exception]) -> int:
     try:
-        audience = Audience(args.users, args.requests_per_day, args.tokens_in, args.tokens_out, args.peak_factor)
-        objective = LatencyObjective(args.ttft_slo, args.tpot_slo)
-        hourly = default_hourly_usd() if args.hourly_usd is None else args.hourly_usd
-        if not hourly > 0:
-            raise PriceError(f"--hourly-usd must be above 0, got {hourly}")
-    except (PriceError, ValueError) as exc:
+        audience = Audience(users=args.users, requests_per_user_per_day=args.requests_per_day, tokens_in=args.tokens_in,
+                            tokens_out=args.tokens_out, **given_flags(args, peak_factor="peak_factor"))  # fmt: skip
+        objective = LatencyObjective(**given_flags(args, ttft_s="ttft_slo", tpot_s="tpot_slo"))
+        price = MachinePrice(hourly_usd=args.hourly_usd)
+        hourly = default_hourly_usd() if price.hourly_usd is None else price.hourly_usd
+    except ValueError as exc:
         raise usage_error(str(exc)) from None
     levels, run_id = engine.traffic_levels(args.model, objective)
     capacity = machine_capacity(levels, audience.tokens_out)

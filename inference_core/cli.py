@@ -14,14 +14,12 @@ from pydantic import ValidationError
 
 from inference_core import capacity_cli
 from inference_core.engine import Access, Engine, HttpLimits, LimitError, Saving
-from inference_core.experiments.plans import EXPERIMENTS
-from inference_core.history.bundle import finite_tree
-from inference_core.models.catalog import ModelReferenceError, builtin_models, resolve_reference
-from inference_core.models.prompts import EXAMPLES
+from inference_core.experiments import EXPERIMENTS
+from inference_core.history import finite_tree
+from inference_core.models import EXAMPLES, ModelReferenceError, builtin_models, resolve_reference
 from inference_core.operator import OperatorError
-from inference_core.price.goodput import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S
-from inference_core.runs.lanes import Lane, lane_settings, split_lane
-from inference_core.runs.runner import MODES, lane_problem
+from inference_core.price import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S
+from inference_core.runs import MODES, Lane, lane_problem, lane_settings, split_lane
 from inference_core.types import GenerationRequest, RunResult, Settings, StatusEvent, TokenEvent, problem
 
 SUMMARY_FIELDS = (
@@ -130,7 +128,7 @@ def _traffic_args(sweep: argparse.ArgumentParser) -> None:
     traffic.add_argument("--concurrency", help="requests kept in flight per level, comma-separated (1,4,16)")
     traffic.add_argument("--rate", help="Poisson arrivals per level in requests per second (0.5,1,2)")
     traffic.add_argument("--requests", type=int, help="requests per level (default: 2 x concurrency, at least 8)")
-    traffic.add_argument("--time-limit", type=float, default=120.0, help="seconds per level before it stops")
+    traffic.add_argument("--time-limit", type=float, help="seconds per level before it stops (default: 120)")
     traffic.add_argument(
         "--output-tokens",
         default="",
@@ -140,16 +138,14 @@ def _traffic_args(sweep: argparse.ArgumentParser) -> None:
     traffic.add_argument(
         "--ttft-slo",
         type=float,
-        default=DEFAULT_TTFT_SLO_S,
         metavar="SECONDS",
-        help="goodput's objective for time to first token",
+        help=f"goodput's objective for time to first token (default: {DEFAULT_TTFT_SLO_S:g})",
     )
     traffic.add_argument(
         "--tpot-slo",
         type=float,
-        default=DEFAULT_TPOT_SLO_S,
         metavar="SECONDS",
-        help="goodput's objective for time per output token",
+        help=f"goodput's objective for time per output token (default: {DEFAULT_TPOT_SLO_S:g})",
     )
     traffic.add_argument("--summary-out", help="CSV file with one row per load level")
 
@@ -201,9 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     capacity_cli.add_parser(commands)
     guess = commands.add_parser("estimate", help="will a model fit? memory needed against memory free")
     guess.add_argument("ref", help="catalog key, hf:ORG/NAME, local:/dir (a config.json is enough) or gguf:/file")
-    guess.add_argument("--dtype", default="float32")
-    guess.add_argument("--quantize", default="none")
-    guess.add_argument("--context", type=int, default=2048, help="tokens of KV cache to plan for")
+    guess.add_argument("--dtype", help="default: float32")
+    guess.add_argument("--quantize", help="default: none")
+    guess.add_argument("--context", type=int, help="tokens of KV cache to plan for (default: 2048)")
     guess.add_argument("--json", action="store_true")
 
     export = commands.add_parser("export", help="write saved runs to a JSON bundle")
@@ -283,7 +279,7 @@ def _run_compare(args: argparse.Namespace) -> int:
 
 def _history(action: Callable[[], Any], what: str = "") -> Any:
     """Run a history action; a history that cannot be opened or a missing run is a UsageError."""
-    from inference_core.history.store import StoreError
+    from inference_core.history import StoreError
 
     try:
         return action()
@@ -316,7 +312,7 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from inference_core.history.bundle import BundleError, read_limited
+    from inference_core.history import BundleError, read_limited
 
     try:
         with open(args.bundle, "rb") as bundle:
@@ -333,9 +329,7 @@ def _run_import(args: argparse.Namespace) -> int:
 def _run_estimate(args: argparse.Namespace) -> int:
     ref = f"local:{args.ref}" if os.path.isdir(args.ref) else args.ref
     try:
-        settings = Settings(dtype=args.dtype, quantize=args.quantize)
-        if args.context < 0:
-            raise ValueError(f"--context must be at least 0, got {args.context}")
+        settings = Settings(**capacity_cli.given_flags(args, dtype="dtype", quantize="quantize"))
         found = Engine.estimate(resolve_reference(ref), settings, context=args.context)
     except (ValueError, OSError) as exc:
         raise UsageError((str(exc).splitlines() or [type(exc).__name__])[0]) from None
@@ -348,9 +342,8 @@ def _run_estimate(args: argparse.Namespace) -> int:
 
 def _traffic_options(args: argparse.Namespace) -> tuple[Any, str | None]:
     """The traffic options and the levels' text; UsageError when they do not fit the experiment."""
-    from inference_core.experiments.plans import TrafficOptions
-    from inference_core.experiments.traffic import OutputLengths
-    from inference_core.price.goodput import LatencyObjective
+    from inference_core.experiments import OutputLengths, TrafficOptions
+    from inference_core.price import LatencyObjective
 
     given = [f"--{n.replace('_', '-')}" for n in ("concurrency", "rate", "requests", "summary_out") if getattr(args, n)]
     if args.experiment != "traffic":
@@ -359,15 +352,19 @@ def _traffic_options(args: argparse.Namespace) -> tuple[Any, str | None]:
         return None, args.lengths
     if args.rate and (args.concurrency or args.lengths):
         raise UsageError("give --rate or --concurrency, not both")
-    objective = LatencyObjective(args.ttft_slo, args.tpot_slo)
-    options = TrafficOptions("rate" if args.rate else "concurrency", args.requests, args.time_limit,
-                             OutputLengths.parse(args.output_tokens), objective)  # fmt: skip
+    objective = LatencyObjective(**capacity_cli.given_flags(args, ttft_s="ttft_slo", tpot_s="tpot_slo"))
+    options = TrafficOptions(
+        kind="rate" if args.rate else "concurrency",
+        output_lengths=OutputLengths.parse(args.output_tokens),
+        objective=objective,
+        **capacity_cli.given_flags(args, requests="requests", time_limit_s="time_limit"),
+    )
     return options, args.rate or args.concurrency or args.lengths
 
 
 def _run_sweep(args: argparse.Namespace) -> int:
-    from inference_core.experiments.plans import DEFAULT_SETTINGS_VARIANTS, parse_levels, plan_sweep
-    from inference_core.measure.metrics import fit_output_length
+    from inference_core.experiments import DEFAULT_SETTINGS_VARIANTS, parse_levels, plan_sweep
+    from inference_core.measure import fit_output_length
 
     for option in ("out", "summary_out"):
         if getattr(args, option):
@@ -432,7 +429,7 @@ def _write_levels(levels: Any, path: str | None) -> None:
 
 
 def _questions(source: str) -> list:
-    from inference_core.experiments.questions import QuestionError, builtin_questions, parse_questions
+    from inference_core.experiments import QuestionError, builtin_questions, parse_questions
 
     try:
         if source == "builtin":
@@ -445,7 +442,7 @@ def _questions(source: str) -> list:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
-    from inference_core.experiments.evaluation import eval_summary
+    from inference_core.experiments import eval_summary
 
     questions = _questions(args.set)
     engine = Engine()

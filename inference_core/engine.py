@@ -18,23 +18,28 @@ from typing import Any
 
 from sqlalchemy import URL
 
-from inference_core.backends import BackendContext, HttpLimits, create_backend
-from inference_core.backends.llama_cpp_backend import unavailable_reason as llama_unavailable
-from inference_core.backends.transformers_backend import token_pieces
-from inference_core.experiments.evaluation import Evaluation
-from inference_core.experiments.job import Sweep, result_row
-from inference_core.experiments.plans import DEFAULT_REPEATS, MAX_REPEATS, SweepPlan
-from inference_core.experiments.questions import Question
-from inference_core.history.bundle import dump_bundle
-from inference_core.history.database import describe
-from inference_core.history.store import RunRecorder, RunStore, StoreError, history_url, open_store
-from inference_core.measure.environment import collect_environment
-from inference_core.models.catalog import builtin_models, resolve_reference
-from inference_core.models.endpoints import KeyRing
-from inference_core.models.estimate import Estimate, estimate, ladder, ladder_fits
-from inference_core.models.inventory import LoadedInfo, ModelStatus, inventory, loaded_models
-from inference_core.models.paths import is_converted
-from inference_core.models.weights import ModelPool, clear_converted
+from inference_core.backends import BackendContext, HttpLimits, create_backend, token_pieces
+from inference_core.backends import unavailable_reason as llama_unavailable
+from inference_core.experiments import REPEATS, Evaluation, Question, Sweep, SweepPlan, result_row
+from inference_core.history import RunRecorder, RunStore, StoreError, describe, dump_bundle, history_url, open_store
+from inference_core.measure import collect_environment
+from inference_core.models import (
+    CONTEXT_TOKENS,
+    Estimate,
+    KeyRing,
+    LoadedInfo,
+    ModelPool,
+    ModelStatus,
+    builtin_models,
+    clear_converted,
+    estimate,
+    inventory,
+    is_converted,
+    ladder,
+    ladder_fits,
+    loaded_models,
+    resolve_reference,
+)
 from inference_core.operator import (
     GenerationGate,
     LimitError,
@@ -43,11 +48,9 @@ from inference_core.operator import (
     reference_kind,
     request_problems,
 )
-from inference_core.price.goodput import LatencyObjective, levels_from_rows
-from inference_core.price.pricing import DEFAULT_UTILIZATION, default_pricer
-from inference_core.runs.lanes import Lane
-from inference_core.runs.runner import Comparison, Finalize, compare, engine_for, lane_problem
-from inference_core.types import MachinePrice, ModelSpec, RunResult, RunSummary, Settings, StoredRun
+from inference_core.price import DEFAULT_UTILIZATION, LatencyObjective, default_pricer, levels_from_rows
+from inference_core.runs import Comparison, Finalize, Lane, Samples, compare, engine_for, lane_problem
+from inference_core.types import Bounds, MachinePrice, ModelSpec, Record, RunResult, RunSummary, Settings, StoredRun
 
 __all__ = ["Access", "Engine", "HttpLimits", "LimitError", "MachinePrice", "Saving", "StoreError"]
 OnResult = Callable[[int, RunResult], None]
@@ -93,19 +96,23 @@ class Engine:
 
     def default_settings(self) -> Settings:
         """The schema's defaults, within the operator's limits (a default never asks past a limit)."""
-        return Settings(max_new_tokens=self.bounds("max_new_tokens")[2])
+        return Settings(max_new_tokens=self.bounds("max_new_tokens").default)
 
-    def bounds(self, name: str) -> tuple[float | None, float | None, Any]:
-        """A generation setting's lowest and highest value and its default, within the operator's limits (what
-        the UI's widgets offer)."""
-        if name == "repeats":  # a sweep's repeats per point
-            high = min(MAX_REPEATS, self.limits.max_repeats)
-            return 1, high, min(DEFAULT_REPEATS, high)
-        low, high, default = Settings.bounds(name)
-        if name == "max_new_tokens":  # the one generation setting an operator limits
-            high = min(high, self.limits.max_new_tokens)
+    def bounds(self, name: str, record: type[Record] = Settings) -> Bounds:
+        """A field's lowest and highest value and its default as this deployment offers them (what the UI's
+        widgets and the CLI's defaults read): the record's declaration, within the operator's limits. Two
+        quantities are not fields: ``repeats`` (a sweep's runs per point) and ``context`` (tokens an estimate
+        plans for)."""
+        low, high, default = {"repeats": REPEATS, "context": CONTEXT_TOKENS}.get(name) or record.bounds(name)
+        caps = {"repeats": self.limits.max_repeats}
+        if record is Settings:
+            caps["max_new_tokens"] = self.limits.max_new_tokens
+        if record is Samples:
+            caps["count"] = self.limits.max_lanes - 1  # a sample set also runs its greedy lane
+        if (cap := caps.get(name)) is not None:
+            high = max(low, min(high, cap))
             default = min(default, high)
-        return low, high, default
+        return Bounds(low, high, default)
 
     def problems(self, prompt: str, lanes: Sequence[Lane], repeats: int = 1, *, sweep: bool = False) -> list[str]:
         """Why a request goes past the operator's limits, each naming the setting and its limit (empty: none).
@@ -285,8 +292,9 @@ class Engine:
         return spec.source in ("packaged", "gguf") and is_converted(spec)
 
     @staticmethod
-    def estimate(spec: ModelSpec, settings: Settings, context: int = 2048) -> Estimate:
-        return estimate(spec, settings, context=context)
+    def estimate(spec: ModelSpec, settings: Settings, context: int | None = None) -> Estimate:
+        """Memory a model needs at these settings and context (None: the default), against what is free."""
+        return estimate(spec, settings, context=CONTEXT_TOKENS.default if context is None else context)
 
     @staticmethod
     def size_ladder(specs: list[ModelSpec], settings: Settings) -> list[ModelSpec]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -67,7 +67,9 @@ def problem(exc: ValidationError) -> str:
               "less_than_equal": ("at most", "le"), "less_than": ("below", "lt")}  # fmt: skip
     if error["type"] in bounds:
         words, key = bounds[error["type"]]
-        return f"{where} must be {words} {error['ctx'][key]:,}, got {error['input']!r}"[:300]
+        bound = error["ctx"][key]
+        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+        return f"{where} must be {words} {bound:,}, got {error['input']!r}"[:300]
     if error["type"] == "literal_error":
         expected = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ")
         return f"{where} must be one of {expected}, got {error['input']!r}"
@@ -83,16 +85,49 @@ class InvalidValue(ValueError):
     for_user = True
 
 
+class Bounds(NamedTuple):
+    """A field's lowest and highest allowed value (None: unbounded) and its default: what a widget offers."""
+
+    low: Any
+    high: Any
+    default: Any
+
+
+def _limits(metadata: Any) -> dict[str, Any]:
+    return {key: getattr(item, key) for item in metadata for key in ("ge", "gt", "le", "lt") if hasattr(item, key)}
+
+
 class Record(BaseModel):
     """A frozen value with validated fields (a bad one raises pydantic's ValidationError, a ValueError: ``problem``
     says it in one line); ``replace`` validates the copy and raises InvalidValue with that line."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    @classmethod
+    def bounds(cls, name: str) -> Bounds:
+        """A field's bounds and default, read from its declaration (also inside ``Annotated[...] | None``)."""
+        field = cls.model_fields[name]
+        found = _limits(field.metadata)
+        for arg in () if found else get_args(field.annotation):
+            for info in getattr(arg, "__metadata__", ()):
+                found |= _limits(getattr(info, "metadata", [info]))
+        return Bounds(found.get("ge", found.get("gt")), found.get("le", found.get("lt")), field.default)
+
     def replace(self, **changes: Any) -> Any:
         """A validated copy with these fields changed."""
         try:
             return type(self).model_validate({**self.model_dump(), **changes})
+        except ValidationError as exc:
+            raise InvalidValue(problem(exc)) from None
+
+
+class Form(Record):
+    """A record a person fills in (a widget, CLI flags): a bad value raises InvalidValue, one line naming the
+    field and its bound, whoever builds it."""
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
         except ValidationError as exc:
             raise InvalidValue(problem(exc)) from None
 
@@ -271,13 +306,6 @@ class Settings(Record):
         extra += ("fused decoder",) if self.decode_loop == "fused" else ()  # it rewires the loaded model
         return (load.dtype, load.quantize, load.device, *extra)
 
-    @classmethod
-    def bounds(cls, name: str) -> tuple[float | None, float | None, Any]:
-        """A generation setting's lowest and highest allowed value (None: unbounded) and its default."""
-        field = cls.model_fields[name]
-        found = {key: getattr(item, key) for item in field.metadata for key in ("ge", "gt", "le") if hasattr(item, key)}
-        return found.get("ge", found.get("gt")), found.get("le"), field.default
-
     def flat(self) -> dict[str, Any]:
         """Every setting by its own name (the lane text form and the editor's fields): load settings inlined."""
         data = self.model_dump(exclude={"load"})
@@ -321,13 +349,13 @@ class StatusEvent:
             raise ValueError(f"state must be one of {', '.join(LANE_STATES)}, got {self.state!r}")
 
 
-class MachinePrice(Record):
+class MachinePrice(Form):
     """What the machine a run is priced on costs: dollars per hour (None: the engine's default machine) and the
     share of its hours it is busy (None: the engine's default utilization); idle hours are paid too."""
 
-    hourly_usd: Annotated[float, Field(gt=0, le=MAX_HOURLY_USD, allow_inf_nan=False)] | None = None
-    """Above zero: machine time costs money even when the machine is yours."""
-    utilization: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    hourly_usd: Annotated[float, Field(ge=0.001, le=MAX_HOURLY_USD, allow_inf_nan=False)] | None = None
+    """At least a tenth of a cent: machine time costs money even when the machine is yours."""
+    utilization: Annotated[float, Field(ge=0.01, le=1, allow_inf_nan=False)] | None = None
 
 
 class RunResult(Record):

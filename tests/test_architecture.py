@@ -36,6 +36,8 @@ ALLOWED = {
     "data": set(),
 }
 """Which wing (a folder of inference_core, or a module at its top) may import which: each only those below it."""
+WINGS = {path.parent.name for path in ENGINE.glob("*/__init__.py")} - {"data"}
+"""The engine's folders: another wing enters one only through its ``__init__`` (its public face)."""
 
 
 def ui_files(root: Path = ROOT) -> list[Path]:
@@ -100,6 +102,32 @@ def wing_violations() -> list[str]:
     return sorted(found)
 
 
+def engine_sources() -> dict[str, str]:
+    return {module_name(path): path.read_text(encoding="utf-8") for path in ENGINE_FILES}
+
+
+def face_violations(sources: dict[str, str]) -> list[str]:
+    """Engine imports (module name -> source) that reach into another wing's modules instead of its public
+    face, the names its ``__init__`` exports: ``importer -> imported``."""
+    import importlib
+
+    found = []
+    for name, source in sources.items():
+        own = wing(name)
+        for node in ast.walk(ast.parse(source)):
+            if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
+                continue
+            parts = node.module.split(".")
+            if parts[0] != "inference_core" or len(parts) < 2 or parts[1] == own or parts[1] not in WINGS:
+                continue
+            if len(parts) > 2:
+                found.append(f"{name} -> {node.module}")
+                continue
+            face = importlib.import_module(node.module).__all__
+            found += [f"{name} -> {node.module}.{alias.name}" for alias in node.names if alias.name not in face]
+    return sorted(found)
+
+
 def test_pages_and_ui_enter_the_engine_only_through_the_door():
     assert door_violations(ui_files()) == {}
 
@@ -111,11 +139,25 @@ def test_the_door_check_catches_a_ui_file_reaching_past_the_door(tmp_path):
     (tmp_path / "ui" / "sneaky.py").write_text("def f():\n    from inference_core.price.pricing import api_prices\n")
     (tmp_path / "pages" / "wing.py").write_text("from inference_core import price\n")
     assert door_violations(ui_files(tmp_path)) == {
-        "sneaky.py": ["inference_core.price.pricing"], "wing.py": ["inference_core.price"]}
+        "sneaky.py": ["inference_core.price.pricing"],
+        "wing.py": ["inference_core.price"],
+    }
 
 
 def test_every_wing_imports_only_the_wings_below_it():
     assert wing_violations() == []
+
+
+def test_every_wing_enters_another_only_through_its_public_face():
+    assert face_violations(engine_sources()) == []
+
+
+def test_the_face_check_catches_a_wing_reaching_into_another():
+    source = "from inference_core.price.pricing import api_prices\nfrom inference_core.models import ModelPoolX\n"
+    assert face_violations({"inference_core.runs.sneaky": source}) == [
+        "inference_core.runs.sneaky -> inference_core.models.ModelPoolX",
+        "inference_core.runs.sneaky -> inference_core.price.pricing",
+    ]
 
 
 def test_every_wing_of_the_engine_is_in_the_whitelist():
@@ -144,12 +186,27 @@ def test_the_engine_never_imports_streamlit():
     assert offenders == []
 
 
+def face_homes() -> dict[str, str]:
+    """Each name a wing's face exports (``inference_core.models.Estimate``) -> the module it lives in."""
+    import importlib
+
+    homes = {}
+    for name in WINGS:
+        package = f"inference_core.{name}"
+        for module, names in importlib.import_module(package)._FACE.items():
+            homes.update({f"{package}.{exported}": f"{package}.{module}" for exported in names})
+    return homes
+
+
 def engine_graph() -> dict[str, set[str]]:
+    """Module -> the engine modules it imports; a name taken from a wing's face counts as its home module."""
     modules = {module_name(path): path for path in ENGINE_FILES}
-    return {
-        name: {n for n in imports(path, with_names=True) if n in modules and n != name}
-        for name, path in modules.items()
-    }
+    homes = face_homes()
+    graph = {}
+    for name, path in modules.items():
+        found = {homes.get(n, n) for n in imports(path, with_names=True)}
+        graph[name] = {n for n in found if n in modules and n != name}
+    return graph
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str]:

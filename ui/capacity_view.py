@@ -8,14 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from inference_core import (
-    DEFAULT_TPOT_SLO_S,
-    DEFAULT_TTFT_SLO_S,
     ApiPrice,
     Audience,
     LatencyObjective,
-    MachineCapacity,
-    PriceError,
     TrafficOptions,
+    assumed_capacity,
     audience_curve,
     machine_capacity,
     plan_fleet,
@@ -25,7 +22,7 @@ from inference_core.engine import Saving, StoreError
 from ui import state
 from ui.experiments_view import track
 from ui.jobs import run_job
-from ui.layout import chart_grid
+from ui.layout import bounded_number, chart_grid
 from ui.resources import engine, measured_speeds, refused, session_access
 from ui.text import escape_markdown, notice
 
@@ -36,35 +33,24 @@ SHORT_LEVELS = (1, 2, 4)
 
 def _audience() -> tuple[Audience, LatencyObjective] | None:
     cols = st.columns(4)
-    users = cols[0].number_input("Users", 0, 100_000_000, 10_000, step=1000, key="capacity_users")
-    per_day = cols[1].number_input("Requests per user per day", 0.0, 10_000.0, 5.0, key="capacity_per_day")
-    tokens_in = cols[2].number_input("Input tokens", 0, 1_000_000, 200, step=50, key="capacity_in")
-    tokens_out = cols[3].number_input("Output tokens", 1, 100_000, 100, step=50, key="capacity_out")
+    users = bounded_number(cols[0], "Users", Audience.bounds("users"), step=1000, key="capacity_users")
+    per_day = bounded_number(cols[1], "Requests per user per day", Audience.bounds("requests_per_user_per_day"),
+                             key="capacity_per_day")  # fmt: skip
+    tokens_in = bounded_number(cols[2], "Input tokens", Audience.bounds("tokens_in"), step=50, key="capacity_in")
+    tokens_out = bounded_number(cols[3], "Output tokens", Audience.bounds("tokens_out"), step=50, key="capacity_out")
     cols = st.columns(3)
-    peak = cols[0].number_input("Peak-hour factor", 1.0, 100.0, 3.0, key="capacity_peak",
-                                help="The busiest hour against the day's average hour")  # fmt: skip
-    ttft = cols[1].number_input("TTFT objective (s)", 0.01, 3600.0, DEFAULT_TTFT_SLO_S, key="capacity_ttft")
-    tpot = cols[2].number_input("TPOT objective (s)", 0.001, 3600.0, DEFAULT_TPOT_SLO_S, format="%.3f",
-                                key="capacity_tpot")  # fmt: skip
+    peak = bounded_number(cols[0], "Peak-hour factor", Audience.bounds("peak_factor"), key="capacity_peak",
+                          help="The busiest hour against the day's average hour")  # fmt: skip
+    ttft = bounded_number(cols[1], "TTFT objective (s)", LatencyObjective.bounds("ttft_s"), key="capacity_ttft")
+    tpot = bounded_number(cols[2], "TPOT objective (s)", LatencyObjective.bounds("tpot_s"), format="%.3f",
+                          key="capacity_tpot")  # fmt: skip
     try:
-        audience = Audience(int(users), float(per_day), int(tokens_in), int(tokens_out), float(peak))
-        return audience, LatencyObjective(float(ttft), float(tpot))
-    except (PriceError, ValueError) as exc:
+        audience = Audience(users=users, requests_per_user_per_day=per_day, tokens_in=tokens_in,
+                            tokens_out=tokens_out, peak_factor=peak)  # fmt: skip
+        return audience, LatencyObjective(ttft_s=ttft, tpot_s=tpot)
+    except ValueError as exc:
         notice("warning", str(exc))
         return None
-
-
-def _assumed(model: str, audience: Audience, objective: LatencyObjective) -> MachineCapacity:
-    """Without a traffic run: one request at a time at this machine's measured single-request speed."""
-    speeds = measured_speeds().get(model)
-    if speeds is None:
-        return MachineCapacity(0.0, "no measurement of this model yet", measured=False)
-    ttft, decode = speeds
-    seconds = ttft + (audience.tokens_out - 1) / decode
-    meets = ttft <= objective.ttft_s and 1 / decode <= objective.tpot_s
-    basis = (f"assumed until a traffic run exists: one request at a time, {seconds:.2f} s each at this "
-             f"machine's single-request speed ({'within' if meets else 'outside'} the objective)")  # fmt: skip
-    return MachineCapacity(1 / seconds if meets else 0.0, basis, measured=False)
 
 
 def _offer_traffic_run(model: str) -> None:
@@ -130,7 +116,7 @@ def capacity_section(models: list[str], apis: list[ApiPrice], hourly: float) -> 
     capacity = machine_capacity(levels, audience.tokens_out)
     if capacity is None:
         _offer_traffic_run(model)
-        capacity = _assumed(model, audience, objective)
+        capacity = assumed_capacity(measured_speeds().get(model), audience, objective)
     fleet = plan_fleet(audience, capacity, hourly)
     cols = st.columns(3)
     cols[0].metric("Machines", "none meets it" if fleet.machines is None else f"{fleet.machines:,}")

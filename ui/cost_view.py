@@ -20,6 +20,7 @@ from inference_core import (
     api_prices,
     break_evens,
     hardware_rates,
+    input_costs,
     measured_throughput,
     monthly_chart,
     monthly_costs,
@@ -34,6 +35,7 @@ from inference_core.types import Settings
 from ui import state
 from ui.compare_view import stream
 from ui.jobs import collect, report_save_errors, run_job
+from ui.layout import bounded_number
 from ui.resources import engine, history_results, refused, session_access
 from ui.text import escape_markdown, notice
 
@@ -92,11 +94,8 @@ def token_counts(prompt: str, refs: list[str], self_hosted: pd.DataFrame, apis: 
             notice("error", f"{ref}: {exc}")
             continue
         price = self_hosted.loc[self_hosted["option"].str.startswith(short_name(spec.name)), "usd_per_1m_in"]
-        row = {"model": spec.name, "tokens": count,
-               "self-hosted $": count * price.min() / 1e6 if len(price) else None}  # fmt: skip
-        for _, api in apis.iterrows():
-            row[f"{api['option']} $"] = count * api["usd_per_1m_in"] / 1e6
-        rows.append(row)
+        rows.append({"model": spec.name, "tokens": count, **input_costs(count, price.min() if len(price) else None,
+                                                                         apis)})  # fmt: skip
     if not rows:
         return None
     frame = pd.DataFrame(rows)
@@ -191,11 +190,12 @@ def price_charts(self_hosted: pd.DataFrame, api_table: pd.DataFrame) -> None:
 def month_of_traffic(throughput: pd.DataFrame, apis: list[ApiPrice], hourly: float, utilization: float) -> None:
     st.subheader("A month of traffic")
     cols = st.columns(4)
-    users = cols[0].number_input("Users", 0, 10_000_000, 1000, step=100)
-    per_day = cols[1].number_input("Requests per user per day", 0.0, 10_000.0, 5.0, step=1.0)
-    tokens_in = cols[2].number_input("Input tokens per request", 0, 1_000_000, 500, step=50)
-    tokens_out = cols[3].number_input("Output tokens per request", 0, 100_000, 250, step=50)
-    traffic = Traffic(int(users), float(per_day), int(tokens_in), int(tokens_out))
+    users = bounded_number(cols[0], "Users", Traffic.bounds("users"), step=100)
+    per_day = bounded_number(cols[1], "Requests per user per day", Traffic.bounds("requests_per_user_per_day"),
+                             step=1.0)  # fmt: skip
+    tokens_in = bounded_number(cols[2], "Input tokens per request", Traffic.bounds("tokens_in"), step=50)
+    tokens_out = bounded_number(cols[3], "Output tokens per request", Traffic.bounds("tokens_out"), step=50)
+    traffic = Traffic(users=users, requests_per_user_per_day=per_day, tokens_in=tokens_in, tokens_out=tokens_out)
     st.caption(
         f"{traffic.requests_per_month:,.0f} requests a month. Self-hosting rents whole machines around the clock, "
         f"each busy at most {utilization:.0%} of the time; APIs charge per token."

@@ -79,9 +79,7 @@ def render_together(runs: list[StoredRun]) -> None:
         render_sweep(experiments.pop(), rows, runs[0].results[0].environment if runs[0].results else {})
         return
     combined = [
-        result.replace(model_name=f"{_when(run)[11:]} {result.model_name}")
-        for run in runs
-        for result in run.results
+        result.replace(model_name=f"{_when(run)[11:]} {result.model_name}") for run in runs for result in run.results
     ]
     frame = results_frame(combined)
     st.dataframe(results_table(frame), column_config=metric_column_config(), width="stretch")

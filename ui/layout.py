@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from inference_core.types import Bounds
 from ui import state
 
 
@@ -22,6 +23,16 @@ def chart_grid(charts: dict[str, Any], height: int | None = None) -> None:
                     st.altair_chart(charts[name], width="stretch")
                 else:
                     st.altair_chart(charts[name], width="stretch", height=height)
+
+
+def bounded_number(where: Any, label: str, bounds: Bounds, default: Any = None, **kwargs: Any) -> Any:
+    """A number input offering exactly what the engine declares: its bounds and default (or ``default``), all of
+    one numeric type as Streamlit asks (float when the default or a bound is)."""
+    low, high, declared = bounds
+    value = declared if default is None else default
+    kind = float if any(isinstance(v, float) for v in (low, high, value)) else int
+    cast = [None if v is None else kind(v) for v in (low, high, value)]
+    return where.number_input(label, cast[0], cast[1], cast[2], **kwargs)
 
 
 def page_link(name: str, label: str, icon: str) -> None:

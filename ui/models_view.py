@@ -21,6 +21,7 @@ from inference_core import (
 )
 from inference_core.types import ENGINES, ModelSpec, Settings
 from ui import state
+from ui.layout import bounded_number
 from ui.resources import catalog, engine, ladder_fits, operator
 from ui.text import escape_markdown, notice
 
@@ -108,7 +109,8 @@ def size_ladder_table() -> None:
               for column in order if column.endswith("needs mb")}  # fmt: skip
     config["params_m"] = st.column_config.NumberColumn("parameters (M)", format="%,.0f")
     st.dataframe(wide[[c for c in order if c in wide]], hide_index=True, width="stretch", column_config=config)
-    st.caption(f"Estimated as below (weights + KV cache for 2,048 tokens + overhead). Here: "
+    st.caption(f"Estimated as below (weights + KV cache for {engine().bounds('context').default:,} tokens + "
+               f"overhead). Here: "
                f"{available_memory_mb():,.0f} MB free; a Community Cloud app: about 2,700 MB. Models marked "
                "shape only carry their real architecture with random weights: measured speed and memory are "
                "that size's, the text they write is noise.")  # fmt: skip
@@ -120,7 +122,8 @@ def will_it_fit(models: list[ModelSpec]) -> None:
     pick_col, context_col = st.columns([3, 1])
     chosen = pick_col.multiselect("Models", [s.key for s in local], default=[s.key for s in local if s.available][:2],
                                   format_func=lambda k: next(s.name for s in local if s.key == k))  # fmt: skip
-    context = context_col.number_input("Context (tokens)", 1, 131072, 2048, step=256, key="estimate_context")
+    context = bounded_number(context_col, "Context (tokens)", engine().bounds("context"), step=256,
+                             key="estimate_context")  # fmt: skip
     rows = [row for key in chosen for row in _estimate_rows(next(s for s in local if s.key == key), int(context))]
     if not rows:
         return

@@ -12,6 +12,7 @@ from inference_core import (
     DEFAULT_MODELS,
     Lane,
     QuestionError,
+    Samples,
     builtin_questions,
     confidence_chart,
     confidence_html,
@@ -26,6 +27,7 @@ from inference_core import (
 from inference_core.engine import Saving
 from ui import state
 from ui.jobs import run_job
+from ui.layout import bounded_number
 from ui.resources import engine, history_results, model_choices, refused, session_access
 from ui.text import escape_markdown, notice, plural
 
@@ -102,15 +104,13 @@ def samples_tab() -> None:
     cols = st.columns([3, 1, 1])
     with cols[0]:
         [ref] = _local_models("samples_model", single=True)
-    most = max(1, min(8, engine().limits.max_lanes - 1))  # and the greedy answer: one lane each
-    count = cols[1].number_input("Samples", 1, most, min(4, most), key="samples_count")
-    temperature = cols[2].number_input("Temperature", 0.1, 2.0, 0.8, step=0.1, key="samples_temperature")
+    count = bounded_number(cols[1], "Samples", engine().bounds("count", Samples), key="samples_count")
+    temperature = bounded_number(cols[2], "Temperature", Samples.bounds("temperature"), step=0.1,
+                                 key="samples_temperature")  # fmt: skip
     prompt = st.text_area("Prompt", "Name a good name for a cat.", key="samples_prompt", height=68)
     if not st.button("Sample", icon=":material/casino:", key="samples_run"):
         return
-    base = engine().default_settings()
-    lanes = [Lane(ref, base)] + [Lane(ref, base.replace(temperature=float(temperature), seed=seed))
-                                 for seed in range(1, int(count) + 1)]  # fmt: skip
+    lanes = Samples(count=count, temperature=temperature).lanes(ref, engine().default_settings())
     if refused(engine().problems(prompt, lanes)):
         return
     greedy, *samples = engine().compare(prompt, lanes, access=session_access())

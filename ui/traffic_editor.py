@@ -10,13 +10,12 @@ from inference_core import (
     DEFAULT_CONCURRENCY,
     DEFAULT_MODELS,
     DEFAULT_RATES,
-    DEFAULT_TPOT_SLO_S,
-    DEFAULT_TTFT_SLO_S,
     PROMPT_SET_SPREAD,
     LatencyObjective,
     OutputLengths,
     TrafficOptions,
 )
+from ui.layout import bounded_number
 from ui.resources import catalog, model_choices
 
 SHAPES = {"concurrency": "Requests in flight", "rate": "Requests per second (Poisson arrivals)"}
@@ -69,17 +68,20 @@ def traffic_inputs() -> TrafficInputs:
         LEVEL_CHOICES[kind], default=DEFAULT_LEVELS[kind], accept_new_options=True, key=f"traffic_levels_{kind}",
     )  # fmt: skip
     count_col, limit_col, out_col, ttft_col, tpot_col = st.columns(5)
-    requests = count_col.number_input("Requests per level", 0, 10_000, 0, key="traffic_requests",
+    _, most, _ = TrafficOptions.bounds("requests")
+    requests = count_col.number_input("Requests per level", 0, most, 0, key="traffic_requests",
                                       help="0: twice the concurrency, at least 8 (rate: 8)")  # fmt: skip
-    limit = limit_col.number_input("Time limit per level (s)", 5, 3600, 120, key="traffic_limit", help=LIMIT_HELP)
+    limit = bounded_number(limit_col, "Time limit per level (s)", TrafficOptions.bounds("time_limit_s"),
+                           key="traffic_limit", help=LIMIT_HELP)  # fmt: skip
     output = out_col.text_input("Output tokens (N or LOW-HIGH)", "32", key="traffic_output", help=OUTPUT_HELP)
-    ttft = ttft_col.number_input("TTFT objective (s)", 0.01, 3600.0, DEFAULT_TTFT_SLO_S, key="traffic_ttft_slo")
-    tpot = tpot_col.number_input("TPOT objective (s)", 0.001, 3600.0, DEFAULT_TPOT_SLO_S, key="traffic_tpot_slo",
-                                 format="%.3f")  # fmt: skip
+    ttft = bounded_number(ttft_col, "TTFT objective (s)", LatencyObjective.bounds("ttft_s"), key="traffic_ttft_slo")
+    tpot = bounded_number(tpot_col, "TPOT objective (s)", LatencyObjective.bounds("tpot_s"), key="traffic_tpot_slo",
+                          format="%.3f")  # fmt: skip
     st.caption(f"Prompt set: {PROMPT_SET_SPREAD}. Goodput counts the requests meeting both objectives.")
     try:
-        options = TrafficOptions(kind, int(requests) or None, float(limit), OutputLengths.parse(output),
-                                 LatencyObjective(float(ttft), float(tpot)))  # fmt: skip
+        objective = LatencyObjective(ttft_s=ttft, tpot_s=tpot)
+        options = TrafficOptions(kind=kind, requests=int(requests) or None, time_limit_s=limit,
+                                 output_lengths=OutputLengths.parse(output), objective=objective)  # fmt: skip
         values = [float(v) for v in levels]
     except ValueError as exc:
         return TrafficInputs(_lanes(models, batching), [], None, str(exc))

@@ -3,13 +3,15 @@ OpenAI-compatible HTTP endpoint, and replays of saved runs. The registry is the 
 
 from __future__ import annotations
 
-from inference_core.backends.registry import (
-    Backend,
-    BackendContext,
-    EventSink,
-    HttpLimits,
-    create_backend,
-    register_backend,
-)
+from inference_core import lazy_face
 
-__all__ = ["Backend", "BackendContext", "EventSink", "HttpLimits", "create_backend", "register_backend"]
+_FACE = {
+    "registry": ("Backend", "BackendContext", "EventSink", "HttpLimits", "create_backend", "register_backend"),
+    "llama_cpp_backend": ("unavailable_reason",),
+    "results": (
+        "failed_result",
+        "plain_error",
+    ),
+    "transformers_backend": ("token_pieces",),
+}
+__all__, __getattr__ = lazy_face(__name__, _FACE)

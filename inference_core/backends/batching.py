@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from inference_core.measure.memory import kv_cache_bytes
+from inference_core.measure import kv_cache_bytes
 
 PAGE_TOKENS = 256
 KV_BUDGET_BYTES = 256 * 2**20

@@ -18,11 +18,21 @@ from typing import Any
 
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
 from inference_core.backends.results import failed_result, measured_result, model_memory_mb, run_loaded
-from inference_core.measure.memory import MB, PeakRssSampler, kv_cache_bytes
-from inference_core.models.estimate import OVERHEAD_MB, AdmissionError, available_memory_mb, load_config, verdict
-from inference_core.models.paths import locate_gguf
-from inference_core.models.prompts import COMPLETION_NOTE, answer_ended, completion_prompt, trim_answer
-from inference_core.models.weights import LoadedModel, Progress
+from inference_core.measure import MB, PeakRssSampler, kv_cache_bytes
+from inference_core.models import (
+    COMPLETION_NOTE,
+    OVERHEAD_MB,
+    AdmissionError,
+    LoadedModel,
+    Progress,
+    answer_ended,
+    available_memory_mb,
+    completion_prompt,
+    load_config,
+    locate_gguf,
+    trim_answer,
+    verdict,
+)
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, Settings, StatusEvent, TokenEvent
 
 ENGINE = "llama.cpp"

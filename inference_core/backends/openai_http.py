@@ -30,8 +30,8 @@ import httpx
 
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
 from inference_core.backends.results import failed_result, measured_result
-from inference_core.measure.environment import now_iso
-from inference_core.models.endpoints import CheckedUrl, EndpointError, allow_private_default, check_base_url
+from inference_core.measure import now_iso
+from inference_core.models import CheckedUrl, EndpointError, allow_private_default, check_base_url
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, StatusEvent, TokenEvent
 
 _TOKENIZER_LOCK = threading.Lock()

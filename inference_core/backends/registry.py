@@ -13,8 +13,7 @@ from pathlib import Path
 from threading import Event
 from typing import Any, Protocol
 
-from inference_core.models.endpoints import KeyRing
-from inference_core.models.weights import ModelPool
+from inference_core.models import KeyRing, ModelPool
 from inference_core.operator import GenerationGate
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, StatusEvent, TokenEvent
 

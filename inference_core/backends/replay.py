@@ -50,7 +50,7 @@ class ReplayBackend:
         on_event: EventSink,
         stop: Event,
     ) -> RunResult:
-        from inference_core.history.store import StoreError, history_url, open_store
+        from inference_core.history import StoreError, history_url, open_store
 
         run_id, lane_number, speed = parse_location(spec.location)
         try:

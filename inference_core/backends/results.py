@@ -9,9 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from inference_core.measure.energy import EnergyMeter
-from inference_core.measure.environment import collect_environment, now_iso
-from inference_core.measure.metrics import timing_metrics
+from inference_core.measure import EnergyMeter, collect_environment, now_iso, timing_metrics
 from inference_core.types import ModelSpec, RunResult, Settings, StatusEvent, problem
 
 

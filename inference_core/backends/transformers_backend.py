@@ -15,9 +15,8 @@ from transformers.generation.streamers import BaseStreamer
 from inference_core.backends.batching import BatchingError, ContinuousBatcher
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
 from inference_core.backends.results import failed_result, measured_result, model_memory_mb, run_loaded
-from inference_core.measure.memory import PeakRssSampler, cuda_peak_mb, kv_cache_bytes
-from inference_core.models.prompts import COMPLETION_NOTE, answer_ended, completion_prompt, trim_answer
-from inference_core.models.weights import LoadedModel
+from inference_core.measure import PeakRssSampler, cuda_peak_mb, kv_cache_bytes
+from inference_core.models import COMPLETION_NOTE, LoadedModel, answer_ended, completion_prompt, trim_answer
 from inference_core.types import (
     GenerationRequest,
     ModelSpec,

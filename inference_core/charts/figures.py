@@ -16,9 +16,8 @@ from inference_core.charts.price_charts import (
     input_price_fits,
 )
 from inference_core.charts.traffic_charts import traffic_charts
-from inference_core.measure.metrics import fit_output_length, summarize_rows
-from inference_core.measure.report import UNITS, short_name
-from inference_core.price.goodput import levels_from_rows
+from inference_core.measure import UNITS, fit_output_length, short_name, summarize_rows
+from inference_core.price import levels_from_rows
 
 __all__ = ["COLORS", "MODEL_ORDER", "experiment_charts", "model_color", "model_scale"]
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from inference_core.measure.metrics import fit_line, fit_output_length
-from inference_core.measure.report import short_name
+from inference_core.measure import fit_line, fit_output_length, short_name
 
 API_COLOR = "#888"
 

@@ -16,10 +16,8 @@ import altair as alt
 import pandas as pd
 
 from inference_core.charts.figures import COLORS, model_color
-from inference_core.measure.energy import electricity_usd
-from inference_core.measure.report import settings_label, short_name
-from inference_core.price.cost import Electricity
-from inference_core.price.pricing import machine_time_usd, usd_per_1m_tokens
+from inference_core.measure import electricity_usd, settings_label, short_name
+from inference_core.price import Electricity, machine_time_usd, usd_per_1m_tokens
 from inference_core.types import StoredRun
 
 COLUMNS = (("params_m", "Model size (parameters, millions, log scale)"), ("tokens_out", "Output length (tokens)"))

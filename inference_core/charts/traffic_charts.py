@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 
 from inference_core.charts.colors import model_scale
-from inference_core.measure.report import short_name
+from inference_core.measure import short_name
 
 LOAD_TITLES = {"concurrency": "Requests in flight", "rate": "Request rate (requests/s)"}
 HEIGHT = 240

@@ -1,1 +1,45 @@
 """Experiments: plans (one planner per experiment, in a registry) and the job that runs them."""
+
+from __future__ import annotations
+
+from inference_core import lazy_face
+
+_FACE = {
+    "evaluation": (
+        "Evaluation",
+        "eval_summary",
+    ),
+    "job": (
+        "Sweep",
+        "SweepProgress",
+        "result_row",
+    ),
+    "plans": (
+        "DEFAULT_CONCURRENCY",
+        "DEFAULT_INPUT_LENGTHS",
+        "DEFAULT_OUTPUT_LENGTHS",
+        "DEFAULT_RATES",
+        "DEFAULT_SETTINGS_VARIANTS",
+        "EXPERIMENTS",
+        "REPEATS",
+        "SETTINGS_CHOICES",
+        "SweepError",
+        "SweepPlan",
+        "TrafficOptions",
+        "estimate_plan",
+        "parse_levels",
+        "plan_sweep",
+        "rough_speeds",
+    ),
+    "questions": (
+        "Question",
+        "QuestionError",
+        "builtin_questions",
+        "parse_questions",
+    ),
+    "traffic": (
+        "OutputLengths",
+        "PROMPT_SET_SPREAD",
+    ),
+}
+__all__, __getattr__ = lazy_face(__name__, _FACE)

@@ -18,10 +18,8 @@ import pandas as pd
 
 from inference_core.backends import BackendContext
 from inference_core.experiments.questions import Question
-from inference_core.measure.report import lane_label
-from inference_core.runs.jobs import BackgroundJob
-from inference_core.runs.lanes import Lane
-from inference_core.runs.runner import Finalize, compare
+from inference_core.measure import lane_label
+from inference_core.runs import BackgroundJob, Finalize, Lane, compare
 from inference_core.types import RunResult
 
 EVAL_TOKENS = 32

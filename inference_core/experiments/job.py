@@ -14,13 +14,16 @@ import pandas as pd
 from inference_core.backends import BackendContext
 from inference_core.experiments.plans import SweepPlan, SweepPoint
 from inference_core.experiments.traffic import LevelRun, Load, RequestRecord, run_level
-from inference_core.measure.memory import MB, memory_bandwidth_gb_s
-from inference_core.measure.metrics import statistics_eta
-from inference_core.measure.report import METRIC_COLUMNS, load_columns, settings_label
-from inference_core.price.goodput import LatencyObjective, level_summary
-from inference_core.runs.jobs import BackgroundJob
-from inference_core.runs.lanes import Lane
-from inference_core.runs.runner import Finalize, run_lane
+from inference_core.measure import (
+    MB,
+    METRIC_COLUMNS,
+    load_columns,
+    memory_bandwidth_gb_s,
+    settings_label,
+    statistics_eta,
+)
+from inference_core.price import LatencyObjective, level_summary
+from inference_core.runs import BackgroundJob, Finalize, Lane, run_lane
 from inference_core.types import RunResult
 
 WARMUP_TOKENS = 4

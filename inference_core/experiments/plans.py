@@ -9,24 +9,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from inference_core.experiments.traffic import (
     MAX_ENDPOINT_CONCURRENCY,
     MAX_LOCAL_CONCURRENCY,
+    MAX_REQUESTS,
     PROMPT_SET_SPREAD,
     TRAFFIC_PROMPTS,
     Load,
     LoadError,
     OutputLengths,
 )
-from inference_core.models.catalog import resolve_reference
-from inference_core.models.prompts import EXAMPLES, document_prompt
-from inference_core.price.goodput import LatencyObjective
-from inference_core.runs.lanes import Lane, lane_settings, settings_from_text, split_lane
-from inference_core.runs.runner import lane_problem
-from inference_core.types import ModelSpec, Settings
+from inference_core.models import EXAMPLES, document_prompt, resolve_reference
+from inference_core.price import LatencyObjective
+from inference_core.runs import Lane, lane_problem, lane_settings, settings_from_text, split_lane
+from inference_core.types import Bounds, Form, ModelSpec, Settings
 
 EXPERIMENTS = {
     "output-length": "Output length: end-to-end time grows with every generated token",
@@ -46,8 +47,7 @@ SETTINGS_CHOICES = (*DEFAULT_SETTINGS_VARIANTS, "decoder=generate", "attention=e
 """What the Experiments page offers; compiling takes minutes at load on a small CPU, so it is not a default."""
 FIXED_PROMPT = EXAMPLES["Request for a long answer"]
 WORDS_PER_TOKEN = 0.75  # English text, roughly; the measured tokens_in is what gets charted
-MAX_REPEATS = 1000
-DEFAULT_REPEATS = 3
+REPEATS = Bounds(1, 1000, 3)
 """Runs per point: the median and its spread need at least three."""
 
 
@@ -138,16 +138,16 @@ def _resolve(refs: Sequence[str], base: Settings) -> list[tuple[ModelSpec, Setti
     return lanes
 
 
-@dataclass(frozen=True)
-class TrafficOptions:
+class TrafficOptions(Form):
     """How the traffic experiment loads each lane: the load shape, its size and the latency objective."""
 
-    kind: str = "concurrency"
-    requests: int | None = None
-    """Requests per level (default: twice the concurrency, at least 8; rate: 8)."""
-    time_limit_s: float = 120.0
-    output_lengths: OutputLengths = field(default_factory=OutputLengths)
-    objective: LatencyObjective = field(default_factory=LatencyObjective)
+    kind: Literal["concurrency", "rate"] = "concurrency"
+    requests: Annotated[int, Field(ge=1, le=MAX_REQUESTS)] | None = None
+    """Requests per level (None: twice the concurrency, at least 8; rate: 8)."""
+    time_limit_s: Annotated[float, Field(ge=5, le=3600, allow_inf_nan=False)] = 120.0
+    """Seconds per level before it stops sending and ends the requests still running."""
+    output_lengths: OutputLengths = OutputLengths()
+    objective: LatencyObjective = LatencyObjective()
 
 
 @dataclass(frozen=True)
@@ -263,15 +263,15 @@ def plan_sweep(
     base: Settings | None = None,
     lengths: Sequence[float] | None = None,
     variants: Sequence[str] = DEFAULT_SETTINGS_VARIANTS,
-    repeats: int = DEFAULT_REPEATS,
+    repeats: int = REPEATS.default,
     traffic: TrafficOptions | None = None,
 ) -> SweepPlan:
     """Points for an experiment; ``refs`` are lanes (``REF[:key=value,...]``); raises SweepError with a
     plain message for bad input. ``lengths`` are the swept values (traffic: concurrency or rate levels)."""
     if experiment not in PLANNERS:
         raise SweepError(f"experiment must be one of {', '.join(EXPERIMENTS)}, got {experiment!r}")
-    if not 1 <= repeats <= MAX_REPEATS:
-        raise SweepError(f"repeats must be between 1 and {MAX_REPEATS}, got {repeats}")
+    if not REPEATS.low <= repeats <= REPEATS.high:
+        raise SweepError(f"repeats must be between {REPEATS.low} and {REPEATS.high}, got {repeats}")
     base = base or Settings()
     if lengths is not None and not lengths:
         raise SweepError("give at least one length")

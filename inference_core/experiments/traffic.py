@@ -19,15 +19,15 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import httpx
+from pydantic import Field, model_validator
 
 from inference_core.backends import BackendContext, create_backend
-from inference_core.models.catalog import resolve_reference
-from inference_core.models.prompts import EXAMPLES, document_prompt
-from inference_core.runs.lanes import Lane
-from inference_core.runs.runner import run_lane
-from inference_core.types import GenerationRequest, RunResult
+from inference_core.models import EXAMPLES, document_prompt, resolve_reference
+from inference_core.runs import Lane, run_lane
+from inference_core.types import MAX_NEW_TOKENS, Form, GenerationRequest, RunResult
 
 LOAD_KINDS = ("concurrency", "rate")
 MAX_ENDPOINT_CONCURRENCY = 256
@@ -69,12 +69,21 @@ class LoadError(ValueError):
     """A load that cannot run as asked; the message is for the user."""
 
 
-@dataclass(frozen=True)
-class OutputLengths:
+OutputLength = Annotated[int, Field(ge=1, le=MAX_NEW_TOKENS)]
+"""An output length is a max_new_tokens: the settings' bound (the operator's limit applies when a sweep asks)."""
+
+
+class OutputLengths(Form):
     """Each request's pinned output length: the lane's own, or drawn uniformly from ``low``-``high``."""
 
-    low: int | None = None
-    high: int | None = None
+    low: OutputLength | None = None
+    high: OutputLength | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OutputLengths:
+        if (self.low is None) != (self.high is None) or (self.low or 0) > (self.high or 0):
+            raise ValueError(f"output tokens must be N or LOW-HIGH with LOW <= HIGH, got {self.low}-{self.high}")
+        return self
 
     @classmethod
     def parse(cls, text: str | None) -> OutputLengths:
@@ -83,12 +92,13 @@ class OutputLengths:
             return cls()
         low, _, high = text.strip().partition("-")
         try:
-            lengths = cls(int(low), int(high or low))
+            low_n, high_n = int(low), int(high or low)
         except ValueError:
             raise LoadError(f"output tokens must be N or LOW-HIGH (whole numbers), got {text[:40]!r}") from None
-        if not 1 <= lengths.low <= lengths.high <= 4096:  # type: ignore[operator]
-            raise LoadError(f"output tokens must satisfy 1 <= LOW <= HIGH <= 4096, got {text[:40]!r}")
-        return lengths
+        try:
+            return cls(low=low_n, high=high_n)
+        except ValueError as exc:
+            raise LoadError(f"output tokens: {exc}") from None
 
     def draw(self, default: int, rng: random.Random) -> int:
         if self.low is None or self.high is None:

@@ -35,7 +35,7 @@ from inference_core.history.bundle import (
     parse_bundle,
 )
 from inference_core.history.database import DatabaseError, configured_url, connect, describe, plain_error, sqlite_url
-from inference_core.measure.environment import measured_on, now_iso
+from inference_core.measure import measured_on, now_iso
 from inference_core.types import RUN_KINDS, LaneRecord, RunResult, RunSummary, StoredRun
 
 __all__ = ["BUNDLE_FORMAT", "BundleError", "RunRecorder", "RunStore", "StoreError"]

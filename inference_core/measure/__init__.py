@@ -1,0 +1,54 @@
+"""Measure: timing metrics and their statistics, memory, energy, the machine's environment, and reports.
+
+The names below are the wing's public face; its modules are private to it (other wings import from here)."""
+
+from __future__ import annotations
+
+from inference_core import lazy_face
+
+_FACE = {
+    "energy": (
+        "EnergyMeter",
+        "JOULES_PER_KWH",
+        "electricity_usd",
+    ),
+    "environment": (
+        "collect_environment",
+        "measured_on",
+        "now_iso",
+    ),
+    "memory": (
+        "DTYPE_BYTES",
+        "MB",
+        "PeakRssSampler",
+        "cuda_peak_mb",
+        "kv_cache_bytes",
+        "memory_bandwidth_gb_s",
+        "rss_mb",
+        "tensor_bytes",
+    ),
+    "metrics": (
+        "fit_line",
+        "fit_output_length",
+        "noisy_points",
+        "statistics_eta",
+        "summarize_rows",
+        "timing_metrics",
+    ),
+    "report": (
+        "METRIC_COLUMNS",
+        "UNITS",
+        "lane_label",
+        "load_columns",
+        "load_label",
+        "metric_help",
+        "results_csv",
+        "results_frame",
+        "results_json",
+        "settings_label",
+        "short_name",
+        "weights_label",
+        "with_environment",
+    ),
+}
+__all__, __getattr__ = lazy_face(__name__, _FACE)

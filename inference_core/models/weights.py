@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inference_core.measure.memory import rss_mb, tensor_bytes
+from inference_core.measure import rss_mb, tensor_bytes
 from inference_core.models.catalog import hub_cached, shapes_tokenizer_spec
 from inference_core.models.construction import BUILD_LOCK
-from inference_core.models.estimate import admit
 from inference_core.models.fused_decoder import FusedDecoder, fusable
 from inference_core.models.hub import download
 from inference_core.models.paths import COMPLETE_MARKER, cache_root, converted_dir, is_converted, locate_gguf
 from inference_core.models.shapes import build_shape_model
+from inference_core.models.sizing import admit
 from inference_core.models.tokenizer_files import load_saved_tokenizer
 from inference_core.types import ModelSpec, Settings
 

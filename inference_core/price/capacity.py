@@ -11,33 +11,37 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Annotated
 
 import pandas as pd
+from pydantic import Field
 
-from inference_core.price.pricing import HOURS_PER_MONTH, ApiPrice, PriceError, Traffic, api_monthly_usd
+from inference_core.price.goodput import LatencyObjective
+from inference_core.price.pricing import (
+    HOURS_PER_MONTH,
+    ApiPrice,
+    RequestsPerDay,
+    TokensIn,
+    TokensOut,
+    Traffic,
+    Users,
+    api_monthly_usd,
+)
+from inference_core.types import Form
 
 SECONDS_PER_DAY = 86_400
 DEFAULT_PEAK_FACTOR = 3.0
 """Peak hour against the day's average hour: consumer chat traffic peaks at a few times its average."""
 
 
-@dataclass(frozen=True)
-class Audience:
-    users: int
-    requests_per_user_per_day: float
-    tokens_in: int
-    tokens_out: int
-    peak_factor: float = DEFAULT_PEAK_FACTOR
+class Audience(Form):
+    """Who a fleet serves: users x requests per user per day, at the busiest hour's rate."""
 
-    def __post_init__(self) -> None:
-        for name in ("users", "requests_per_user_per_day", "tokens_in", "tokens_out"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e12:
-                raise PriceError(f"{name} must be a number of at least 0, got {value!r}")
-        if not isinstance(self.peak_factor, int | float) or not 1 <= self.peak_factor <= 100:
-            raise PriceError(f"the peak-hour factor must be between 1 and 100, got {self.peak_factor!r}")
-        if self.tokens_out < 1:
-            raise PriceError("tokens out must be at least 1")
+    users: Users = 10_000
+    requests_per_user_per_day: RequestsPerDay = 5.0
+    tokens_in: TokensIn = 200
+    tokens_out: Annotated[TokensOut, Field(ge=1)] = 100
+    peak_factor: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] = DEFAULT_PEAK_FACTOR
 
     @property
     def peak_requests_per_s(self) -> float:
@@ -45,7 +49,7 @@ class Audience:
 
     @property
     def traffic(self) -> Traffic:
-        return Traffic(self.users, self.requests_per_user_per_day, self.tokens_in, self.tokens_out)
+        return Traffic(**self.model_dump(exclude={"peak_factor"}))
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,20 @@ def machine_capacity(levels: pd.DataFrame, tokens_out: int) -> MachineCapacity |
 
 
 UNMET = "the objective was met at no measured load: relax it, or measure a faster setting"
+
+
+def assumed_capacity(speeds: tuple[float, float] | None, audience: Audience,
+                     objective: LatencyObjective) -> MachineCapacity:  # fmt: skip
+    """Without a traffic run: one request at a time at the model's measured single-request speed (``speeds``:
+    TTFT in seconds and decode tokens per second; None: not measured yet)."""
+    if speeds is None:
+        return MachineCapacity(0.0, "no measurement of this model yet", measured=False)
+    ttft, decode = speeds
+    seconds = ttft + (audience.tokens_out - 1) / decode
+    meets = ttft <= objective.ttft_s and 1 / decode <= objective.tpot_s
+    basis = (f"assumed until a traffic run exists: one request at a time, {seconds:.2f} s each at this "
+             f"machine's single-request speed ({'within' if meets else 'outside'} the objective)")  # fmt: skip
+    return MachineCapacity(1 / seconds if meets else 0.0, basis, measured=False)
 
 
 @dataclass(frozen=True)
@@ -106,8 +124,7 @@ def audience_curve(
     sizes = sorted({max(1, round(top ** (i / (points - 1)))) for i in range(points)})
     rows = []
     for users in sizes:
-        sized = Audience(users, audience.requests_per_user_per_day, audience.tokens_in, audience.tokens_out,
-                         audience.peak_factor)  # fmt: skip
+        sized = audience.replace(users=users)
         fleet = plan_fleet(sized, capacity, hourly_usd)
         if fleet.usd_per_month is not None:
             rows.append({"users": users, "option": "self-hosted fleet", "usd_per_month": fleet.usd_per_month,

@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from inference_core.measure.energy import JOULES_PER_KWH
-from inference_core.measure.report import short_name, weights_label
+from inference_core.measure import JOULES_PER_KWH, short_name, weights_label
 from inference_core.price import pricing
 from inference_core.price.pricing import ApiPrice, Traffic
 from inference_core.types import RunResult
@@ -71,6 +71,13 @@ def answer_cost_curve(prices: pd.DataFrame, tokens_in: int, lengths: Sequence[in
             if cost is not None:
                 records.append({"option": row["option"], "kind": row["kind"], "tokens_out": n, "usd_answer": cost})
     return pd.DataFrame(records)
+
+
+def input_costs(tokens: int, self_hosted_usd_per_1m_in: float | None, apis: pd.DataFrame) -> dict[str, Any]:
+    """What ``tokens`` input tokens cost: self-hosted (None: no measured price) and at each API (``api_frame``)."""
+    costs = {"self-hosted $": None if self_hosted_usd_per_1m_in is None else tokens * self_hosted_usd_per_1m_in / 1e6}
+    costs.update({f"{api['option']} $": tokens * api["usd_per_1m_in"] / 1e6 for _, api in apis.iterrows()})
+    return costs
 
 
 def monthly_costs(

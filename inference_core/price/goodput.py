@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from inference_core.price.pricing import usd_per_1m_tokens
+from inference_core.types import Form
 
 PERCENTILES = (50, 90, 99)
 DEFAULT_TTFT_SLO_S = 2.0
@@ -40,17 +42,14 @@ class RequestTiming(Protocol):
     itl_s: tuple[float, ...]
 
 
-@dataclass(frozen=True)
-class LatencyObjective:
+Objective = Annotated[float, Field(ge=0.001, le=3600, allow_inf_nan=False)]
+
+
+class LatencyObjective(Form):
     """Service-level objectives in seconds: time to first token and time per output token."""
 
-    ttft_s: float = DEFAULT_TTFT_SLO_S
-    tpot_s: float = DEFAULT_TPOT_SLO_S
-
-    def __post_init__(self) -> None:
-        for name, value in (("TTFT", self.ttft_s), ("TPOT", self.tpot_s)):
-            if not isinstance(value, int | float) or not 0 < value <= 3600:
-                raise ValueError(f"the {name} objective must be above 0 and at most 3600 seconds, got {value!r}")
+    ttft_s: Objective = DEFAULT_TTFT_SLO_S
+    tpot_s: Objective = DEFAULT_TPOT_SLO_S
 
     def met_by(self, request: RequestTiming) -> bool:
         if not completed(request) or request.ttft_s is None or request.ttft_s > self.ttft_s:
@@ -133,8 +132,8 @@ def levels_from_rows(rows: pd.DataFrame) -> pd.DataFrame:
         timings = [_row_timing(row) for row in group.to_dict("records")]
         duration = float(group["done_s"].max() - group["sent_s"].min())
         objective = LatencyObjective(
-            _number(first.get("ttft_slo_s")) or DEFAULT_TTFT_SLO_S,
-            _number(first.get("tpot_slo_s")) or DEFAULT_TPOT_SLO_S,
+            ttft_s=_number(first.get("ttft_slo_s")) or DEFAULT_TTFT_SLO_S,
+            tpot_s=_number(first.get("tpot_slo_s")) or DEFAULT_TPOT_SLO_S,
         )
         hourly, utilization = _number(first.get("hourly_usd")), _number(first.get("utilization_pct"))
         summary = level_summary(timings, duration, objective, hourly, (utilization or 100.0) / 100)

@@ -14,9 +14,11 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-from inference_core.types import RunResult
+from pydantic import Field
+
+from inference_core.types import Form, RunResult
 
 HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = 30.0
@@ -165,20 +167,19 @@ def default_pricer(
     return lambda result: price_result(result, rate, utilization)
 
 
-@dataclass(frozen=True)
-class Traffic:
+Users = Annotated[int, Field(ge=0, le=100_000_000)]
+RequestsPerDay = Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False)]
+TokensIn = Annotated[int, Field(ge=0, le=1_000_000)]
+TokensOut = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class Traffic(Form):
     """A month of traffic: users x requests per user per day x tokens per request."""
 
-    users: int
-    requests_per_user_per_day: float
-    tokens_in: int
-    tokens_out: int
-
-    def __post_init__(self) -> None:
-        for name in ("users", "requests_per_user_per_day", "tokens_in", "tokens_out"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or value < 0:
-                raise PriceError(f"{name} must be a non-negative number, got {value!r}")
+    users: Users = 1000
+    requests_per_user_per_day: RequestsPerDay = 5.0
+    tokens_in: TokensIn = 500
+    tokens_out: TokensOut = 250
 
     @property
     def requests_per_month(self) -> float:

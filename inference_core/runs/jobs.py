@@ -11,7 +11,7 @@ import queue
 import threading
 from typing import Generic, Self, TypeVar
 
-from inference_core.backends.results import plain_error
+from inference_core.backends import plain_error
 
 Event = TypeVar("Event")
 

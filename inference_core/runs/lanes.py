@@ -6,11 +6,11 @@ The CLI, the share link, sweeps and saved runs all write and read lanes through 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
 
-from inference_core.types import LOAD_KEYS, Record, Settings, problem
+from inference_core.types import LOAD_KEYS, Form, Record, Settings, problem
 
 SETTINGS_SUFFIX = re.compile(r"^\w+=[^,:=]*(,\w+=[^,:=]*)*$")
 LANE_KEYS = LOAD_KEYS + tuple(name for name in Settings.model_fields if name != "load")
@@ -25,6 +25,19 @@ class Lane(Record):
 
     def __init__(self, ref: str, settings: Settings | None = None) -> None:
         super().__init__(ref=ref, settings=settings or Settings())
+
+
+class Samples(Form):
+    """The same prompt sampled with different seeds at one temperature, beside its greedy answer."""
+
+    count: Annotated[int, Field(ge=1, le=8)] = 4
+    temperature: Annotated[float, Field(ge=0.1, le=2.0, allow_inf_nan=False)] = 0.8
+
+    def lanes(self, ref: str, base: Settings) -> list[Lane]:
+        """The greedy lane, then one lane per seed (1, 2, ...) at the temperature."""
+        greedy = base.replace(temperature=0.0)
+        return [Lane(ref, greedy)] + [Lane(ref, base.replace(temperature=self.temperature, seed=seed))
+                                      for seed in range(1, self.count + 1)]  # fmt: skip
 
 
 def _pairs(text: str) -> dict[str, str]:

@@ -7,10 +7,9 @@ import functools
 import threading
 from collections.abc import Callable, Sequence
 
-from inference_core.backends import BackendContext, EventSink, create_backend
-from inference_core.backends.llama_cpp_backend import unavailable_reason as llama_unavailable
-from inference_core.backends.results import failed_result, plain_error
-from inference_core.models.catalog import ModelReferenceError, resolve_reference
+from inference_core.backends import BackendContext, EventSink, create_backend, failed_result, plain_error
+from inference_core.backends import unavailable_reason as llama_unavailable
+from inference_core.models import ModelReferenceError, resolve_reference
 from inference_core.runs.jobs import BackgroundJob
 from inference_core.runs.lanes import Lane
 from inference_core.types import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inference_core.backends.results import failed_result, measured_result, plain_error
-from inference_core.models.estimate import AdmissionError
+from inference_core.models.sizing import AdmissionError
 from inference_core.types import ModelSpec, Settings
 
 SPEC = ModelSpec(key="m", name="M", source="local", location="/m", params_m=1.0)

@@ -67,6 +67,31 @@ def test_defaults_and_bounds_fit_the_limits_and_the_default_run_is_admitted(tmp_
     assert wide.default_settings() == Settings()
 
 
+def test_every_form_declares_its_bounds_once_and_the_engine_offers_them_within_the_limits(tmp_path):
+    from inference_core import Audience, LatencyObjective, Samples, Traffic, TrafficOptions
+    from inference_core.types import MachinePrice
+
+    engine = engine_with(tmp_path, max_lanes=3)
+    assert engine.bounds("count", Samples) == (1, 2, 2)  # two samples and the greedy lane: three lanes
+    assert engine_with(tmp_path, max_lanes=20).bounds("count", Samples) == Samples.bounds("count") == (1, 8, 4)
+    assert engine.bounds("time_limit_s", TrafficOptions) == (5, 3600, 120.0)
+    assert engine.bounds("context").default == 2048
+    assert Audience.bounds("peak_factor") == (1, 100, 3.0) and Traffic.bounds("tokens_out").low == 0
+    assert MachinePrice.bounds("utilization") == (0.01, 1, None)
+    lanes = Samples(count=2, temperature=0.5).lanes(MODEL, engine.default_settings())
+    assert [(lane.settings.temperature, lane.settings.seed) for lane in lanes] == [(0.0, 0), (0.5, 1), (0.5, 2)]
+    assert engine.problems("Hi", lanes) == []
+    for form, values, message in (
+        (TrafficOptions, {"time_limit_s": 1}, "time_limit_s must be at least 5, got 1"),
+        (LatencyObjective, {"tpot_s": 0}, "tpot_s must be at least 0.001, got 0"),
+        (Samples, {"temperature": 3}, "temperature must be at most 2, got 3"),
+        (MachinePrice, {"hourly_usd": float("inf")}, "hourly_usd: Input should be a finite number"),
+    ):
+        with pytest.raises(ValueError) as refused:
+            form(**values)
+        assert str(refused.value) == message
+
+
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "inference_core", *args], capture_output=True, text=True,
                           timeout=300, env={**os.environ, **env})  # fmt: skip
@@ -87,6 +112,21 @@ def test_the_cli_refuses_a_request_past_a_limit_in_one_line(env, args, message):
     done = cli(env, "compare", "--prompt", "Hi", *args)
     assert done.returncode == 2
     assert done.stderr.strip() == message and done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sweep", "--experiment", "traffic", "--model", MODEL, "--time-limit", "1"],
+         "error: time_limit_s must be at least 5, got 1.0"),
+        (["estimate-capacity", "--model", MODEL, "--users", "10", "--requests-per-day", "1", "--tokens-in", "5",
+          "--tokens-out", "5", "--peak-factor", "0.5"], "error: peak_factor must be at least 1, got 0.5"),
+        (["estimate", MODEL, "--context", "0"], "error: context must be between 1 and 131,072 tokens, got 0"),
+    ],
+)  # fmt: skip
+def test_the_cli_refuses_a_value_past_its_declared_bound_in_one_line(args, message):
+    done = cli({}, *args)
+    assert (done.returncode, done.stderr.strip(), done.stdout) == (2, message, "")
 
 
 @pytest.mark.slow

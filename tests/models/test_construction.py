@@ -7,7 +7,7 @@ import threading
 import pytest
 import torch
 
-from inference_core.models.estimate import estimate
+from inference_core.models.sizing import estimate
 from inference_core.models.weights import ModelPool, load_model
 from inference_core.types import Settings
 

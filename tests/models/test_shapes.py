@@ -12,8 +12,8 @@ import torch
 from inference_core.backends import BackendContext
 from inference_core.measure.memory import MB, tensor_bytes
 from inference_core.models.catalog import ModelReferenceError, resolve_reference
-from inference_core.models.estimate import count_parameters, estimate, load_config
 from inference_core.models.shapes import NOTICE, build_shape_model, fill_random, shape_keys, shape_specs
+from inference_core.models.sizing import count_parameters, estimate, load_config
 from inference_core.runs.lanes import Lane
 from inference_core.runs.runner import compare
 from inference_core.types import Settings

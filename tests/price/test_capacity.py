@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from inference_core.price.capacity import Audience, MachineCapacity, audience_curve, machine_capacity, plan_fleet
-from inference_core.price.pricing import ApiPrice, PriceError
+from inference_core.price.pricing import ApiPrice
 
 
 def _levels(goodputs: list[float], tokens_out: float = 100.0) -> pd.DataFrame:
@@ -38,15 +38,15 @@ def test_an_objective_met_at_no_load_needs_no_number_of_machines():
 
 
 def test_an_audience_of_zero_needs_no_machine():
-    empty = Audience(0, 5, 200, 100)
+    empty = Audience(users=0, requests_per_user_per_day=5, tokens_in=200, tokens_out=100)
     plan = plan_fleet(empty, MachineCapacity(1.0, "x"), hourly_usd=1.0)
     assert (plan.machines, plan.usd_per_month) == (0, 0.0)
 
 
 def test_no_levels_is_no_capacity_and_bad_audiences_are_refused():
     assert machine_capacity(pd.DataFrame(), 100) is None
-    for bad in ({"users": -1}, {"tokens_out": 0}, {"peak_factor": 0.5}):
-        with pytest.raises(PriceError):
+    for bad, named in (({"users": -1}, "users"), ({"tokens_out": 0}, "tokens_out"), ({"peak_factor": 0.5}, "peak")):
+        with pytest.raises(ValueError, match=f"^{named}.* must be at least"):
             Audience(**{"users": 1, "requests_per_user_per_day": 1, "tokens_in": 1, "tokens_out": 1} | bad)
 
 
@@ -58,3 +58,15 @@ def test_the_audience_curve_grows_the_fleet_in_whole_machines_beside_api_bills()
     assert fleet["machines"].is_monotonic_increasing and fleet["machines"].iloc[-1] == 14  # 20 requests/s / 1.5
     bills = curve[curve["option"] == "api"]
     assert bills["usd_per_month"].iloc[-1] == pytest.approx(864_000 * 30 * (200 * 1 + 100 * 2) / 1e6)
+
+
+def test_without_a_traffic_run_capacity_is_one_request_at_a_time_within_the_objective():
+    from inference_core.price.capacity import assumed_capacity
+    from inference_core.price.goodput import LatencyObjective
+
+    audience = Audience(users=10, tokens_out=11)
+    assert assumed_capacity(None, audience, LatencyObjective()).requests_per_s == 0.0
+    fast = assumed_capacity((0.5, 20.0), audience, LatencyObjective())  # 0.5 s + 10 tokens / 20 per s = 1 s
+    assert fast.requests_per_s == pytest.approx(1.0) and not fast.measured and "within" in fast.basis
+    slow = assumed_capacity((3.0, 20.0), audience, LatencyObjective(ttft_s=2.0))
+    assert slow.requests_per_s == 0.0 and "outside" in slow.basis

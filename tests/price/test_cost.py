@@ -36,7 +36,9 @@ def test_self_hosted_and_api_prices_share_columns_and_curves():
 
 def test_monthly_costs_sort_cheapest_first_with_machines():
     throughput = cost.measured_throughput([result("a", 1000, 10)])
-    traffic = Traffic(10, 10, 100, 100)  # 3000 requests, 10.1 s each -> 8.4 busy hours
+    traffic = Traffic(
+        users=10, requests_per_user_per_day=10, tokens_in=100, tokens_out=100
+    )  # 3000 requests, 10.1 s each -> 8.4 busy hours
     apis = [ApiPrice("x", "p", 1.0, 2.0, "s", "d")]
     monthly = cost.monthly_costs(traffic, throughput, apis, hourly_usd=1.0, utilization=1.0)
     assert list(monthly["option"]) == ["x (API)", "a · float32"]
@@ -44,3 +46,12 @@ def test_monthly_costs_sort_cheapest_first_with_machines():
     assert monthly["machines"].iloc[1] == 1 and monthly["usd_per_month"].iloc[1] == pytest.approx(730)
     breaks = cost.break_evens(traffic, throughput, apis, 1.0, 1.0)
     assert breaks["verdict"].iloc[0].startswith("never")
+
+
+def test_input_costs_price_the_same_tokens_self_hosted_and_at_each_api():
+    from inference_core.price.cost import api_frame, input_costs
+    from inference_core.price.pricing import ApiPrice
+
+    apis = api_frame([ApiPrice("cheap", "p", 0.5, 2.0, "s", "2025-01-01")])
+    assert input_costs(2_000_000, 0.25, apis) == {"self-hosted $": 0.5, "cheap (API) $": pytest.approx(1.0)}
+    assert input_costs(10, None, apis)["self-hosted $"] is None

@@ -65,9 +65,9 @@ def test_an_empty_level_has_no_figures():
     assert row["completed"] == 0 and row["request_per_s"] is None and row["ttft_p50_s"] is None
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1e9, float("nan"), "1"])
+@pytest.mark.parametrize("bad", [0, -1, 1e9, float("nan"), "soon"])
 def test_objectives_are_positive_seconds(bad):
-    with pytest.raises(ValueError, match="objective"):
+    with pytest.raises(ValueError, match="^ttft_s"):
         LatencyObjective(ttft_s=bad)
 
 

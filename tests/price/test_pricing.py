@@ -77,7 +77,7 @@ def test_break_even_point_and_never():
 
 
 def test_zero_throughput_never_divides_by_zero():
-    traffic = Traffic(1, 1, 10, 10)
+    traffic = Traffic(users=1, requests_per_user_per_day=1, tokens_in=10, tokens_out=10)
     with pytest.raises(PriceError, match="throughput"):
         pricing.self_hosted_monthly(traffic, 1.0, 0, 10)
 

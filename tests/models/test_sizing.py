@@ -10,7 +10,7 @@ import pytest
 
 from inference_core.measure.memory import rss_mb
 from inference_core.models.catalog import resolve_reference
-from inference_core.models.estimate import AdmissionError, estimate, verdict
+from inference_core.models.sizing import AdmissionError, estimate, verdict
 from inference_core.models.weights import convert_gguf, load_model
 from inference_core.types import Settings
 
@@ -69,7 +69,7 @@ def test_verdict_thresholds():
 
 
 def test_the_ladder_that_fits_and_the_table_of_what_fits_where(models):
-    from inference_core.models.estimate import COMMUNITY_CLOUD_MB, ladder, ladder_fits
+    from inference_core.models.sizing import COMMUNITY_CLOUD_MB, ladder, ladder_fits
 
     fitting = ladder(models, Settings(dtype="bfloat16"), available_mb=6_000)
     params = [spec.params_m for spec in fitting]
@@ -83,14 +83,14 @@ def test_the_ladder_that_fits_and_the_table_of_what_fits_where(models):
 
 
 def test_a_cgroup_limit_caps_free_memory(monkeypatch):
-    from inference_core.models import estimate as module
+    from inference_core.models import sizing as module
 
     monkeypatch.setattr(module, "cgroup_limit", lambda: (2700 * 2**20, 700 * 2**20))
     assert module.available_memory_mb() == pytest.approx(2000)
 
 
 def test_parameter_counts_are_cached_by_digest_and_bounded(seven_b):
-    from inference_core.models import estimate as module
+    from inference_core.models import sizing as module
 
     config = module.load_config(resolve_reference(f"local:{seven_b}"))
     first = module.count_parameters(config)

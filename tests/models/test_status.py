@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from inference_core.models.catalog import resolve_reference
-from inference_core.models.inventory import inventory, loaded_models
+from inference_core.models.status import inventory, loaded_models
 from inference_core.models.weights import ModelPool
 from inference_core.types import Settings
 

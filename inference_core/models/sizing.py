@@ -22,11 +22,11 @@ from typing import Any
 
 import psutil
 
-from inference_core.measure.memory import DTYPE_BYTES, MB, kv_cache_bytes
+from inference_core.measure import DTYPE_BYTES, MB, kv_cache_bytes
 from inference_core.models.construction import BUILD_LOCK
 from inference_core.models.paths import config_cache, converted_dir, is_converted, locate_gguf
 from inference_core.models.shapes import SMOLLM2_TOKENIZER_VOCAB
-from inference_core.types import ModelSpec, Settings, TransformersLoad
+from inference_core.types import Bounds, ModelSpec, Settings, TransformersLoad
 
 # Runtime overhead, calibrated on the two embedded models in fresh processes (BENCHMARKS.md):
 # a fixed part (model code imported on first load, buffers, the RSS sampler) and the
@@ -222,8 +222,16 @@ def verdict(total_mb: float, available_mb: float) -> str:
     return "does-not-fit"
 
 
-def estimate(spec: ModelSpec, settings: Settings, context: int = 2048, available_mb: float | None = None) -> Estimate:
+CONTEXT_TOKENS = Bounds(1, 131_072, 2048)
+"""Tokens of KV cache an estimate plans for."""
+
+
+def estimate(spec: ModelSpec, settings: Settings, context: int = CONTEXT_TOKENS.default,
+             available_mb: float | None = None) -> Estimate:  # fmt: skip
     """Memory a model needs at this dtype / quantization and context, against what is free."""
+    if not CONTEXT_TOKENS.low <= context <= CONTEXT_TOKENS.high:
+        raise ValueError(f"context must be between {CONTEXT_TOKENS.low} and {CONTEXT_TOKENS.high:,} tokens, "
+                         f"got {context}")  # fmt: skip
     load = settings.transformers or TransformersLoad()  # a llama.cpp lane: its float32 equivalent
     config = load_config(spec)
     total, linear = count_parameters(config)
@@ -256,7 +264,7 @@ def admit(spec: ModelSpec, settings: Settings) -> Estimate | None:
     if os.environ.get("INFERENCE_LENS_NO_ADMISSION") == "1":
         return None
     try:
-        found = estimate(spec, settings, context=min(spec.context_length, 2048))
+        found = estimate(spec, settings, context=min(spec.context_length, CONTEXT_TOKENS.default))
     except OSError:  # config not reachable yet (a hub download will say why)
         return None
     except ValueError as exc:  # malformed or absurd config: never build it
