@@ -86,6 +86,8 @@ _FACE: dict[str, tuple[str, ...]] = {
     ),
     "measure": (
         "UNITS",
+        "figure",
+        "undefined_figures",
         "collect_environment",
         "fit_output_length",
         "load_label",

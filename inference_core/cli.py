@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -16,7 +15,14 @@ from inference_core import capacity_cli
 from inference_core.engine import Access, Engine, HttpLimits, LimitError, Saving
 from inference_core.experiments import EXPERIMENTS
 from inference_core.history import finite_tree
-from inference_core.models import EXAMPLES, ModelReferenceError, builtin_models, resolve_reference
+from inference_core.models import (
+    EXAMPLES,
+    ModelReferenceError,
+    UserFileError,
+    builtin_models,
+    read_user_file,
+    resolve_reference,
+)
 from inference_core.operator import OperatorError
 from inference_core.price import DEFAULT_TPOT_SLO_S, DEFAULT_TTFT_SLO_S
 from inference_core.runs import MODES, Lane, lane_problem, lane_settings, split_lane
@@ -312,14 +318,13 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from inference_core.history import BundleError, read_limited
+    from inference_core.history import MAX_BUNDLE_BYTES, BundleError
 
     try:
-        with open(args.bundle, "rb") as bundle:
-            raw = read_limited(bundle)
+        raw = read_user_file(args.bundle, MAX_BUNDLE_BYTES, "the bundle")
         imported, present = _history(lambda: Engine().import_bundle(raw))
-    except OSError as exc:
-        raise UsageError(f"cannot read {args.bundle}: {exc.strerror}") from None
+    except UserFileError as exc:
+        raise UsageError(str(exc)) from None
     except BundleError as exc:
         raise UsageError(f"{args.bundle}: nothing imported: {exc}") from None
     print(f"imported {imported} run(s); {present} already present")
@@ -429,14 +434,14 @@ def _write_levels(levels: Any, path: str | None) -> None:
 
 
 def _questions(source: str) -> list:
-    from inference_core.experiments import QuestionError, builtin_questions, parse_questions
+    from inference_core.experiments import MAX_CSV_BYTES, QuestionError, builtin_questions, parse_questions
 
     try:
         if source == "builtin":
             return builtin_questions()
-        return parse_questions(Path(source).read_bytes())
-    except OSError as exc:
-        raise UsageError(f"--set: cannot read {source}: {exc.strerror}") from None
+        return parse_questions(read_user_file(source, MAX_CSV_BYTES, "the question set"))
+    except UserFileError as exc:
+        raise UsageError(f"--set: {exc}") from None
     except QuestionError as exc:
         raise UsageError(f"--set {source}: {exc}") from None
 

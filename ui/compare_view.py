@@ -15,11 +15,13 @@ from inference_core import (
     UNITS,
     Comparison,
     compare_charts,
+    figure,
     metric_help,
     results_csv,
     results_frame,
     results_json,
     settings_label,
+    undefined_figures,
 )
 from inference_core.types import RunResult, StatusEvent, TokenEvent
 from ui.layout import chart_grid
@@ -140,8 +142,9 @@ def _price_line(result: RunResult, utilization_pct: float) -> str:
     if result.usd_answer is None:
         return ""
     return (
-        f"${result.usd_answer:.6f} for this answer · ${result.usd_per_1m_out:.2f} per 1M output tokens "
-        f"(machine at ${result.hourly_usd:.3f}/h, {utilization_pct:.0f}% utilization)"
+        f"{figure(result, 'usd_answer', '${:.6f}')} for this answer · "
+        f"{figure(result, 'usd_per_1m_out', '${:.2f}')} per 1M output tokens "
+        f"(machine at {figure(result, 'hourly_usd', '${:.3f}')}/h, {utilization_pct:.0f}% utilization)"
     )
 
 
@@ -161,8 +164,8 @@ def render_answers(results: list[RunResult], utilization_pct: float) -> None:
             else:
                 st.markdown(escape_markdown(result.text) or "_(no text)_")
             st.caption(
-                f"{plural(result.tokens_out, 'token')} · TTFT {result.ttft_s or 0:.2f} s · "
-                f"{result.decode_tok_per_s or 0:.1f} tok/s · {result.e2e_s or 0:.2f} s in all"
+                f"{plural(result.tokens_out, 'token')} · TTFT {figure(result, 'ttft_s', '{:.2f} s')} · "
+                f"{figure(result, 'decode_tok_per_s', '{:.1f} tok/s')} · {figure(result, 'e2e_s', '{:.2f} s')} in all"
             )
             if price := _price_line(result, utilization_pct):
                 st.caption(price)
@@ -214,7 +217,7 @@ def results_table(frame: pd.DataFrame) -> Any:
             table[column] = pd.to_numeric(table[column], errors="coerce")
         elif table[column].dtype == object:
             table[column] = table[column].fillna("")
-    return table.style.format({c: _number_format(c) for c in numbers}, na_rep="")
+    return table.style.format({c: _number_format(c) for c in numbers}, na_rep="n/a")
 
 
 def render_results(results: list[RunResult], prompt: str, utilization_pct: float) -> None:
@@ -223,6 +226,8 @@ def render_results(results: list[RunResult], prompt: str, utilization_pct: float
     frame = results_frame(results)
     st.subheader("Results")
     st.dataframe(results_table(frame), column_config=metric_column_config(), width="stretch")
+    for line in undefined_figures(results, [c for c in LEADING_COLUMNS if c in UNITS], COLUMN_LABELS):
+        st.caption(escape_markdown(line))
     st.caption(
         "Each lane ran once: every figure is one sample, with no spread (Experiments repeats runs for a median "
         "and a range). Hover a column header for its formula. TTFT includes queueing and prefill; "

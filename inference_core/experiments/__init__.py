@@ -33,6 +33,7 @@ _FACE = {
     ),
     "questions": (
         "Question",
+        "MAX_CSV_BYTES",
         "QuestionError",
         "builtin_questions",
         "parse_questions",

@@ -4,17 +4,23 @@ A check is ``exact`` (the expected words appear in the answer, case and punctuat
 ``numeric`` (the first number in the answer that is not in the question equals the expected
 one) or ``regex`` (the expected pattern is found, case-insensitive). Every row of a CSV is
 validated; a bad one refuses the whole file with its line number.
+
+A visitor's pattern runs on RE2 (google-re2), which matches in time linear in the answer and never
+backtracks: ``(a+)+$`` or ``(.|.)*@@@`` cannot freeze the server. RE2 has no backreferences or
+look-around; a pattern that needs them is refused when the set is read, with RE2's reason.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import re2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 BUILTIN = Path(__file__).parents[1] / "data" / "questions.csv"
@@ -22,6 +28,18 @@ MAX_CSV_BYTES = 1_000_000
 MAX_QUESTIONS = 500
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 _WORDS = re.compile(r"[^\w]+")
+PATTERN_MEMORY_BYTES = 8 << 20
+"""RE2's memory budget for one compiled pattern (its default; a pattern past it is refused)."""
+
+
+@functools.lru_cache(maxsize=256)
+def grader(pattern: str) -> Any:
+    """A case-insensitive RE2 pattern; re2.error (with RE2's reason) when RE2 cannot compile it."""
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # the reason goes to the user in the error, not to stderr
+    options.max_mem = PATTERN_MEMORY_BYTES
+    return re2.compile(pattern, options)
 
 
 class QuestionError(ValueError):
@@ -49,13 +67,17 @@ class Question(BaseModel):
             raise ValueError(f"expected {self.expected!r} is not a number")
         if self.check == "regex":
             try:
-                re.compile(self.expected)
-            except re.error as exc:
-                raise ValueError(f"expected {self.expected!r} is not a regular expression: {exc}") from None
+                grader(self.expected)
+            except re2.error as exc:
+                reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+                raise ValueError(
+                    f"expected {self.expected[:100]!r} is not a regular expression RE2 can run "
+                    f"(no backreferences or look-around): {reason}"
+                ) from None
 
     def is_correct(self, answer: str) -> bool:
         if self.check == "regex":
-            return re.search(self.expected, answer, re.IGNORECASE) is not None
+            return grader(self.expected).search(answer) is not None
         if self.check == "numeric":
             asked = {_number(n) for n in _NUMBER.findall(self.prompt)}
             found = [value for n in _NUMBER.findall(answer) if (value := _number(n)) not in asked]

@@ -82,7 +82,7 @@ class OutputLengths(Form):
     @model_validator(mode="after")
     def _ordered(self) -> OutputLengths:
         if (self.low is None) != (self.high is None) or (self.low or 0) > (self.high or 0):
-            raise ValueError(f"output tokens must be N or LOW-HIGH with LOW <= HIGH, got {self.low}-{self.high}")
+            raise ValueError(f"must be N or LOW-HIGH with LOW <= HIGH, got {self.low}-{self.high}")
         return self
 
     @classmethod

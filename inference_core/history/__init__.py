@@ -9,6 +9,7 @@ from inference_core import lazy_face
 _FACE = {
     "bundle": (
         "BundleError",
+        "MAX_BUNDLE_BYTES",
         "dump_bundle",
         "finite_tree",
         "read_limited",

@@ -38,6 +38,8 @@ _FACE = {
     "report": (
         "METRIC_COLUMNS",
         "UNITS",
+        "figure",
+        "undefined_figures",
         "lane_label",
         "load_columns",
         "load_label",

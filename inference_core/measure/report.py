@@ -41,6 +41,45 @@ SWEEP_ONLY = ("roofline_tok_per_s",)  # figures of a whole sweep, not of one lan
 METRIC_COLUMNS = tuple(column for column in UNITS if column not in SWEEP_ONLY)
 
 
+BETWEEN_TOKENS = ("tpot_s", "itl_p50_s", "itl_p95_s", "decode_tok_per_s", "usd_per_1m_out")
+"""Figures made of the time between output tokens: undefined for an answer of one token."""
+
+
+def why_undefined(result: RunResult, name: str) -> str:
+    """Why a lane has no value for a figure, in a few words (the figure's "n/a" says it)."""
+    if not result.ok:
+        return "the lane failed" if not result.stopped else "stopped before it"
+    if result.tokens_out == 0:
+        return "no token generated"
+    if name in BETWEEN_TOKENS and result.tokens_out == 1:
+        return "one output token: no time between tokens"
+    if name.startswith("usd") or name in ("hourly_usd", "utilization_pct"):
+        return "not priced"
+    if name == "server_ttft_s":
+        return "the server reports no timing"
+    return "not measured by this backend"
+
+
+def figure(result: RunResult, name: str, pattern: str = "{:.3g}") -> str:
+    """A lane's figure formatted, or ``n/a (why)`` when it is undefined: never ``None``, never a crash."""
+    value = getattr(result, name)
+    return pattern.format(value) if value is not None else f"n/a ({why_undefined(result, name)})"
+
+
+def undefined_figures(results: Sequence[RunResult], names: Sequence[str],
+                      labels: dict[str, str] | None = None) -> list[str]:  # fmt: skip
+    """One line per lane and reason for the figures it lacks (a table's "n/a" explained); a failed lane says
+    so itself and is left out. ``labels``: how the table calls each figure."""
+    lines = []
+    for index, result in enumerate(results):
+        missing: dict[str, list[str]] = {}
+        for name in names if result.ok else ():
+            if getattr(result, name, 0) is None:
+                missing.setdefault(why_undefined(result, name), []).append((labels or {}).get(name, name))
+        lines += [f"lane {index + 1}: {', '.join(found)} n/a: {why}" for why, found in missing.items()]
+    return lines
+
+
 def short_name(model_name: str) -> str:
     """``SmolLM2 135M Instruct (Q4_1 GGUF)`` -> ``SmolLM2 135M Instruct``."""
     return model_name.split(" (")[0]

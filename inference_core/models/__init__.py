@@ -62,5 +62,9 @@ _FACE = {
         "Progress",
         "clear_converted",
     ),
+    "user_files": (
+        "UserFileError",
+        "read_user_file",
+    ),
 }
 __all__, __getattr__ = lazy_face(__name__, _FACE)

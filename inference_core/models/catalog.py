@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from inference_core.models.shapes import TOKENIZER_PACKAGE, shape_spec, shape_specs
+from inference_core.models.user_files import UserFileError, read_user_file
 from inference_core.types import ModelSpec
 
 
@@ -38,6 +39,8 @@ _HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 _REVISION = re.compile(r"^[\w.-]{1,100}$")
 _OPENAI = re.compile(r"^([^@\s]+)@(https?://\S+)$")
 _REPLAY = re.compile(r"^([0-9a-f]{32})/(\d{1,4})(?:@(1x|2x|instant))?$")
+MAX_CONFIG_BYTES = 4 * 2**20
+"""A model config (config.json, tokenizer_config.json) is read up to this many bytes."""
 DEFAULT_MODELS = ("smollm2-135m-instruct", "gemma3-270m")
 
 # The recommended ladder, smallest to largest; parameter counts from the model cards.
@@ -146,8 +149,10 @@ def _config_facts(folder: Path) -> dict[str, Any]:
 
     facts: dict[str, Any] = {"chat": (folder / "chat_template.jinja").is_file()}
     try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
+        config = json.loads(read_user_file(folder / "config.json", MAX_CONFIG_BYTES, "the model config"))
+    except UserFileError as exc:
+        raise ModelReferenceError(str(exc)) from None
+    except (ValueError, RecursionError) as exc:
         raise ModelReferenceError(f"{folder}/config.json could not be read: {exc}") from None
     text = config.get("text_config", config) if isinstance(config, dict) else None
     if not isinstance(text, dict):
@@ -156,8 +161,8 @@ def _config_facts(folder: Path) -> dict[str, Any]:
         facts["context_length"] = text["max_position_embeddings"]
     tokenizer_config = folder / "tokenizer_config.json"
     if not facts["chat"] and tokenizer_config.is_file():
-        with contextlib.suppress(ValueError):
-            facts["chat"] = "chat_template" in json.loads(tokenizer_config.read_text("utf-8"))
+        with contextlib.suppress(ValueError):  # UserFileError too: an unreadable tokenizer config has no template
+            facts["chat"] = "chat_template" in json.loads(read_user_file(tokenizer_config, MAX_CONFIG_BYTES))
     return facts
 
 

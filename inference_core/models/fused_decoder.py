@@ -75,8 +75,12 @@ class FusedDecoder:
         self.final_norm, self.embedding = model.model.norm.weight, model.model.embed_tokens.weight
         self._weights = list(zip(norms, self.qkv, qkv_biases, self.out, self.gate_up, self.down, strict=True))
         """Per layer, what a forward reads: (norm weights, qkv, qkv bias or None, out, gate_up, down)."""
-        self._cos = self._sin = torch.empty(0)
-        self._zeros, self._zero = torch.zeros(1, self.hidden), torch.zeros(())  # added to by addcmul, baddbmm
+        self.dtype = self.embedding.dtype
+        """Every tensor made here is made in it, never in torch's default dtype: another thread's load sets
+        that for the whole process while it builds (a bfloat16 cache under a float32 query broke runs)."""
+        self._cos = self._sin = torch.empty(0, dtype=self.dtype)
+        self._zeros = torch.zeros(1, self.hidden, dtype=self.dtype)  # added to by addcmul, baddbmm
+        self._zero = torch.zeros((), dtype=self.dtype)
         self._step_buffers()
 
     def _step_buffers(self) -> None:
@@ -86,14 +90,14 @@ class FusedDecoder:
         import torch
 
         heads, kv_heads, head_dim = self.heads, self.kv_heads, self.head_dim
-        self._qkv_row = torch.empty(1, (heads + 2 * kv_heads) * head_dim)
+        self._qkv_row = torch.empty(1, (heads + 2 * kv_heads) * head_dim, dtype=self.dtype)
         by_head = self._qkv_row.view(heads + 2 * kv_heads, head_dim)
         self._qk_rows = by_head[None, : heads + kv_heads]  # rotated in place
         self._query = by_head[:heads].view(kv_heads, heads // kv_heads, head_dim)
         self._new_kv = by_head[heads:].view(2, kv_heads, head_dim)
-        self._attended = torch.empty(kv_heads, heads // kv_heads, head_dim)
+        self._attended = torch.empty(kv_heads, heads // kv_heads, head_dim, dtype=self.dtype)
         self._attended_row = self._attended.view(1, heads * head_dim)
-        self._gate_up_row = torch.empty(1, 2 * self.intermediate)
+        self._gate_up_row = torch.empty(1, 2 * self.intermediate, dtype=self.dtype)
         self._gate, self._up = self._gate_up_row[:, : self.intermediate], self._gate_up_row[:, self.intermediate :]
 
     def new_cache(self, length: int) -> list[tuple[Any, Any, Any]]:
@@ -104,7 +108,7 @@ class FusedDecoder:
 
         cache = []
         for _ in self.layers:
-            pairs = torch.empty(2, self.kv_heads, length, self.head_dim)
+            pairs = torch.empty(2, self.kv_heads, length, self.head_dim, dtype=self.dtype)
             cache.append((pairs, pairs[0].transpose(1, 2), pairs[1]))
         return cache
 
@@ -196,7 +200,7 @@ class FusedDecoder:
             positions = torch.arange(size).unsqueeze(0)
             cos, sin = self.model.model.rotary_emb(self.embedding[:1].unsqueeze(0), positions)
             half = self.head_dim // 2
-            sign = torch.cat([-torch.ones(half), torch.ones(half)])
+            sign = torch.cat([-torch.ones(half, dtype=self.dtype), torch.ones(half, dtype=self.dtype)])
             self._cos, self._sin = cos[0].contiguous(), (sin[0] * sign).contiguous()
         return self._cos, self._sin
 

@@ -38,4 +38,4 @@ def test_machines_and_monthly_cost_from_the_latest_traffic_run(tmp_path):
                              "--ttft-slo", "0.001", "--json").stdout)  # fmt: skip
     assert strict["machines"] is None and strict["usd_per_month"] is None  # met at no measured load
     bad = _cli(env, "estimate-capacity", "--model", "smollm2-135m-instruct", *AUDIENCE, "--tpot-slo", "-1")
-    assert bad.returncode == 2 and "objective" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "tpot_s must be at least 0.001" in bad.stderr and "Traceback" not in bad.stderr

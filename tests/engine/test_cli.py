@@ -175,11 +175,11 @@ def test_invalid_utf8_in_a_saved_prompt_is_a_message_not_a_traceback():
         ),
         (
             ["sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct", "--ttft-slo", "0"],
-            "TTFT objective must be above 0",
+            "ttft_s must be at least 0.001, got 0.0",
         ),
         (
             ["sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct", "--output-tokens", "9-3"],
-            "output tokens must satisfy",
+            "output tokens: must be N or LOW-HIGH with LOW <= HIGH",
         ),
         (["export", "--out", "/no/such/dir/runs.json"], "does not exist"),
         (["export", "--out", "/tmp/inference-lens-export-test.json", "--run", "bogus"], "no run 'bogus'"),

@@ -75,3 +75,32 @@ def test_this_machines_history_gives_measured_speeds(engine):
     assert results and all(r.ok for r in results)
     ttft, decode = engine.measured_speeds()["smollm2-135m-instruct"]
     assert 0 < ttft < 60 and decode > 0
+
+
+@pytest.mark.slow
+def test_sessions_racing_mixed_dtypes_on_a_cold_engine_each_get_their_own_model(tmp_path):
+    """Four sessions at once, each racing float32, bfloat16, int8 and the fused decoder of one model, on a cold
+    engine: loads overlap runs. Every lane runs on its own settings' model: the answer and the weights it reports
+    are those of the same lane run alone afterwards."""
+    import threading
+
+    engine = Engine(store_path=tmp_path / "runs.sqlite3")
+    base = Settings(max_new_tokens=8, min_new_tokens=8)
+    variants = [base, base.replace(dtype="bfloat16"), base.replace(quantize="int8"), base.replace(decoder="fused")]
+    lanes = [Lane("smollm2-135m-instruct", settings) for settings in variants]
+    sessions: dict[int, list] = {}
+
+    def session(index: int) -> None:
+        sessions[index] = engine.compare("Name a colour.", lanes[index:] + lanes[:index], mode="race")
+
+    threads = [threading.Thread(target=session, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    alone = {result.settings.load_key: result for result in engine.compare("Name a colour.", lanes)}
+    for results in sessions.values():
+        assert [r.error for r in results if not r.ok] == []
+        for result in results:
+            expected = alone[result.settings.load_key]
+            assert (result.text, result.weights_mb) == (expected.text, expected.weights_mb), result.settings

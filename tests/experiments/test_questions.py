@@ -47,3 +47,28 @@ def test_the_builtin_set_covers_arithmetic_counting_units_and_facts():
 def test_a_malformed_csv_is_refused_with_its_line(text, message):
     with pytest.raises(QuestionError, match=message.replace("[", r"\[").replace("(", r"\(")):
         parse_questions(text)
+
+
+GRADE_HOSTILE = """
+from inference_core.experiments.questions import Question
+for pattern, answer in (("(a+)+$", "a" * 40 + "b"), ("(.|.)*@@@", "Hello! The weather today is " * 40),
+                        ("(x+x+)+y", "x" * 5000)):
+    assert not Question(prompt="Say a", expected=pattern, check="regex").is_correct(answer)
+print("graded")
+"""
+
+
+def test_a_backtracking_pattern_is_graded_in_linear_time():
+    """Python's re takes about 2**40 steps on the first of these (hours); RE2 answers at once. In a child
+    process, so a regression hangs that process (killed at the timeout), not the suite."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", GRADE_HOSTILE], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "graded", done.stderr
+
+
+def test_a_pattern_re2_cannot_run_is_refused_with_the_reason():
+    with pytest.raises(QuestionError, match=r"line 2: .*RE2 can run \(no backreferences or look-around\)"):
+        parse_questions(b"prompt,expected,check\nSay it twice.,(hi) \\1,regex\n")
+    assert Question(prompt="Say HELLO", expected="h.llo", check="regex").is_correct("well, Hello there")

@@ -26,3 +26,15 @@ def test_exports_carry_the_environment_and_the_formulas_are_documented():
     data = json.loads(results_json(RESULTS, prompt="p"))
     assert data["prompt"] == "p" and data["results"][0]["environment"]["cores"] == 2
     assert "(e2e_s - ttft_s)" in metric_help("tpot_s")
+
+
+def test_an_undefined_figure_reads_n_a_with_its_reason():
+    from inference_core.measure.report import figure, undefined_figures
+
+    one = RunResult(model="a", model_name="A", settings=Settings(), ok=True, ttft_s=0.1, e2e_s=0.1, tokens_out=1,
+                    usd_answer=0.001)  # fmt: skip
+    assert figure(one, "ttft_s", "{:.2f} s") == "0.10 s"
+    assert figure(one, "usd_per_1m_out") == "n/a (one output token: no time between tokens)"
+    assert figure(RESULTS[1], "ttft_s") == "n/a (stopped before it)"
+    assert undefined_figures([one, RESULTS[1]], ["ttft_s", "tpot_s", "decode_tok_per_s"], {"tpot_s": "TPOT"}) == [
+        "lane 1: TPOT, decode_tok_per_s n/a: one output token: no time between tokens"]

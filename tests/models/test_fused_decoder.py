@@ -103,6 +103,21 @@ def test_greedy_answer_equals_the_generate_loop(context, smollm2):
     assert weights_label(fused) == "float32 fused decoder" and weights_label(plain) == "float32"  # named as such
 
 
+def test_another_threads_load_cannot_change_the_dtype_of_a_run():
+    """transformers sets torch's default dtype for the whole process while it builds a model: a run on
+    another thread at that moment must still make every tensor in its own model's dtype."""
+    decoder = FusedDecoder(small_model(LlamaConfig(**SMALL)))
+    ids = list(range(3, 12))
+    before = fused_logits(decoder, ids)
+    torch.set_default_dtype(torch.bfloat16)  # as during a bfloat16 load on another thread
+    try:
+        during = fused_logits(FusedDecoder(decoder.model), ids)
+    finally:
+        torch.set_default_dtype(torch.float32)
+    assert all(row.dtype == torch.float32 for row in during)
+    assert all(torch.equal(a, b) for a, b in zip(before, during, strict=True))
+
+
 @pytest.mark.slow
 def test_sampling_and_log_probabilities_follow_transformers(context, smollm2):
     sampled = Settings(max_new_tokens=24, temperature=0.9, seed=7, decoder="fused")

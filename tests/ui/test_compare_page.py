@@ -165,3 +165,18 @@ def test_an_operator_limit_is_a_message_and_nothing_runs(monkeypatch, fresh_engi
     errors = [plain(e.value) for e in at.error]
     assert any("at most 20" in e for e in errors) and any("6 new tokens" in e for e in errors)
     assert not at.dataframe
+
+
+def test_a_one_token_answer_shows_its_undefined_figures_as_n_a_with_the_reason():
+    at = page("compare")
+    at.query_params["prompt"] = "Name a colour."
+    at.query_params["lane"] = ["smollm2-135m-instruct:max_new_tokens=1",
+                               "smollm2-135m-instruct:max_new_tokens=8,quantize=int8"]  # fmt: skip
+    at.run()
+    click(at, "Run")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["status"]) == ["done", "done"] and table["tokens_out"].iloc[0] == 1
+    captions = [c.value for c in at.caption]
+    assert any("n/a (one output token: no time between tokens) per 1M output tokens" in c for c in captions)
+    assert any(c.startswith("lane 1: Decode (tok/s)") and "one output token" in c for c in captions)

@@ -117,4 +117,4 @@ def test_traffic_experiment_runs_batched_beside_one_at_a_time_and_charts_its_lev
     assert len(at.get("vega_lite_chart")) == 5  # two latency-throughput curves, goodput, TTFT, price
     at.text_input(key="traffic_output").set_value("9-2")
     click(at, "Run sweep")
-    assert "output tokens must satisfy" in plain(at.warning[0].value)
+    assert "output tokens: must be N or LOW-HIGH with LOW <= HIGH" in plain(at.warning[0].value)
