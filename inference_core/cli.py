@@ -285,11 +285,11 @@ def _run_compare(args: argparse.Namespace) -> int:
 
 def _history(action: Callable[[], Any], what: str = "") -> Any:
     """Run a history action; a history that cannot be opened or a missing run is a UsageError."""
-    from inference_core.history import StoreError
+    from inference_core.history import BundleError, StoreError
 
     try:
         return action()
-    except StoreError as exc:
+    except (StoreError, BundleError) as exc:
         raise UsageError(f"{what}{exc}") from None
 
 

@@ -168,7 +168,9 @@ class Engine:
         private = access.allow_private_endpoints
         if private is None:  # the operator's setting, as this engine holds it
             private = self.limits.allow_private_endpoints
-        return BackendContext(pool=self._pool, store_path=history, keys=access.keys, http=access.http, gate=self._gate,
+        http = dataclasses.replace(access.http, max_token_bytes=self.limits.max_token_bytes,
+                                   max_answer_bytes=self.limits.max_answer_bytes)  # fmt: skip
+        return BackendContext(pool=self._pool, store_path=history, keys=access.keys, http=http, gate=self._gate,
                               allow_private_endpoints=private)  # fmt: skip
 
     # Running -------------------------------------------------------------------------------

@@ -40,6 +40,10 @@ class OperatorSettings(BaseModel):
     max_new_tokens: int = Field(4096, ge=1)
     max_lanes: int = Field(6, ge=1, le=64)
     max_repeats: int = Field(20, ge=1)
+    max_token_bytes: int = Field(2**20, ge=1, le=2**30)
+    """The longest token an endpoint may stream (UTF-8 bytes): a longer chunk ends the lane, keeping what came first."""
+    max_answer_bytes: int = Field(4 * 2**20, ge=1, le=2**30)
+    """The longest answer an endpoint may stream (UTF-8 bytes): past it, the lane ends, keeping what came before."""
     max_concurrent_generations: int = Field(0, ge=0)
     """0: no cap. Otherwise lanes beyond the cap wait in a queue that shows their position."""
     operator_actions: bool = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -426,6 +427,15 @@ class RunResult(Record):
             raise ValueError("token times must never decrease")
         return times
 
+    @model_validator(mode="after")
+    def _possible(self) -> RunResult:
+        """A result no run could produce is refused: more token times or log-probabilities than tokens."""
+        tokens = max(self.tokens_out, len(self.token_texts))
+        for name in ("token_times_s", "token_logprobs", "top_logprobs", "itl_s"):
+            if len(getattr(self, name)) > tokens:
+                raise ValueError(f"{name} holds {len(getattr(self, name)):,} entries for {tokens:,} tokens")
+        return self
+
     @property
     def decoder(self) -> str:
         """The decode loop that ran: ``generate`` or ``fused`` on transformers, else the backend's own
@@ -475,6 +485,21 @@ class StoredRun(Record):
     title: str = ""
     meta: dict[str, Any] = Field(default_factory=dict)
     lanes: list[LaneRecord]
+
+    @field_validator("created_at")
+    @classmethod
+    def _a_time(cls, value: str) -> str:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"must be an ISO 8601 date and time, got {value[:40]!r}") from None
+        return value
+
+    @field_validator("prompt", "title")
+    @classmethod
+    def _text(cls, value: str, info: Any) -> str:
+        check_text(value, info.field_name)
+        return value
 
     @model_validator(mode="after")
     def _unique_lanes(self) -> StoredRun:

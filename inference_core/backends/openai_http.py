@@ -18,20 +18,22 @@ import contextlib
 import dataclasses
 import functools
 import json
+import math
 import threading
 import time
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from threading import Event
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from inference_core.backends.registry import BackendContext, EventSink, register_backend
 from inference_core.backends.results import failed_result, measured_result
 from inference_core.measure import now_iso
-from inference_core.models import CheckedUrl, EndpointError, allow_private_default, check_base_url
+from inference_core.models import CheckedUrl, EndpointError, allow_private_default, check_base_url, size_text
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, StatusEvent, TokenEvent
 
 _TOKENIZER_LOCK = threading.Lock()
@@ -74,6 +76,11 @@ class _Stream:
     done: bool = False
     logprobs: list[float] = dataclasses.field(default_factory=list)
     top_logprobs: list[tuple[tuple[str, float], ...]] = dataclasses.field(default_factory=list)
+    answer_bytes: int = 0
+    impossible_logprobs: int = 0
+    """Log-probabilities a server sent that cannot be one (positive or not finite): dropped."""
+    extra_alternatives: int = 0
+    """Alternatives a server sent past the count asked for: dropped."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -385,7 +392,8 @@ class OpenAIHttpBackend:
         result.timings = _mapping(event, "timings", data) or result.timings
         for choice, piece in _choices(event, data):
             result.finish_reason = choice.get("finish_reason") or result.finish_reason
-            _keep_logprobs(choice, result)
+            _keep_logprobs(choice, result, call.request.settings.logprobs)
+            self._check_size(piece, result)
             if piece:
                 if not result.times:
                     on_event(StatusEvent(lane, "decoding"))
@@ -398,6 +406,18 @@ class OpenAIHttpBackend:
                               f"{call.request.settings.max_new_tokens}: cut off")  # fmt: skip
         return False
 
+    def _check_size(self, piece: str, result: _Stream) -> None:
+        """Cut a stream whose chunk or answer is past the deployment's caps (what came before is kept)."""
+        size = len(piece.encode("utf-8", "surrogatepass"))
+        result.answer_bytes += size
+        token_cap, answer_cap = self._context.http.max_token_bytes, self._context.http.max_answer_bytes
+        if token_cap is not None and size > token_cap:
+            raise StreamFault(f"the server sent one chunk of {size_text(size)}, over this deployment's cap of "
+                              f"{size_text(token_cap)} per token (max_token_bytes): cut off")  # fmt: skip
+        if answer_cap is not None and result.answer_bytes > answer_cap:
+            raise StreamFault(f"the answer grew past this deployment's cap of {size_text(answer_cap)} "
+                              "(max_answer_bytes): cut off")  # fmt: skip
+
     def _result(self, outcome: _Outcome, started_at: str) -> RunResult:
         spec, request, stream, notes = outcome.call.spec, outcome.call.request, outcome.stream, outcome.notes
         stopped, requested = outcome.stopped, outcome.call.requested
@@ -408,6 +428,13 @@ class OpenAIHttpBackend:
         server_ttft = stream.timings.get("prompt_ms")
         if request.settings.logprobs and not stream.logprobs:
             notes.append("logprobs were asked for but the server returned none")
+        if stream.usage and _usage(stream.usage) is None:
+            notes.append(f"the server's usage block was malformed ({json.dumps(stream.usage)[:120]}): ignored, "
+                         "the tokens were counted from the text")  # fmt: skip
+        if stream.impossible_logprobs or stream.extra_alternatives:
+            notes.append(f"dropped {stream.impossible_logprobs:,} impossible log-probabilities (positive or not "
+                         f"finite) and {stream.extra_alternatives:,} alternatives past the "
+                         f"{request.settings.logprobs} asked for")  # fmt: skip
         return measured_result(
             spec, request.settings, self.name, text=text, tokens_in=tokens_in or 0, token_times_s=stream.times,
             tokens_out=len(stream.pieces) if stopped else tokens_out, token_texts=tuple(stream.pieces),
@@ -430,25 +457,56 @@ class OpenAIHttpBackend:
         per_chunk = (
             tuple(len(tokenizer.encode(p, add_special_tokens=False)) for p in stream.pieces) if tokenizer else ()
         )
-        usage = stream.usage
-        if isinstance(usage.get("completion_tokens"), int):
-            return usage.get("prompt_tokens"), usage["completion_tokens"], per_chunk, "server usage"
+        usage = _usage(stream.usage)
+        if usage is not None and usage.completion_tokens is not None:
+            return usage.prompt_tokens, usage.completion_tokens, per_chunk, "server usage"
         if tokenizer is not None:
             tokens_in = len(tokenizer(prompt)["input_ids"])
             return tokens_in, sum(per_chunk), per_chunk, f"re-tokenized with {spec.served_model}'s tokenizer"
         return None, len(stream.pieces), (), "chunks (no usage and no known tokenizer: one token per chunk assumed)"
 
 
-def _keep_logprobs(choice: dict[str, Any], stream: _Stream) -> None:
-    """The OpenAI ``logprobs.content`` entries of a chunk (token, logprob, top_logprobs); malformed ones skipped."""
+class Usage(BaseModel):
+    """The OpenAI ``usage`` block, as far as it is read: token counts, whole numbers within reason."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    prompt_tokens: Annotated[int, Field(strict=True, ge=0, le=10_000_000)] | None = None
+    completion_tokens: Annotated[int, Field(strict=True, ge=0, le=10_000_000)] | None = None
+
+
+def _usage(raw: dict[str, Any]) -> Usage | None:
+    """The server's usage, or None when it is malformed (the answer is kept; the counts come from the text)."""
+    try:
+        return Usage.model_validate(raw)
+    except ValidationError:
+        return None
+
+
+def _possible(value: Any) -> bool:
+    """A log-probability is a finite number at most 0."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value <= 0
+
+
+def _keep_logprobs(choice: dict[str, Any], stream: _Stream, asked: int) -> None:
+    """The OpenAI ``logprobs.content`` entries of a chunk (token, logprob, top_logprobs). Malformed entries are
+    skipped; impossible values (positive, not finite) and alternatives past the ``asked`` count are dropped and
+    counted, for the lane's note."""
     content = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
     for entry in content if isinstance(content, list) else []:
         if not isinstance(entry, dict) or not isinstance(entry.get("logprob"), int | float):
             continue
+        if not _possible(entry["logprob"]):
+            stream.impossible_logprobs += 1
+            continue
         stream.logprobs.append(max(float(entry["logprob"]), -1e4))
         top = entry.get("top_logprobs") if isinstance(entry.get("top_logprobs"), list) else []
-        valid = [t for t in top if isinstance(t, dict) and isinstance(t.get("logprob"), int | float)]
-        stream.top_logprobs.append(tuple((str(t.get("token", "")), max(float(t["logprob"]), -1e4)) for t in valid))
+        possible = [t for t in top if isinstance(t, dict) and _possible(t.get("logprob"))]
+        valid = possible[: max(asked, 0)]
+        stream.impossible_logprobs += len(top) - len(possible)
+        stream.extra_alternatives += len(possible) - len(valid)
+        stream.top_logprobs.append(tuple((str(t.get("token", ""))[:1000], max(float(t["logprob"]), -1e4))
+                                         for t in valid))  # fmt: skip
 
 
 def _malformed(data: str) -> StreamFault:

@@ -32,6 +32,10 @@ class HttpLimits:
     retries: int = 1
     max_output_factor: float = 2.0
     """A stream is cut after this many times the requested tokens (plus 16): an endless server ends."""
+    max_token_bytes: int | None = None
+    """A stream is cut at a chunk longer than this (UTF-8 bytes); None: no cap (the Engine sets the operator's)."""
+    max_answer_bytes: int | None = None
+    """A stream is cut when its answer grows past this (UTF-8 bytes); None: no cap (the Engine sets the operator's)."""
 
     def __post_init__(self) -> None:
         for name in ("connect_s", "read_s", "deadline_s"):

@@ -19,7 +19,9 @@ from inference_core.types import RunResult, StoredRun, problem
 
 BUNDLE_FORMAT = "inference-lens-bundle"
 BUNDLE_VERSION = 1
-MAX_BUNDLE_BYTES = 20 * 1024 * 1024
+MAX_BUNDLE_BYTES = 64 * 2**20
+"""What import reads, and so what export writes: a run of six lanes at the default answer cap (4 MB each, its
+text and its tokens) fits."""
 MAX_DEPTH = 16
 MAX_RECORDED_S = 3600.0
 """Longest time a bundle's result may record: a replay of it never takes more than an hour."""
@@ -27,7 +29,7 @@ MAX_COUNT = 10_000_000
 """Most tokens a bundle's result may count."""
 
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
-_FREE_TEXT = {"prompt", "text", "token_texts", "title", "error"}
+_FREE_TEXT = {"prompt", "text", "token_texts", "top_logprobs", "title", "error", "notes"}
 """Fields that hold user or model text: stored as is and always rendered escaped."""
 
 
@@ -155,4 +157,10 @@ def finite_tree(value: Any) -> Any:
 
 
 def dump_bundle(bundle: dict[str, Any]) -> str:
-    return json.dumps(finite_tree(bundle), indent=1, default=str, allow_nan=False)
+    """The bundle as standard JSON; BundleError when it is larger than import reads (export fewer runs)."""
+    text = json.dumps(finite_tree(bundle), indent=1, default=str, allow_nan=False)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BUNDLE_BYTES:
+        raise BundleError(f"the export would be {size / 2**20:.0f} MB, and import reads bundles of at most "
+                          f"{MAX_BUNDLE_BYTES // 2**20} MB: export fewer runs at a time")  # fmt: skip
+    return text

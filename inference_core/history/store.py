@@ -307,8 +307,14 @@ class RunStore:
         nothing when anything in the bundle is invalid.
         """
         runs = parse_bundle(raw)
+        ids = [run.id for run in runs]
+        if twice := sorted({run_id for run_id in ids if ids.count(run_id) > 1}):
+            raise BundleError(f"run {twice[0]} appears more than once in the bundle: nothing imported")
         imported = skipped = 0
         with self._writing() as db:
+            if conflicts := [run.id for run in runs if _differs(db, run)]:
+                raise BundleError(f"a different run is already saved under the id {', '.join(conflicts[:3])}"
+                                  f"{' and others' if len(conflicts) > 3 else ''}: nothing imported")  # fmt: skip
             for run in runs:
                 if db.execute(text("SELECT 1 FROM runs WHERE id = :id"), {"id": run.id}).fetchone():
                     skipped += 1
@@ -327,6 +333,16 @@ class RunStore:
                                  _scrub_tree(lane.result.model_dump(mode="json")))  # fmt: skip
                 imported += 1
         return imported, skipped
+
+
+def _differs(db: Any, run: StoredRun) -> bool:
+    """Whether the history holds another run under this run's id: its kind, time, prompt or answers differ."""
+    saved = db.execute(text("SELECT kind, created_at, prompt FROM runs WHERE id = :id"), {"id": run.id}).fetchone()
+    if saved is None:
+        return False
+    texts = dict(db.execute(text("SELECT lane, text FROM lanes WHERE run_id = :id"), {"id": run.id}).fetchall())
+    mine = {lane.lane: lane.result.text.replace("\x00", "\ufffd") for lane in run.lanes}  # as the lanes table holds it
+    return tuple(saved) != (run.kind, run.created_at, run.prompt) or texts != mine
 
 
 _text = text

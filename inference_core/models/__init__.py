@@ -65,6 +65,7 @@ _FACE = {
     "user_files": (
         "UserFileError",
         "read_user_file",
+        "size_text",
     ),
 }
 __all__, __getattr__ = lazy_face(__name__, _FACE)

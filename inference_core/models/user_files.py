@@ -17,7 +17,10 @@ class UserFileError(ValueError):
 
 
 def size_text(size: int) -> str:
-    return f"{size / 2**20:.0f} MB" if size >= 2**20 else f"{size / 2**10:.0f} KB"
+    """Bytes for people: ``10 MB``, ``64 KB``, ``4 bytes``."""
+    if size >= 2**20:
+        return f"{size / 2**20:.0f} MB"
+    return f"{size / 2**10:.0f} KB" if size >= 2**10 else f"{size} bytes"
 
 
 def read_user_file(path: str | Path, cap: int, what: str = "the file") -> bytes:

@@ -159,6 +159,30 @@ class FaultHandler(BaseHTTPRequestHandler):
             error = {"error": {"message": f"rejected {self.headers.get('Authorization')} mid-stream"}}
             self.wfile.write(chunk("Hi") + f"data: {json.dumps(error)}\n\n".encode())
             return
+        if fault == "huge-token":  # one 10 MB chunk after a normal one
+            self._stream_headers()
+            self.wfile.write(chunk("Hi") + chunk("x" * 10 * 2**20) + chunk(finish="stop") + b"data: [DONE]\n\n")
+            return
+        if fault == "bad-usage":  # a usage block whose counts are not numbers
+            self._stream_headers()
+            usage = {"choices": [], "usage": {"prompt_tokens": "lots", "completion_tokens": 2}}
+            self.wfile.write(HAPPY[: -len(b"data: [DONE]\n\n")] + f"data: {json.dumps(usage)}\n\n".encode()
+                             + b"data: [DONE]\n\n")  # fmt: skip
+            return
+        if fault == "bad-logprobs":  # impossible values and 10,000 alternatives however many were asked for
+            self._stream_headers()
+            crowd = [{"token": f"t{i}", "logprob": -1.0 - i / 1e4} for i in range(10_000)]
+            for text, logprob in (("Hello", 5.0), (" there", -0.5), ("!", 1e308)):
+                content = [{"token": text, "logprob": logprob, "top_logprobs": crowd}]
+                body = {"choices": [{"index": 0, "delta": {"content": text}, "logprobs": {"content": content}}]}
+                self.wfile.write(f"data: {json.dumps(body)}\n\n".encode())
+            self.wfile.write(chunk(finish="stop") + b"data: [DONE]\n\n")
+            return
+        if fault == "a-then-b":  # what a backtracking grader chokes on: forty a, then b
+            self._stream_headers()
+            self.wfile.write(b"".join(chunk("a") for _ in range(40)) + chunk("b") + chunk(finish="stop")
+                             + b"data: [DONE]\n\n")  # fmt: skip
+            return
         if fault.isdigit():
             self._json(int(fault), {"error": {"message": f"fault {fault}", "type": "test"}})
             return

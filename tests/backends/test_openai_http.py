@@ -223,3 +223,31 @@ def test_a_lane_runs_from_a_thread_whose_event_loop_is_running(context, fault_se
 
     result = asyncio.run(inside_a_loop())
     assert result.ok and result.text == "Hello there"
+
+
+def test_a_token_past_the_cap_ends_the_lane_and_keeps_what_came_before(context, fault_server):
+    import dataclasses
+
+    capped = http_context(context, http=dataclasses.replace(LIMITS, max_token_bytes=2**20, max_answer_bytes=4 * 2**20))
+    [result] = compare("Hi", [Lane(f"openai:m@{fault_server.url('huge-token')}", GREEDY)], context=capped)
+    assert not result.ok and result.text == "Hi"
+    assert "one chunk of 10 MB, over this deployment's cap of 1 MB per token (max_token_bytes)" in result.error
+    answer = http_context(context, http=dataclasses.replace(LIMITS, max_answer_bytes=7))
+    [short] = compare("Hi", [Lane(f"openai:m@{fault_server.url('ok')}", GREEDY)], context=answer)
+    assert short.text == "Hello" and "past this deployment's cap of 7 bytes (max_answer_bytes)" in short.error
+
+
+def test_a_malformed_usage_block_is_ignored_and_the_answer_kept(context, fault_server):
+    [result] = compare("Hi", [Lane(f"openai:m@{fault_server.url('bad-usage')}", GREEDY)], context=http_context(context))
+    assert result.ok and result.text == "Hello there" and result.tokens_out >= 1
+    assert any("usage block was malformed" in note and "lots" in note for note in result.notes)
+
+
+def test_impossible_log_probabilities_are_dropped_and_the_lane_says_so(context, fault_server):
+    asked = GREEDY.replace(logprobs=5)
+    [result] = compare("Hi", [Lane(f"openai:m@{fault_server.url('bad-logprobs')}", asked)],
+                       context=http_context(context))  # fmt: skip
+    assert result.ok and result.text == "Hello there!"
+    assert result.token_logprobs == (-0.5,) and [len(top) for top in result.top_logprobs] == [5]
+    assert "dropped 2 impossible log-probabilities (positive or not finite) and 9,995 alternatives past the 5 " \
+           "asked for" in result.notes  # fmt: skip

@@ -115,7 +115,7 @@ def test_a_hostile_bundle_is_refused_on_the_history_page_with_a_message(app_url,
     bundle = tmp_path / "hostile.json"
     bundle.write_text(
         '{"format": "inference-lens-bundle", "version": 1, "runs": [{"id": "' + "a" * 32 + '", '
-        '"kind": "compare", "created_at": "x", "prompt": "p", "meta": "not an object", "lanes": []}]}'
+        '"kind": "compare", "created_at": "2026-01-01T00:00:00", "prompt": "p", "meta": "not an object", "lanes": []}]}'
     )
     page.goto(f"{app_url}/history")
     page.get_by_text("Import a bundle").click()

@@ -72,10 +72,10 @@ def test_malformed_json_is_refused_with_a_message(raw, message):
 
 def test_reading_is_bounded_before_the_whole_file_is_read():
     endless = io.BytesIO(b"x" * (MAX_BUNDLE_BYTES + 10))
-    with pytest.raises(BundleError, match="over 20 MB"):
+    with pytest.raises(BundleError, match="over 64 MB"):
         read_limited(endless)
     assert endless.tell() == MAX_BUNDLE_BYTES + 1
-    with open("/dev/zero", "rb") as zero, pytest.raises(BundleError, match="over 20 MB"):
+    with open("/dev/zero", "rb") as zero, pytest.raises(BundleError, match="over 64 MB"):
         read_limited(zero)
 
 
@@ -142,3 +142,29 @@ def test_each_result_names_the_decode_loop_that_ran():
     assert plain.decoder == "generate"
     assert plain.replace(settings=Settings(decoder="fused")).decoder == "fused"
     assert plain.replace(backend="openai").decoder == "openai"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"runs__0__created_at": "yesterday-ish"}, "created_at: must be an ISO 8601 date and time"),
+        ({"runs__0__prompt": "a\x00b"}, "prompt contains a NUL character"),
+        ({"runs__0__lanes__0__result__token_times_s": [0.01 * i for i in range(100_000)]},
+         "token_times_s holds 100,000 entries for 8 tokens"),
+    ],
+)  # fmt: skip
+def test_an_impossible_record_is_refused_by_name(tmp_path, changes, message):
+    with pytest.raises(BundleError, match=message):
+        RunStore(tmp_path / "runs.sqlite3").import_bundle(bundle_with(**changes))
+
+
+def test_two_runs_under_one_id_are_a_conflict_reported_by_id(tmp_path):
+    store = RunStore(tmp_path / "runs.sqlite3")
+    first = json.loads(bundle_with())
+    twice = {**first, "runs": [first["runs"][0], {**first["runs"][0], "prompt": "another"}]}
+    with pytest.raises(BundleError, match=f"run {'a' * 32} appears more than once in the bundle: nothing imported"):
+        store.import_bundle(json.dumps(twice))
+    assert store.import_bundle(bundle_with()) == (1, 0)
+    assert store.import_bundle(bundle_with()) == (0, 1)  # the same run again: already present
+    with pytest.raises(BundleError, match=f"a different run is already saved under the id {'a' * 32}"):
+        store.import_bundle(bundle_with(runs__0__prompt="another"))

@@ -87,7 +87,8 @@ def test_history_survives_a_kill_mid_sweep(tmp_path):
 def bundle_with(**changes) -> str:
     run = {"id": "a" * 32, "kind": "compare", "created_at": "2026-01-01T00:00:00", "prompt": "p", "title": "",
            "meta": {}, "lanes": [{"lane": 0, "result": {"model": "m", "model_name": "M", "settings": {}, "ok": True,
-                                                        "text": "<b>model text may hold HTML</b>"}}]}  # fmt: skip
+                                                        "text": "<b>model text may hold HTML</b>",
+                                                        "tokens_out": 8}}]}  # fmt: skip
     data = {"format": BUNDLE_FORMAT, "version": 1, "runs": [run]}
     for path, value in changes.items():
         target = data
