@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -119,14 +120,19 @@ def check_prompt(prompt: str) -> None:
 
 
 def check_writable(path: str, flag: str) -> None:
-    """Before any work: the folder of an output file must exist and be writable."""
+    """Before any work: an output file is a regular file or a new one, in an existing writable folder that holds
+    files (not /proc or /sys, whose files a root process can open for writing but not write)."""
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise UsageError(f"{flag} {path} is a folder; give a file name")
+    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        raise UsageError(f"{flag} {path} is not a regular file (a device or pipe cannot hold the output)")
     if not os.path.isdir(folder):
         raise UsageError(f"{flag} {path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise UsageError(f"{flag} {path}: the folder {folder} is not writable")
+    if os.statvfs(folder).f_blocks == 0:  # proc, sysfs: a filesystem with no storage
+        raise UsageError(f"{flag} {path}: {folder} is a system folder with no storage; write the file elsewhere")
 
 
 def _traffic_args(sweep: argparse.ArgumentParser) -> None:
@@ -182,8 +188,16 @@ def _sweep_parser(commands: Any) -> None:
     _http_args(sweep)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (``error: argument --users: invalid int value: 'nan'``) and exit
+    status 2, not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m inference_core", description=__doc__)
+    parser = Parser(prog="python -m inference_core", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     models = commands.add_parser("models", help="list the catalog with availability")
@@ -403,10 +417,14 @@ def _run_sweep(args: argparse.Namespace) -> int:
     sweep.run(progress)
     _report_saved(engine, recorder)
     frame = sweep.frame().drop(columns=["text"])
-    if args.out:
-        frame.to_csv(args.out, index=False)
-        print(f"{len(frame)} rows written to {args.out}", file=sys.stderr)
-    else:
+    try:
+        if args.out:
+            frame.to_csv(args.out, index=False)
+            print(f"{len(frame)} rows written to {args.out}", file=sys.stderr)
+    except OSError as exc:  # checked before the run, but the disk can still fill up: the rows are not lost
+        print(f"error: --out {args.out}: {exc.strerror}; the rows follow on standard output", file=sys.stderr)
+        args.out = None
+    if not args.out:
         sys.stdout.write(frame.to_csv(index=False))
     _write_levels(sweep.levels_frame(), args.summary_out)
     if args.experiment == "output-length":

@@ -38,6 +38,7 @@ from inference_core.models import (
     ladder,
     ladder_fits,
     loaded_models,
+    operator_endpoints,
     resolve_reference,
 )
 from inference_core.operator import (
@@ -60,7 +61,8 @@ OnResult = Callable[[int, RunResult], None]
 class Access:
     """Who is asking: a session's endpoint keys and whether private endpoints are allowed."""
 
-    keys: KeyRing = dataclasses.field(default_factory=KeyRing)
+    keys: KeyRing | None = None
+    """None: the keys of the operator's endpoints (INFERENCE_LENS_ENDPOINTS, [[endpoints]] in the secrets)."""
     allow_private_endpoints: bool | None = None
     """None: the operator setting."""
     http: HttpLimits = dataclasses.field(default_factory=HttpLimits)
@@ -170,7 +172,8 @@ class Engine:
             private = self.limits.allow_private_endpoints
         http = dataclasses.replace(access.http, max_token_bytes=self.limits.max_token_bytes,
                                    max_answer_bytes=self.limits.max_answer_bytes)  # fmt: skip
-        return BackendContext(pool=self._pool, store_path=history, keys=access.keys, http=http, gate=self._gate,
+        keys = access.keys if access.keys is not None else KeyRing(operator_endpoints(self._secrets))
+        return BackendContext(pool=self._pool, store_path=history, keys=keys, http=http, gate=self._gate,
                               allow_private_endpoints=private)  # fmt: skip
 
     # Running -------------------------------------------------------------------------------
@@ -298,10 +301,15 @@ class Engine:
         """Memory a model needs at these settings and context (None: the default), against what is free."""
         return estimate(spec, settings, context=CONTEXT_TOKENS.default if context is None else context)
 
-    @staticmethod
-    def size_ladder(specs: list[ModelSpec], settings: Settings) -> list[ModelSpec]:
-        """The local models that fit here at these settings, smallest first."""
-        return ladder(specs, settings)
+    def size_ladder(self, specs: list[ModelSpec], settings: Settings) -> list[ModelSpec]:
+        """The local models that fit here at these settings, smallest first: at most the operator's max_lanes,
+        spread from the smallest to the largest (a default never asks past a limit)."""
+        fitting = ladder(specs, settings)
+        most = self.limits.max_lanes
+        if len(fitting) <= most:
+            return fitting
+        picks = sorted({round(i * (len(fitting) - 1) / max(most - 1, 1)) for i in range(most)})
+        return [fitting[i] for i in picks]
 
     @staticmethod
     def ladder_fits(specs: list[ModelSpec]) -> list[dict[str, Any]]:

@@ -74,6 +74,8 @@ def problem(exc: ValidationError) -> str:
     if error["type"] == "literal_error":
         expected = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ")
         return f"{where} must be one of {expected}, got {error['input']!r}"
+    if error["type"] == "finite_number":
+        return f"{where} must be a finite number, got {error['input']!r}"
     if error["type"] == "union_tag_invalid":
         return f"engine must be one of {', '.join(ENGINES)}, got {error['input'].get('engine')!r}"
     message = error["msg"].removeprefix("Value error, ")

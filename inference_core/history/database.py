@@ -65,7 +65,7 @@ def _section(secrets: Mapping[str, Any] | None) -> dict[str, Any]:
 def _parse(raw: str, where: str) -> URL:
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # a malformed host or port raises ValueError
         raise DatabaseError(f"{where} is not a database URL (dialect://user:password@host:port/database)") from None
     return _checked(url, where)
 

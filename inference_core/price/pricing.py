@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from inference_core.types import Form, RunResult
+from inference_core.types import MAX_HOURLY_USD, Form, RunResult
 
 HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = 30.0
@@ -58,8 +58,8 @@ class ApiPrice:
 def _check_price(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         raise PriceError(f"{name} must be a number, got {value!r}")
-    if value < 0 or math.isinf(value):
-        raise PriceError(f"{name} must be a non-negative finite number, got {value}")
+    if value < 0 or math.isinf(value) or value > MAX_HOURLY_USD:
+        raise PriceError(f"{name} must be a finite number from 0 to {MAX_HOURLY_USD:,}, got {value}")
     return float(value)
 
 

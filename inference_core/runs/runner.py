@@ -50,7 +50,15 @@ def lane_problem(spec: ModelSpec, settings: Settings) -> str:
         if spec.source not in ("packaged", "gguf"):
             return f"llama.cpp needs a GGUF file; {spec.name} is a {spec.source} model (use a gguf: reference)"
         return llama_unavailable()
+    if settings.device == "cuda" and spec.source not in ("endpoint", "replay") and not _cuda():
+        return "device=cuda was asked for, but this machine has no CUDA GPU (use device=cpu)"
     return ""
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def pinned_if_shape(spec: ModelSpec, settings: Settings) -> Settings:

@@ -1,6 +1,7 @@
 """Soak: eight browser sessions at once against one real ``streamlit run`` server, both embedded models,
-both modes, several rounds. Nothing may fail, every run is saved, each model loads once, memory levels
-off, and the server's threads return to their baseline when the sessions close."""
+both modes, several rounds; half the sessions race one model in bfloat16 beside its fused float32 decoder
+(mixed dtypes at once). Nothing may fail, every run is saved, each model loads once per settings, memory
+levels off, and the server's threads return to their baseline when the sessions close."""
 
 from __future__ import annotations
 
@@ -19,16 +20,21 @@ pytestmark = pytest.mark.soak
 SESSIONS = 8
 MODES = ("sequential", "race", "sequential", "race")
 LANES = ["smollm2-135m-instruct:max_new_tokens=8", "gemma3-270m:max_new_tokens=8"]
+MIXED = [
+    "smollm2-135m-instruct:max_new_tokens=8,dtype=bfloat16",
+    "smollm2-135m-instruct:max_new_tokens=8,decoder=fused",
+]
 
 
-def link(url: str, mode: str) -> str:
-    return f"{url}/?{urlencode({'prompt': 'Name a colour.', 'lane': LANES, 'mode': mode}, doseq=True)}"
+def link(url: str, mode: str, lanes: list[str]) -> str:
+    return f"{url}/?{urlencode({'prompt': 'Name a colour.', 'lane': lanes, 'mode': mode}, doseq=True)}"
 
 
 def run_round(pages: list, url: str, mode: str) -> None:
-    """Every session opens the comparison and presses Run at about the same time, then all finish."""
-    for page in pages:
-        page.goto(link(url, mode))
+    """Every session opens the comparison (every other one the mixed dtypes) and presses Run at about the
+    same time, then all finish."""
+    for index, page in enumerate(pages):
+        page.goto(link(url, mode, MIXED if index % 2 else LANES))
     for page in pages:
         page.get_by_text("Compare models").wait_for(timeout=60_000)
         app_button(page, "Run").wait_for(timeout=30_000)
@@ -51,7 +57,7 @@ def test_eight_sessions_for_several_rounds_lose_nothing_and_level_off(browser, t
     with streamlit_server(tmp_path, env={"INFERENCE_LENS_LOG_LEVEL": "INFO"}, log=log) as server:
         process = psutil.Process(server.pid)
         warm = browser.new_context(viewport={"width": 1400, "height": 1000})
-        run_round([warm.new_page()], server.url, "sequential")  # loads both models
+        run_round([warm.new_page(), warm.new_page()], server.url, "sequential")  # loads every model and setting
         warm.close()
         time.sleep(3)
         baseline_threads = process.num_threads()
@@ -76,8 +82,8 @@ def test_eight_sessions_for_several_rounds_lose_nothing_and_level_off(browser, t
           f"{', '.join(f'{mb:,.0f}' for mb in rss_mb)} MB; threads {baseline_threads} -> {peak_threads} -> "
           f"{settled_threads}")  # fmt: skip
     assert "Traceback" not in text and "Error" not in text
-    assert text.count("loaded smollm2-135m-instruct") == 1 and text.count("loaded gemma3-270m") == 1
-    assert len(runs) == 1 + SESSIONS * len(MODES)
+    assert text.count("loaded smollm2-135m-instruct (") == 3 and text.count("loaded gemma3-270m (") == 1
+    assert len(runs) == 2 + SESSIONS * len(MODES)
     assert all(run.lanes == 2 and run.ok_lanes == 2 for run in runs)
     assert abs(rss_mb[-1] - rss_mb[1]) <= 0.10 * rss_mb[1]
     assert settled_threads <= baseline_threads

@@ -66,6 +66,7 @@ def test_bad_arguments_exit_non_zero_with_one_line(args, message):
 
 
 REPLAY_ID = "0" * 32
+CAPACITY = ["--model", "smollm2-135m-instruct", "--requests-per-day", "1", "--tokens-in", "5", "--tokens-out", "5"]
 
 
 @pytest.mark.slow
@@ -183,15 +184,39 @@ def test_invalid_utf8_in_a_saved_prompt_is_a_message_not_a_traceback():
         ),
         (["export", "--out", "/no/such/dir/runs.json"], "does not exist"),
         (["export", "--out", "/tmp/inference-lens-export-test.json", "--run", "bogus"], "no run 'bogus'"),
-        (["import", "/dev/zero"], "over 20 MB"),
+        (["import", "/dev/zero"], "the bundle /dev/zero is not a regular file"),
         (["compare", "--prompt", "hi", "--model", "smollm2-135m-instruct", "--deadline", "0"], "deadline_s"),
+        (["eval", "--set", "/dev/zero", "--model", "smollm2-135m-instruct"],
+         "error: --set: the question set /dev/zero is not a regular file"),
+        (["sweep", "--experiment", "output-length", "--model", "smollm2-135m-instruct", "--out", "/proc/version"],
+         "error: --out /proc/version: /proc is a system folder with no storage"),
+        (["sweep", "--experiment", "traffic", "--model", "smollm2-135m-instruct", "--requests", "0"],
+         "error: requests must be at least 1, got 0"),
+        (["estimate-capacity", *CAPACITY, "--users", "nan"], "error: argument --users: invalid int value: 'nan'"),
+        (["estimate-capacity", *CAPACITY, "--users", str(2**63)], "error: users must be at most 100,000,000"),
+        (["estimate-capacity", *CAPACITY, "--users", "1", "--hourly-usd", "inf"],
+         "error: hourly_usd must be a finite number, got inf"),
+        (["estimate-capacity", *CAPACITY, "--users", "1", "--hourly-usd", "1e308"],
+         "error: hourly_usd must be at most 1,000,000, got 1e+308"),
     ],
-)
+)  # fmt: skip
 def test_bad_cli_input_is_one_line_with_exit_status_2(args, message):
     done = cli(*args, timeout=60)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert message in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_cuda_lane_runs_on_cuda_or_is_refused_before_anything_runs():
+    import torch
+
+    done = cli("compare", "--prompt", "hi", "--model", "smollm2-135m-instruct:max_new_tokens=2", "--device", "cuda")
+    if torch.cuda.is_available():
+        assert done.returncode == 0, done.stderr
+    else:
+        assert (done.returncode, done.stdout) == (2, "")
+        assert done.stderr.strip() == ("error: --model 'smollm2-135m-instruct:max_new_tokens=2': device=cuda was "
+                                       "asked for, but this machine has no CUDA GPU (use device=cpu)")  # fmt: skip
 
 
 def test_a_history_folder_that_is_a_file_is_a_message(tmp_path):
@@ -287,3 +312,35 @@ def test_rate_sweep_with_a_drawn_output_length(tmp_path):
     assert done.returncode == 0, done.stderr
     [level] = pd.read_csv(summary).to_dict("records")
     assert level["rate"] == 4.0 and level["requests"] == 4 and 2 <= level["tokens_out_mean"] <= 6
+
+
+@pytest.mark.slow
+def test_an_operator_endpoints_key_named_by_api_key_env_is_sent_by_the_cli(fault_server):
+    from tests.backends.fault_server import FaultHandler
+
+    url = fault_server.url("echo-auth")
+    endpoints = [{"name": "e", "base_url": url, "model": "m", "api_key_env": "TEST_ENDPOINT_KEY"}]
+    env = {**os.environ, "INFERENCE_LENS_ENDPOINTS": json.dumps(endpoints), "TEST_ENDPOINT_KEY": "sk-canary-4711",
+           "INFERENCE_LENS_ALLOW_PRIVATE_ENDPOINTS": "true"}  # fmt: skip
+    FaultHandler.seen_auth.clear()
+    done = subprocess.run([sys.executable, "-m", "inference_core", "compare", "--prompt", "hi", "--model",
+                           f"openai:m@{url}", "--max-new-tokens", "4"], capture_output=True, text=True, env=env,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert ("echo-auth", "Bearer sk-canary-4711") in FaultHandler.seen_auth
+    assert "sk-canary-4711" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("command", [["export", "--out", "/tmp/inference-lens-bad-url.json"],
+                                     ["compare", "--prompt", "hi", "--model", "smollm2-135m-instruct",
+                                      "--max-new-tokens", "2", "--save"]])  # fmt: skip
+def test_a_malformed_database_url_is_one_line_and_keeps_the_run(command):
+    env = {**os.environ, "INFERENCE_LENS_DATABASE_URL": "postgresql+psycopg://user:pw@[::1:bad/db"}
+    done = subprocess.run([sys.executable, "-m", "inference_core", *command], capture_output=True, text=True,
+                          env=env, timeout=120)  # fmt: skip
+    message = "INFERENCE_LENS_DATABASE_URL is not a database URL (dialect://user:password@host:port/database)"
+    assert done.stderr.strip().splitlines() == [
+        f"{'error: nothing exported' if command[0] == 'export' else 'warning: the run was not saved'}: {message}"
+    ]
+    assert done.returncode == (2 if command[0] == "export" else 0) and "pw" not in done.stderr
+    assert command[0] == "export" or "tokens_out=2" in done.stdout  # the comparison ran and printed its figures

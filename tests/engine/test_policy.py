@@ -166,3 +166,14 @@ def test_private_endpoints_follow_the_engines_operator_setting_unless_a_caller_s
 
     assert engine_with(tmp_path, allow_private_endpoints=True)._context(Access()).allow_private_endpoints
     assert not engine_with(tmp_path)._context(Access()).allow_private_endpoints
+
+
+def test_the_default_size_ladder_fits_the_lane_limit_from_smallest_to_largest(tmp_path):
+    from inference_core.models.catalog import builtin_models
+    from inference_core.models.sizing import ladder
+
+    every = ladder(builtin_models(), Settings())
+    assert len(every) >= 3  # the packaged models and the shape-only sizes that fit here
+    two = engine_with(tmp_path, max_lanes=2).size_ladder(builtin_models(), Settings())
+    assert two == [every[0], every[-1]]
+    assert engine_with(tmp_path, max_lanes=64).size_ladder(builtin_models(), Settings()) == every
