@@ -204,7 +204,7 @@ def month_of_traffic(throughput: pd.DataFrame, apis: list[ApiPrice], hourly: flo
     breaks = break_evens(traffic, throughput, apis, hourly, utilization)
     with st.expander("Break-even: where self-hosting becomes cheaper than each API"):
         requests_column = st.column_config.Column("break-even requests / month")
-        shown = breaks.fillna({"verdict": ""}).style.format({"break_even_requests_per_month": "{:,.0f}"}, na_rep="—")
+        shown = breaks.fillna({"verdict": ""}).style.format({"break_even_requests_per_month": "{:,.0f}"}, na_rep="n/a")
         st.dataframe(shown, hide_index=True, width="stretch", column_config={
             "break_even_requests_per_month": requests_column,
             "verdict": st.column_config.TextColumn("verdict", width="large"),

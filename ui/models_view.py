@@ -76,7 +76,7 @@ def catalog_table(models: list[ModelSpec]) -> None:
     numbers = ["params_m", "on_disk_mb", "loaded_mb"]
     for column in numbers:
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    shown = frame.style.format(dict.fromkeys(numbers, "{:,.0f}"), na_rep="")  # unknown: empty, never "None"
+    shown = frame.style.format(dict.fromkeys(numbers, "{:,.0f}"), na_rep="n/a")  # unknown: never "None"
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
 
 

@@ -164,7 +164,7 @@ def _eval_results(rows: list[dict]) -> None:
     summary = eval_summary(rows)
     formats = {"accuracy": "{:.0%}", "confidence_right": "{:.0%}", "confidence_wrong": "{:.0%}", "e2e_s": "{:.2f}",
                "usd_per_1m_out": "${:.2f}", "usd_per_correct": "${:.6f}"}  # fmt: skip
-    st.dataframe(summary.style.format(formats, na_rep="—"), hide_index=True, width="stretch", column_config={
+    st.dataframe(summary.style.format(formats, na_rep="n/a"), hide_index=True, width="stretch", column_config={
         "confidence_right": st.column_config.Column("confidence when right"),
         "confidence_wrong": st.column_config.Column("confidence when wrong"),
         "e2e_s": st.column_config.Column("median end-to-end (s)"),

@@ -42,3 +42,12 @@ def test_a_backtracking_grader_pattern_neither_freezes_the_server_nor_the_set(ap
         prober.join()
     assert slowest[0] < 10, f"the server stopped answering its health check for {slowest[0]:.0f} s"
     assert page.get_by_text("accuracy").count() >= 1
+
+
+def test_a_one_token_answer_renders_its_undefined_figures_as_n_a(app_url, page):
+    lanes = "lane=smollm2-135m-instruct:max_new_tokens=1&lane=smollm2-135m-instruct:max_new_tokens=8,quantize=int8"
+    page.goto(f"{app_url}/?prompt=Name+a+colour.&{lanes}")
+    app_button(page, "Run").click()
+    page.get_by_text("Results", exact=True).wait_for(timeout=240_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("n/a (one output token: no time between tokens)").count() >= 1

@@ -344,3 +344,16 @@ def test_a_malformed_database_url_is_one_line_and_keeps_the_run(command):
     ]
     assert done.returncode == (2 if command[0] == "export" else 0) and "pw" not in done.stderr
     assert command[0] == "export" or "tokens_out=2" in done.stdout  # the comparison ran and printed its figures
+
+
+@pytest.mark.slow
+def test_a_backtracking_grader_against_an_endpoint_answer_finishes(fault_server, tmp_path):
+    questions = tmp_path / "redos.csv"
+    questions.write_text('prompt,expected,check\n"Say a",(a+)+$,regex\n')
+    env = {**os.environ, "INFERENCE_LENS_ALLOW_PRIVATE_ENDPOINTS": "true"}
+    done = subprocess.run([sys.executable, "-m", "inference_core", "eval", "--set", str(questions), "--model",
+                           f"openai:m@{fault_server.url('a-then-b')}", "--max-new-tokens", "64", "--json"],
+                          capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    row = json.loads(done.stdout.splitlines()[0])
+    assert row["correct"] is False and row["answer"] == "a" * 40 + "b"
