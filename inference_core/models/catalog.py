@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from inference_core.models.shapes import TOKENIZER_PACKAGE, shape_spec, shape_specs
-from inference_core.models.user_files import UserFileError, read_user_file
+from inference_core.models.user_files import MAX_CONFIG_BYTES, UserFileError, read_user_file
 from inference_core.types import ModelSpec
 
 
@@ -39,8 +39,6 @@ _HUB_REPO = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 _REVISION = re.compile(r"^[\w.-]{1,100}$")
 _OPENAI = re.compile(r"^([^@\s]+)@(https?://\S+)$")
 _REPLAY = re.compile(r"^([0-9a-f]{32})/(\d{1,4})(?:@(1x|2x|instant))?$")
-MAX_CONFIG_BYTES = 4 * 2**20
-"""A model config (config.json, tokenizer_config.json) is read up to this many bytes."""
 DEFAULT_MODELS = ("smollm2-135m-instruct", "gemma3-270m")
 
 # The recommended ladder, smallest to largest; parameter counts from the model cards.

@@ -26,6 +26,7 @@ from inference_core.measure import DTYPE_BYTES, MB, kv_cache_bytes
 from inference_core.models.construction import BUILD_LOCK
 from inference_core.models.paths import config_cache, converted_dir, is_converted, locate_gguf
 from inference_core.models.shapes import SMOLLM2_TOKENIZER_VOCAB
+from inference_core.models.user_files import MAX_CONFIG_BYTES, read_user_file
 from inference_core.types import Bounds, ModelSpec, Settings, TransformersLoad
 
 # Runtime overhead, calibrated on the two embedded models in fresh processes (BENCHMARKS.md):
@@ -35,7 +36,6 @@ OVERHEAD_MB = 100.0
 TOKENIZER_KB_PER_VOCAB_ENTRY = 1.3
 FITS_SHARE = 0.70  # of available memory
 TIGHT_SHARE = 0.90
-MAX_CONFIG_BYTES = 1_000_000
 # Far above any published decoder (Llama 3.1 405B: 126 layers, hidden 16384, 128k vocabulary).
 CONFIG_LIMITS = {
     "num_hidden_layers": 512,
@@ -166,9 +166,7 @@ def _read_config(spec: ModelSpec) -> Any:
         return config
     if spec.source == "local":
         path = Path(spec.location) / "config.json"
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ValueError(f"{path} is over {MAX_CONFIG_BYTES // 1000} kB: not a model config")
-        if not isinstance(json.loads(path.read_text(encoding="utf-8")), dict):
+        if not isinstance(json.loads(read_user_file(path, MAX_CONFIG_BYTES, "the model config")), dict):
             raise ValueError(f"{path} is not a JSON object: not a model config")
         return AutoConfig.from_pretrained(spec.location, trust_remote_code=False)
     if spec.source == "hub":

@@ -9,6 +9,9 @@ import os
 import stat
 from pathlib import Path
 
+MAX_CONFIG_BYTES = 1_000_000
+"""A model folder's config.json or tokenizer_config.json: larger is not a model config."""
+
 
 class UserFileError(ValueError):
     """A file that cannot be read as asked; the message names it and, past its cap, the cap."""
