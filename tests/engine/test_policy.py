@@ -85,7 +85,7 @@ def test_every_form_declares_its_bounds_once_and_the_engine_offers_them_within_t
         (TrafficOptions, {"time_limit_s": 1}, "time_limit_s must be at least 5, got 1"),
         (LatencyObjective, {"tpot_s": 0}, "tpot_s must be at least 0.001, got 0"),
         (Samples, {"temperature": 3}, "temperature must be at most 2, got 3"),
-        (MachinePrice, {"hourly_usd": float("inf")}, "hourly_usd: Input should be a finite number"),
+        (MachinePrice, {"hourly_usd": float("inf")}, "hourly_usd must be a finite number, got inf"),
     ):
         with pytest.raises(ValueError) as refused:
             form(**values)

@@ -37,4 +37,5 @@ def test_an_undefined_figure_reads_n_a_with_its_reason():
     assert figure(one, "usd_per_1m_out") == "n/a (one output token: no time between tokens)"
     assert figure(RESULTS[1], "ttft_s") == "n/a (stopped before it)"
     assert undefined_figures([one, RESULTS[1]], ["ttft_s", "tpot_s", "decode_tok_per_s"], {"tpot_s": "TPOT"}) == [
-        "lane 1: TPOT, decode_tok_per_s n/a: one output token: no time between tokens"]
+        "lane 1: TPOT, decode_tok_per_s n/a: one output token: no time between tokens"
+    ]

@@ -23,7 +23,7 @@ def test_self_hosted_price_per_million_tokens():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"hourly_usd": -1}, "non-negative"),
+        ({"hourly_usd": -1}, "finite number from 0 to 1,000,000"),
         ({"hourly_usd": 0}, "above zero"),
         ({"hourly_usd": "cheap"}, "must be a number"),
         ({"hourly_usd": math.nan}, "must be a number"),
