@@ -207,6 +207,7 @@ def test_bad_cli_input_is_one_line_with_exit_status_2(args, message):
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_cuda_lane_runs_on_cuda_or_is_refused_before_anything_runs():
     import torch
 
@@ -331,6 +332,7 @@ def test_an_operator_endpoints_key_named_by_api_key_env_is_sent_by_the_cli(fault
     assert "sk-canary-4711" not in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [["export", "--out", "/tmp/inference-lens-bad-url.json"],
                                      ["compare", "--prompt", "hi", "--model", "smollm2-135m-instruct",
                                       "--max-new-tokens", "2", "--save"]])  # fmt: skip

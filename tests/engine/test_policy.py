@@ -114,6 +114,7 @@ def test_the_cli_refuses_a_request_past_a_limit_in_one_line(env, args, message):
     assert done.stderr.strip() == message and done.stdout == ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [

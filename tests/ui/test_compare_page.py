@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.ui.helpers import click, page, plain
 
 SMALL_LANES = ["smollm2-135m-instruct:max_new_tokens=6", "gemma3-270m:max_new_tokens=6"]
@@ -167,6 +169,7 @@ def test_an_operator_limit_is_a_message_and_nothing_runs(monkeypatch, fresh_engi
     assert not at.dataframe
 
 
+@pytest.mark.slow
 def test_a_one_token_answer_shows_its_undefined_figures_as_n_a_with_the_reason():
     at = page("compare")
     at.query_params["prompt"] = "Name a colour."
