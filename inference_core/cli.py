@@ -229,6 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser("import", help="add the runs of a JSON bundle to the history")
     load.add_argument("bundle", help="bundle file to read")
 
+    tour = commands.add_parser("tour", help="the explainer's claims measured here, as a self-contained HTML report")
+    tour.add_argument("--out", required=True, help="HTML file to write (overwritten)")
+    tour.add_argument("--quick", action="store_true", help="shorter answers and fewer repeats")
+
     quality = commands.add_parser(
         "eval", help="how often each model answers a question set correctly, and at what cost"
     )
@@ -486,6 +490,24 @@ def _run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_tour(args: argparse.Namespace) -> int:
+    from inference_core.charts import tour_report
+    from inference_core.measure import collect_environment, now_iso
+
+    check_writable(args.out, "--out")
+    engine = Engine()
+
+    def said(chapter: Any) -> None:
+        print(f"{chapter.chapter.claim}\n  {chapter.sentence}", file=sys.stderr, flush=True)
+
+    chapters = engine.tour(quick=args.quick, on_chapter=said)
+    page = tour_report([chapter.data() for chapter in chapters], collect_environment(), now_iso())
+    with open(args.out, "w", encoding="utf-8") as out:
+        out.write(page)
+    print(f"report written to {args.out} ({len(page.encode()) / 2**20:.1f} MB, opens offline)", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -497,6 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": _run_export,
         "import": _run_import,
         "eval": _run_eval,
+        "tour": _run_tour,
         "estimate-capacity": lambda a: capacity_cli.run(a, Engine(), UsageError),
     }
     try:

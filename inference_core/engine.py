@@ -20,7 +20,16 @@ from sqlalchemy import URL
 
 from inference_core.backends import BackendContext, HttpLimits, create_backend, token_pieces
 from inference_core.backends import unavailable_reason as llama_unavailable
-from inference_core.experiments import REPEATS, Evaluation, Question, Sweep, SweepPlan, result_row
+from inference_core.experiments import (
+    REPEATS,
+    Evaluation,
+    Question,
+    Sweep,
+    SweepPlan,
+    chapters,
+    result_row,
+    run_chapter,
+)
 from inference_core.history import RunRecorder, RunStore, StoreError, describe, dump_bundle, history_url, open_store
 from inference_core.measure import collect_environment
 from inference_core.models import (
@@ -314,6 +323,16 @@ class Engine:
     @staticmethod
     def ladder_fits(specs: list[ModelSpec]) -> list[dict[str, Any]]:
         return ladder_fits(specs)
+
+    def tour(self, quick: bool = False, on_chapter: Callable[[Any], None] | None = None) -> list[Any]:
+        """The explainer's chapters measured here, in order (ChapterResults): each admitted and priced like any
+        comparison, at lengths within the operator's max_new_tokens."""
+        results = []
+        for chapter in chapters(quick, most_tokens=self.bounds("max_new_tokens").high):
+            results.append(run_chapter(chapter, lambda prompt, lanes: self.compare(prompt, lanes), 3 if quick else 5))
+            if on_chapter is not None:
+                on_chapter(results[-1])
+        return results
 
     # History -------------------------------------------------------------------------------
 

@@ -27,5 +27,9 @@ _FACE = {
         "tradeoff_figure",
         "tradeoff_frame",
     ),
+    "report_page": (
+        "DATA_ID",
+        "tour_report",
+    ),
 }
 __all__, __getattr__ = lazy_face(__name__, _FACE)

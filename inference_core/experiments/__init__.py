@@ -42,5 +42,11 @@ _FACE = {
         "OutputLengths",
         "PROMPT_SET_SPREAD",
     ),
+    "tour": (
+        "ChapterResult",
+        "chapters",
+        "chapter_sentence",
+        "run_chapter",
+    ),
 }
 __all__, __getattr__ = lazy_face(__name__, _FACE)

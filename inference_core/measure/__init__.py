@@ -7,6 +7,13 @@ from __future__ import annotations
 from inference_core import lazy_face
 
 _FACE = {
+    "effect": (
+        "CpuWatch",
+        "Effect",
+        "effect_sentence",
+        "interleaved",
+        "ratio_of_medians",
+    ),
     "energy": (
         "EnergyMeter",
         "JOULES_PER_KWH",

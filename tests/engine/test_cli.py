@@ -359,3 +359,43 @@ def test_a_backtracking_grader_against_an_endpoint_answer_finishes(fault_server,
     assert done.returncode == 0, done.stderr
     row = json.loads(done.stdout.splitlines()[0])
     assert row["correct"] is False and row["answer"] == "a" * 40 + "b"
+
+
+def fetched(page: str) -> list[str]:
+    """What a browser would fetch for this page: every src or href of its elements (script text not parsed)."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            found.extend(f"{tag} {name}={value}" for name, value in attrs if name in ("src", "href"))
+
+    Links().feed(page)
+    return found
+
+
+@pytest.mark.slow
+def test_the_quick_tour_writes_an_offline_report_whose_sentences_recompute_from_its_data(tmp_path):
+    import re
+
+    from inference_core.experiments.tour import chapter_sentence, chapters
+
+    report = tmp_path / "report.html"
+    report.write_text("an older report")  # overwritten
+    done = cli("tour", "--quick", "--out", str(report))
+    assert done.returncode == 0, done.stderr
+    page = report.read_text()
+    assert fetched(page) == []  # scripts and styles inline: it opens offline
+    embedded = re.search(r"<script type='application/json' id='inference-lens-data'>(.*?)</script>", page, re.S)
+    data = json.loads(embedded.group(1))
+    by_key = {chapter.key: chapter for chapter in chapters(quick=True)}
+    for chapter in data["chapters"]:
+        recomputed = chapter_sentence(by_key[chapter["key"]], chapter["runs"], chapter["busy_share"])[1]
+        assert recomputed == chapter["sentence"]
+        assert {"tokens_in", "tokens_out", "ttft_s", "e2e_s", "usd_answer"} <= set(chapter["runs"][0])
+    [output] = [chapter for chapter in data["chapters"] if chapter["key"] == "output"]
+    assert "output" in output["claim"]
+    e2e = {label: sorted(run["e2e_s"] for run in output["runs"] if run["condition"] == label)
+           for label in (output["baseline"], output["changed"])}  # fmt: skip
+    assert e2e[output["changed"]][1] > e2e[output["baseline"]][1]  # in its own data, a longer answer took longer
