@@ -2,7 +2,8 @@
 interleaved and repeated, and states the effect it measured in one sentence computed from those runs (or says
 it is inconclusive), never a canned one.
 
-Chapters so far: longer input (time to the first token) and longer output (time and cost of the answer).
+Chapters so far: longer input (time to the first token), longer output (time and cost of the answer) and a
+bigger model (time and the memory its weights take).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from inference_core.runs import Lane
 from inference_core.types import RunResult, Settings
 
 MODEL = "smollm2-135m-instruct"
+BIGGER = "gemma3-270m"
 Compare = Callable[[str, list[Lane]], list[RunResult]]
 """Runs one prompt on lanes and returns their results: the Engine's ``compare`` (admitted and priced)."""
 
@@ -26,6 +28,7 @@ class Condition:
     label: str
     prompt: str
     settings: Settings
+    model: str = MODEL
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class Chapter:
     changed: Condition
     cost: bool = False
     """Also state the ratio of the price of the answer."""
+    memory: bool = False
+    """Also state how much more memory the changed condition's weights take."""
 
 
 @dataclass
@@ -86,11 +91,17 @@ def chapters(quick: bool = False, most_tokens: int = 64) -> list[Chapter]:
             baseline=Condition(f"{short} tokens", "Write a short story about a lighthouse.", pinned(short)),
             changed=Condition(f"{long} tokens", "Write a short story about a lighthouse.", pinned(long)), cost=True,
         ),
+        Chapter(
+            key="size", claim="Bigger models are slower and need more memory: every token passes through every weight.",
+            change="Gemma 3 270M instead of SmolLM2 135M", metric="e2e_s", figure="long", memory=True,
+            baseline=Condition("SmolLM2 135M", "Write a short story about a lighthouse.", pinned(short)),
+            changed=Condition("Gemma 3 270M", "Write a short story about a lighthouse.", pinned(short), BIGGER),
+        ),
     ]  # fmt: skip
 
 
 def _values(runs: Sequence[dict[str, Any]], label: str, metric: str) -> list[float]:
-    return [run[metric] for run in runs if run["condition"] == label and run["ok"] and run[metric] is not None]
+    return [run[metric] for run in runs if run["condition"] == label and run["ok"] and run.get(metric) is not None]
 
 
 def chapter_sentence(chapter: Chapter, runs: Sequence[dict[str, Any]], busy_share: float | None) -> tuple[Effect, str]:
@@ -103,15 +114,19 @@ def chapter_sentence(chapter: Chapter, runs: Sequence[dict[str, Any]], busy_shar
     if chapter.cost and effect.conclusive and all(prices):  # an unpriced run states no cost
         price = ratio_of_medians(*prices)
         sentence += f" The answer cost {price.ratio:.2f}x as much ({price.interval()})."
+    weights = _values(runs, baseline, "weights_mb"), _values(runs, changed, "weights_mb")
+    if chapter.memory and all(weights):  # the same every run: a plain ratio, no interval
+        small, big = weights[0][0], weights[1][0]
+        sentence += f" Its weights take {big / small:.2f}x the memory ({big:,.0f} MB against {small:,.0f} MB)."
     return effect, sentence
 
 
-def run_chapter(chapter: Chapter, compare: Compare, repeats: int, model: str = MODEL) -> ChapterResult:
-    """The chapter's two conditions, interleaved ``repeats`` times each on ``model``, while watching the CPU."""
+def run_chapter(chapter: Chapter, compare: Compare, repeats: int) -> ChapterResult:
+    """The chapter's two conditions, interleaved ``repeats`` times each, while watching the CPU."""
     runs: list[dict[str, Any]] = []
     with CpuWatch() as watch:
         for condition in interleaved([chapter.baseline, chapter.changed], repeats):
-            [result] = compare(condition.prompt, [Lane(model, condition.settings)])
+            [result] = compare(condition.prompt, [Lane(condition.model, condition.settings)])
             runs.append({"condition": condition.label, **result.model_dump(mode="json"), "decoder": result.decoder})
     effect, sentence = chapter_sentence(chapter, runs, watch.share)
     return ChapterResult(chapter, effect, sentence, runs)

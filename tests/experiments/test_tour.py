@@ -15,7 +15,7 @@ def runs(chapter, baseline: list[float], changed: list[float]) -> list[dict]:
 
 
 def test_the_chapters_follow_the_explainer_and_stay_within_the_operators_tokens():
-    assert [chapter.key for chapter in chapters()] == ["input", "output"]
+    assert [chapter.key for chapter in chapters()] == ["input", "output", "size"]
     output = chapters(most_tokens=16)[1]
     assert (output.baseline.settings.max_new_tokens, output.changed.settings.max_new_tokens) == (8, 16)
     assert "output" in output.claim.lower() and output.metric == "e2e_s"
@@ -26,6 +26,15 @@ def test_a_sentence_is_the_measured_effect_with_its_interval_and_cost():
     effect, sentence = chapter_sentence(output, runs(output, [1.0, 1.1, 0.9], [2.0, 2.1, 1.9]), busy_share=0.05)
     assert sentence.startswith("Doubling the output from 32 to 64 tokens took 2.00x as long (95% interval")
     assert "The answer cost 2.00x as much" in sentence and effect.conclusive
+
+
+def test_a_bigger_model_states_its_weights_memory_beside_its_time():
+    size = chapters()[2]
+    rows = [{**row, "weights_mb": 513.0 if row["condition"] == size.baseline.label else 1024.0}
+            for row in runs(size, [1.0, 1.1, 0.9], [1.6, 1.7, 1.5])]  # fmt: skip
+    _, sentence = chapter_sentence(size, rows, busy_share=0.0)
+    assert sentence.startswith("Gemma 3 270M instead of SmolLM2 135M took 1.60x as long (95% interval")
+    assert sentence.endswith("Its weights take 2.00x the memory (1,024 MB against 513 MB).")
 
 
 def test_without_a_clear_effect_the_sentence_says_inconclusive_and_states_no_cost():
