@@ -89,6 +89,7 @@ _FACE: dict[str, tuple[str, ...]] = {
         "figure",
         "undefined_figures",
         "collect_environment",
+        "now_iso",
         "fit_output_length",
         "load_label",
         "metric_help",
@@ -143,6 +144,7 @@ _FACE: dict[str, tuple[str, ...]] = {
     ),
     "charts": (
         "answer_cost_chart",
+        "chapter_chart",
         "compare_charts",
         "confidence_chart",
         "confidence_html",
@@ -155,6 +157,7 @@ _FACE: dict[str, tuple[str, ...]] = {
         "quality_chart",
         "token_chips",
         "tradeoff_figure",
+        "tour_report",
         "tradeoff_frame",
     ),
     "operator": (

@@ -324,12 +324,19 @@ class Engine:
     def ladder_fits(specs: list[ModelSpec]) -> list[dict[str, Any]]:
         return ladder_fits(specs)
 
+    def tour_chapters(self, quick: bool = False) -> list[Any]:
+        """The explainer's chapters, in order, at lengths within the operator's max_new_tokens."""
+        return chapters(quick, most_tokens=self.bounds("max_new_tokens").high)
+
+    def tour_chapter(self, chapter: Any, quick: bool = False, price: MachinePrice | None = None) -> Any:
+        """One chapter measured here (a ChapterResult): each run admitted and priced like any comparison."""
+        return run_chapter(chapter, lambda prompt, lanes: self.compare(prompt, lanes, price=price), 3 if quick else 5)
+
     def tour(self, quick: bool = False, on_chapter: Callable[[Any], None] | None = None) -> list[Any]:
-        """The explainer's chapters measured here, in order (ChapterResults): each admitted and priced like any
-        comparison, at lengths within the operator's max_new_tokens."""
+        """Every chapter, in order; ``on_chapter`` hears each as it is done."""
         results = []
-        for chapter in chapters(quick, most_tokens=self.bounds("max_new_tokens").high):
-            results.append(run_chapter(chapter, lambda prompt, lanes: self.compare(prompt, lanes), 3 if quick else 5))
+        for chapter in self.tour_chapters(quick):
+            results.append(self.tour_chapter(chapter, quick))
             if on_chapter is not None:
                 on_chapter(results[-1])
         return results

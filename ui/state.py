@@ -172,6 +172,7 @@ def _load_link() -> None:
 
 PAGES = (
     ("compare", "Compare", ":material/compare:"),
+    ("tour", "Tour: why AI still costs money", ":material/route:"),
     ("experiments", "Experiments", ":material/science:"),
     ("cost", "Cost", ":material/payments:"),
     ("quality", "Tokens & quality", ":material/fact_check:"),

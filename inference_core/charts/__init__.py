@@ -29,6 +29,7 @@ _FACE = {
     ),
     "report_page": (
         "DATA_ID",
+        "chapter_chart",
         "tour_report",
     ),
 }
