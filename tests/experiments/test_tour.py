@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from inference_core.experiments.tour import chapter_sentence, chapters, run_chapter
+from inference_core.experiments.tour import chapter_sentence, chapters
 
 
 def runs(chapter, baseline: list[float], changed: list[float]) -> list[dict]:
@@ -41,15 +39,3 @@ def test_without_a_clear_effect_the_sentence_says_inconclusive_and_states_no_cos
     output = chapters()[1]
     _, sentence = chapter_sentence(output, runs(output, [1.0, 1.1, 0.9], [1.05, 0.95, 1.0]), busy_share=None)
     assert sentence.startswith("Inconclusive: doubling the output") and "cost" not in sentence
-
-
-@pytest.mark.slow
-def test_a_chapter_measured_on_the_real_model_recomputes_from_its_runs(context):
-    from inference_core.runs.runner import compare
-
-    output = chapters(quick=True, most_tokens=8)[1]
-    measured = run_chapter(output, lambda prompt, lanes: compare(prompt, lanes, context=context), repeats=2)
-    data = measured.data()
-    assert [run["condition"] for run in data["runs"]] == ["4 tokens", "8 tokens"] * 2  # interleaved
-    assert [run["tokens_out"] for run in data["runs"]] == [4, 8, 4, 8]
-    assert chapter_sentence(output, data["runs"], data["busy_share"])[1] == data["sentence"]
