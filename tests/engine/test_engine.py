@@ -79,9 +79,9 @@ def test_this_machines_history_gives_measured_speeds(engine):
 
 @pytest.mark.slow
 def test_sessions_racing_mixed_dtypes_on_a_cold_engine_each_get_their_own_model(tmp_path):
-    """Four sessions at once, each racing float32, bfloat16, int8 and the fused decoder of one model, on a cold
-    engine: loads overlap runs. Every lane runs on its own settings' model: the answer and the weights it reports
-    are those of the same lane run alone afterwards."""
+    """Two sessions at once, each racing float32, bfloat16, int8 and the fused decoder of one model, on a cold
+    engine: loads overlap runs (the soak adds mixed dtypes across eight browser sessions). Every lane runs on
+    its own settings' model: the answer and the weights it reports are those of the same lane run alone."""
     import threading
 
     engine = Engine(store_path=tmp_path / "runs.sqlite3")
@@ -93,7 +93,7 @@ def test_sessions_racing_mixed_dtypes_on_a_cold_engine_each_get_their_own_model(
     def session(index: int) -> None:
         sessions[index] = engine.compare("Name a colour.", lanes[index:] + lanes[:index], mode="race")
 
-    threads = [threading.Thread(target=session, args=(index,)) for index in range(4)]
+    threads = [threading.Thread(target=session, args=(index,)) for index in (0, 2)]
     for thread in threads:
         thread.start()
     for thread in threads:
