@@ -20,6 +20,7 @@ import json
 import os
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -308,15 +309,16 @@ class RunStore:
         """
         runs = parse_bundle(raw)
         ids = [run.id for run in runs]
-        if twice := sorted({run_id for run_id in ids if ids.count(run_id) > 1}):
+        if twice := sorted(run_id for run_id, count in Counter(ids).items() if count > 1):
             raise BundleError(f"run {twice[0]} appears more than once in the bundle: nothing imported")
         imported = skipped = 0
         with self._writing() as db:
-            if conflicts := [run.id for run in runs if _differs(db, run)]:
+            saved = {run.id: _saved_as(db, run) for run in runs}
+            if conflicts := [run_id for run_id, state in saved.items() if state == "different"]:
                 raise BundleError(f"a different run is already saved under the id {', '.join(conflicts[:3])}"
                                   f"{' and others' if len(conflicts) > 3 else ''}: nothing imported")  # fmt: skip
             for run in runs:
-                if db.execute(text("SELECT 1 FROM runs WHERE id = :id"), {"id": run.id}).fetchone():
+                if saved[run.id] == "same":
                     skipped += 1
                     continue
                 where = run.meta.get("measured_on") if isinstance(run.meta.get("measured_on"), dict) else {}
@@ -335,14 +337,16 @@ class RunStore:
         return imported, skipped
 
 
-def _differs(db: Any, run: StoredRun) -> bool:
-    """Whether the history holds another run under this run's id: its kind, time, prompt or answers differ."""
+def _saved_as(db: Any, run: StoredRun) -> str:
+    """What the history holds under this run's id: ``none``, the ``same`` run, or a ``different`` one (its
+    kind, time, prompt or answers differ)."""
     saved = db.execute(text("SELECT kind, created_at, prompt FROM runs WHERE id = :id"), {"id": run.id}).fetchone()
     if saved is None:
-        return False
+        return "none"
     texts = dict(db.execute(text("SELECT lane, text FROM lanes WHERE run_id = :id"), {"id": run.id}).fetchall())
     mine = {lane.lane: lane.result.text.replace("\x00", "\ufffd") for lane in run.lanes}  # as the lanes table holds it
-    return tuple(saved) != (run.kind, run.created_at, run.prompt) or texts != mine
+    same = tuple(saved) == (run.kind, run.created_at, run.prompt) and texts == mine
+    return "same" if same else "different"
 
 
 _text = text
