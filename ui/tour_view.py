@@ -25,8 +25,7 @@ def _results() -> dict[str, Any]:
 def _compare_link(chapter: Any) -> str:
     """Compare with this chapter's two conditions filled in."""
     lanes = [format_lane(c.model, c.settings) for c in (chapter.baseline, chapter.changed)]
-    prompt = chapter.changed.prompt if chapter.baseline.prompt == chapter.changed.prompt else chapter.baseline.prompt
-    return "/?" + urlencode({"prompt": prompt, "lane": lanes}, doseq=True)
+    return "/?" + urlencode({"prompt": chapter.baseline.prompt, "lane": lanes}, doseq=True)
 
 
 def _measure(chapter: Any) -> bool:
@@ -73,6 +72,7 @@ def render_tour() -> None:
         render_chapter(index, chapter)
     measured = [_results()[c.key] for c in chapters if c.key in _results()]
     if measured:  # after the chapters: a chapter measured in this run is in it
-        report = tour_report([m.data() for m in measured], collect_environment(), now_iso())
-        st.download_button("Download the report (HTML, opens offline)", report, "inference-lens-tour.html",
-                           "text/html", icon=":material/download:")  # fmt: skip
+        data = [m.data() for m in measured]
+        st.download_button("Download the report (HTML, opens offline)",
+                           lambda: tour_report(data, collect_environment(), now_iso()),  # built on click only
+                           "inference-lens-tour.html", "text/html", icon=":material/download:")  # fmt: skip
