@@ -69,7 +69,7 @@ def _settings_args(parser: argparse.ArgumentParser) -> None:
 
 def base_settings(args: argparse.Namespace, engine: Engine) -> Settings:
     """The flags given, over the engine's defaults."""
-    given = {name: getattr(args, name) for name in SETTING_FLAGS if getattr(args, name) is not None}
+    given = capacity_cli.given_flags(args, **{name: name for name in SETTING_FLAGS})
     try:
         return Settings.model_validate({**engine.default_settings().flat(), **given})
     except ValidationError as exc:
