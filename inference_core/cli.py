@@ -491,20 +491,21 @@ def _run_eval(args: argparse.Namespace) -> int:
 
 
 def _run_tour(args: argparse.Namespace) -> int:
-    from inference_core.charts import tour_report
-    from inference_core.measure import collect_environment, now_iso
-
     check_writable(args.out, "--out")
     engine = Engine()
 
     def said(chapter: Any) -> None:
         print(f"{chapter.chapter.claim}\n  {chapter.sentence}", file=sys.stderr, flush=True)
 
-    chapters = engine.tour(quick=args.quick, on_chapter=said)
-    page = tour_report([chapter.data() for chapter in chapters], collect_environment(), now_iso())
+    results = engine.tour_job(quick=args.quick).run(on_chapter=said)
+    run, errors = engine.save_tour(results, args.quick)
+    for message in errors:
+        print(f"not saved to the history: {message}", file=sys.stderr)
+    page = engine.report(run)
     with open(args.out, "w", encoding="utf-8") as out:
         out.write(page)
-    print(f"report written to {args.out} ({len(page.encode()) / 2**20:.1f} MB, opens offline)", file=sys.stderr)
+    saved = "" if errors else f"; saved to the history as run {run.id}"
+    print(f"report written to {args.out} ({len(page.encode()) / 2**20:.1f} MB, opens offline){saved}", file=sys.stderr)
     return 0
 
 

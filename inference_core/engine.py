@@ -20,18 +20,27 @@ from sqlalchemy import URL
 
 from inference_core.backends import BackendContext, HttpLimits, create_backend, token_pieces
 from inference_core.backends import unavailable_reason as llama_unavailable
+from inference_core.charts import tour_report
 from inference_core.experiments import (
     REPEATS,
+    TOUR_PROMPT,
+    Chapter,
+    ChapterResult,
     Evaluation,
     Question,
     Sweep,
     SweepPlan,
+    Tour,
     chapters,
+    is_tour,
+    lanes_chapter,
     result_row,
     run_chapter,
+    tour_data,
+    tour_run,
 )
 from inference_core.history import RunRecorder, RunStore, StoreError, describe, dump_bundle, history_url, open_store
-from inference_core.measure import collect_environment
+from inference_core.measure import collect_environment, memory_bandwidth_gbs, passport
 from inference_core.models import (
     CONTEXT_TOKENS,
     Estimate,
@@ -59,11 +68,13 @@ from inference_core.operator import (
     request_problems,
 )
 from inference_core.price import DEFAULT_UTILIZATION, LatencyObjective, default_pricer, levels_from_rows
-from inference_core.runs import Comparison, Finalize, Lane, Samples, compare, engine_for, lane_problem
+from inference_core.runs import Comparison, Finalize, Lane, Samples, compare, engine_for, format_lane, lane_problem
 from inference_core.types import Bounds, MachinePrice, ModelSpec, Record, RunResult, RunSummary, Settings, StoredRun
 
 __all__ = ["Access", "Engine", "HttpLimits", "LimitError", "MachinePrice", "Saving", "StoreError"]
 OnResult = Callable[[int, RunResult], None]
+TOUR_REPEATS = {True: 3, False: 5}
+"""Rounds of each tour chapter's conditions: quick, and the full tour."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -324,22 +335,96 @@ class Engine:
     def ladder_fits(specs: list[ModelSpec]) -> list[dict[str, Any]]:
         return ladder_fits(specs)
 
-    def tour_chapters(self, quick: bool = False) -> list[Any]:
-        """The explainer's chapters, in order, at lengths within the operator's max_new_tokens."""
-        return chapters(quick, most_tokens=self.bounds("max_new_tokens").high)
+    # The tour ------------------------------------------------------------------------------
 
-    def tour_chapter(self, chapter: Any, quick: bool = False, price: MachinePrice | None = None) -> Any:
-        """One chapter measured here (a ChapterResult): each run admitted and priced like any comparison."""
-        return run_chapter(chapter, lambda prompt, lanes: self.compare(prompt, lanes, price=price), 3 if quick else 5)
+    def tour_chapters(self, quick: bool = False) -> list[Chapter]:
+        """The explainer's chapters, in order, within the operator's max_new_tokens and max_lanes."""
+        return chapters(quick, most_tokens=self.bounds("max_new_tokens").high, most_lanes=self.limits.max_lanes)
 
-    def tour(self, quick: bool = False, on_chapter: Callable[[Any], None] | None = None) -> list[Any]:
-        """Every chapter, in order; ``on_chapter`` hears each as it is done."""
-        results = []
-        for chapter in self.tour_chapters(quick):
-            results.append(self.tour_chapter(chapter, quick))
-            if on_chapter is not None:
-                on_chapter(results[-1])
-        return results
+    def tour_problems(self, chapters: Sequence[Chapter]) -> list[str]:
+        """Why these chapters go past the operator's limits (each condition counts as a comparison)."""
+        found = [problem for chapter in chapters for condition in chapter.conditions
+                 for problem in self.problems(condition.prompt, [Lane(condition.model, condition.settings)]
+                                              * condition.copies)]  # fmt: skip
+        return list(dict.fromkeys(found))
+
+    def _ladder_estimates(self) -> list[dict[str, Any]]:
+        """The shape-only ladder to 7B, at most max_lanes rungs spread over it: weights memory and the decode
+        speed this machine's measured memory bandwidth allows (estimated, never run)."""
+        shapes = sorted((spec for spec in builtin_models() if spec.weights == "random"), key=lambda s: s.params_m or 0)
+        most = min(self.limits.max_lanes, len(shapes))
+        picks = sorted({round(i * (len(shapes) - 1) / max(most - 1, 1)) for i in range(most)})
+        bandwidth = memory_bandwidth_gbs()
+        rows = []
+        for spec in (shapes[i] for i in picks):
+            weights = estimate(spec, Settings()).weights_mb
+            rows.append({"model": spec.name.removesuffix(" (shape only)"), "params_m": spec.params_m,
+                         "weights_mb": round(weights, 1), "bandwidth_gbs": round(bandwidth, 2),
+                         "decode_bound_tok_per_s": bandwidth * 1000 / weights})  # fmt: skip
+        return rows
+
+    def tour_chapter(self, chapter: Chapter, quick: bool = False, price: MachinePrice | None = None,
+                     on_event: Callable[[Any], None] | None = None) -> ChapterResult:  # fmt: skip
+        """One chapter measured here: each run admitted and priced like any comparison; ``on_event`` hears
+        every token (the first chapter draws them as they arrive). LimitError: past a limit."""
+        self.admit(self.tour_problems([chapter]))
+
+        def run(prompt: str, lanes: list[Lane], mode: str) -> list[RunResult]:
+            return self.compare(prompt, lanes, mode=mode, price=price, on_event=on_event)
+
+        return run_chapter(chapter, run, TOUR_REPEATS[quick], estimates=self._ladder_estimates)
+
+    def tour_job(self, quick: bool = False, price: MachinePrice | None = None, access: Access | None = None) -> Tour:
+        """Every chapter in order, as a background job (``start()`` it, or ``run()`` in place)."""
+        found = self.tour_chapters(quick)
+        self.admit(self.tour_problems(found))
+        return Tour(found, self._context(access or Access()), self._pricer(price), TOUR_REPEATS[quick],
+                    self._ladder_estimates)  # fmt: skip
+
+    def _tour_run(self, results: Sequence[ChapterResult], quick: bool) -> StoredRun:
+        run = tour_run(results, quick, collect_environment())
+        return run.replace(meta={**run.meta, "passport": self.passport(run)})
+
+    def save_tour(self, results: Sequence[ChapterResult], quick: bool) -> tuple[StoredRun, list[str]]:
+        """The tour as one run in the history, with the machine's passport; returns the run (as saved, or as
+        it would be when the history cannot save it) and what was not saved."""
+        run = self._tour_run(results, quick)
+        recorder = self.recorder(Saving(run.kind, run.prompt, run.title, run.meta))
+        assert recorder is not None
+        for lane in run.lanes:
+            recorder(lane.lane, lane.result, lane.extra)
+        try:
+            saved = self.run(recorder.run_id) if recorder.run_id and not recorder.errors else None
+        except StoreError as exc:
+            return run, [*recorder.errors, str(exc)]
+        return saved or run, recorder.errors
+
+    def chapters_report(self, results: Sequence[ChapterResult], quick: bool) -> str:
+        """The report of chapters measured one by one (not saved): the same page a saved tour gives."""
+        return self.report(self._tour_run(results, quick))
+
+    def recorded_tours(self, limit: int = 20) -> list[RunSummary]:
+        """The history's most recent tours (every machine), newest first."""
+        return [run for run in self._store().list_runs(text=TOUR_PROMPT, limit=limit) if run.kind == "sweep"]
+
+    is_tour = staticmethod(is_tour)
+    tour_data = staticmethod(tour_data)
+
+    def passport(self, run: StoredRun) -> dict[str, Any]:
+        """The machine and engine a run was measured with: its environment, this machine's measured memory
+        bandwidth (a run saved here), the lanes' settings and the operator's limits."""
+        lanes = sorted({format_lane(r.model, r.settings) for r in run.results})
+        measured = run.results[0].environment if run.results else {}
+        return {**passport({"lanes": lanes, "operator_limits": self.limits.model_dump(mode="json")}), **measured}
+
+    def report(self, run: StoredRun) -> str:
+        """A saved run (a tour, or any other) as one self-contained HTML page that imports back."""
+        if is_tour(run):
+            found, title = tour_data(run), None
+        else:
+            found, title = [lanes_chapter(run)], run.title or run.prompt.splitlines()[0][:80] or "A saved run"
+        environment = run.meta.get("passport") or self.passport(run)
+        return tour_report(found, environment, run.created_at, run.model_dump(mode="json"), title)
 
     # History -------------------------------------------------------------------------------
 

@@ -171,8 +171,8 @@ def _load_link() -> None:
 
 
 PAGES = (
-    ("compare", "Compare", ":material/compare:"),
     ("tour", "Tour: why AI still costs money", ":material/route:"),
+    ("compare", "Compare", ":material/compare:"),
     ("experiments", "Experiments", ":material/science:"),
     ("cost", "Cost", ":material/payments:"),
     ("quality", "Tokens & quality", ":material/fact_check:"),
@@ -280,15 +280,24 @@ def setup_link(lanes: list[LaneInput]) -> str:
 
     query = {"prompt": st.session_state[PROMPT], "lane": [lane.link_value() for lane in lanes if lane.ref],
              "mode": st.session_state[MODE]}  # fmt: skip
-    return f"{app_address().rstrip('/')}/?{urlencode({k: v for k, v in query.items() if v}, doseq=True)}"
+    return f"{app_root()}/compare?{urlencode({k: v for k, v in query.items() if v}, doseq=True)}"
+
+
+def app_root() -> str:
+    """The app's address without its page's path: where the landing page is."""
+    address = app_address().rstrip("/")
+    head, _, last = address.rpartition("/")
+    return head if last in PAGE_PATHS else address
 
 
 def run_link(run_id: str) -> str:
-    """The link that opens a saved run (answers, figures, charts) on the landing page, running nothing."""
-    address = app_address().rstrip("/")
-    head, _, last = address.rpartition("/")
-    root = head if last in PAGE_PATHS else address
-    return f"{root}/?run={run_id}"
+    """The link that opens a saved run (answers, figures, charts) on the Compare page, running nothing."""
+    return f"{app_root()}/compare?run={run_id}"
+
+
+def tour_link(run_id: str) -> str:
+    """The link that opens a saved tour on the landing page (the Tour), running nothing."""
+    return f"{app_root()}/?tour={run_id}"
 
 
 def save_link(lanes: list[LaneInput]) -> None:

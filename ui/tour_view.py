@@ -1,78 +1,240 @@
 """The Tour: the explainer's claims, each measured here by one button, stated in one sentence computed from the
-measurement, and kept as a report that opens offline."""
+measurement; the whole tour runs with a progress bar and a Stop, is saved as one run with a share link, replays
+at its recorded timings, and downloads as a report that opens offline."""
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
 from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
 
-from inference_core import Lane, chapter_chart, collect_environment, format_lane, now_iso, tour_report
+from inference_core import chapter_chart
+from inference_core.engine import LimitError, StoreError
+from inference_core.types import StoredRun, TokenEvent
 from ui import state
-from ui.resources import engine, refused
-from ui.text import escape_markdown
+from ui.jobs import report_save_errors, run_job
+from ui.resources import engine, history_unreadable, refused, session_access
+from ui.text import escape_markdown, notice
 
-RESULTS = "tour_results"
+CHAPTERS = "tour_chapters"
+"""Chapter key -> its data (as measured in this session, or as a saved tour holds it)."""
+MEASURED = "tour_measured"
+"""Chapter key -> ChapterResult measured in this session (what a report of them is built from)."""
+TOUR_RUN = "tour_run"
+"""The saved tour shown (run by this session, or opened from a link or the recorded tours)."""
 QUICK = "tour_quick"
+JOB = "tour_job"
 QUESTION = "Why does AI still cost money after training? Each claim below is measured on this machine."
 
 
-def _results() -> dict[str, Any]:
-    return st.session_state.setdefault(RESULTS, {})
+def _chapters() -> dict[str, dict[str, Any]]:
+    return st.session_state.setdefault(CHAPTERS, {})
 
 
-def _compare_link(chapter: Any) -> str:
-    """Compare with this chapter's two conditions filled in."""
-    lanes = [format_lane(c.model, c.settings) for c in (chapter.baseline, chapter.changed)]
-    return "/?" + urlencode({"prompt": chapter.baseline.prompt, "lane": lanes}, doseq=True)
+def _measured() -> dict[str, Any]:
+    return st.session_state.setdefault(MEASURED, {})
 
 
-def _measure(chapter: Any) -> bool:
-    """Run one chapter (refused when past the operator's limits); True when it ran."""
-    lanes = [Lane(c.model, c.settings) for c in (chapter.baseline, chapter.changed)]
-    if refused(engine().problems(chapter.changed.prompt, lanes)):
-        return False
-    with st.spinner(f"Measuring: {chapter.change.lower()}, interleaved and repeated..."):
-        _results()[chapter.key] = engine().tour_chapter(chapter, st.session_state.get(QUICK, True),
-                                                        price=state.machine_price())  # fmt: skip
-    return True
+def full_page_link(chapter: Any) -> str:
+    """The full page for the chapter's experiment, with its settings filled in."""
+    query = urlencode(chapter.query, doseq=True)
+    return f"/{chapter.page}" + (f"?{query}" if query else "")
+
+
+def _show(placeholder: Any, data: dict[str, Any]) -> None:
+    """A chapter's sentence (a warning when inconclusive) and its chart."""
+    with placeholder.container():
+        sentence = escape_markdown(data["sentence"])
+        if data["sentence"].startswith(("Inconclusive", "Not ")):
+            st.warning(sentence, icon=":material/help:")
+        else:
+            st.info(sentence, icon=":material/straighten:")
+        if spec := chapter_chart(data):
+            st.vega_lite_chart(spec, width="stretch")
+
+
+def _stream_tokens(placeholder: Any, events: queue.Queue, worker: threading.Thread) -> None:
+    """The answer as it is written, each token's time drawn as it arrives (prefill, then one step per token)."""
+    text, rows = "", []
+    while worker.is_alive() or not events.empty():
+        try:
+            event = events.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if isinstance(event, TokenEvent):
+            if event.index == 0:
+                text, rows = "", []
+            text += event.text
+            rows.append({"run": "now", "token": event.index + 1, "time_s": event.elapsed_s, "ttft_s": rows[0]["time_s"]
+                         if rows else event.elapsed_s})  # fmt: skip
+            with placeholder.container():
+                st.markdown(escape_markdown(text))
+                st.vega_lite_chart(chapter_chart({"kind": "tokens", "metric": "ttft_s", "points": rows}),
+                                   width="stretch")  # fmt: skip
+
+
+def _measure(chapter: Any, placeholder: Any) -> None:
+    """Run one chapter in a worker thread (this page keeps drawing: the first chapter streams its tokens)."""
+    if refused(engine().tour_problems([chapter])):
+        return
+    events: queue.Queue = queue.Queue()
+    found: dict[str, Any] = {}
+    quick, price = st.session_state.get(QUICK, True), state.machine_price()
+
+    def work() -> None:
+        try:
+            found["result"] = engine().tour_chapter(chapter, quick, price, on_event=events.put)
+        except (LimitError, ValueError, RuntimeError) as exc:
+            found["error"] = str(exc)
+
+    worker = threading.Thread(target=work, name=f"tour-{chapter.key}", daemon=True)
+    worker.start()
+    with st.spinner(f"Measuring: {chapter.claim.split(':')[0].lower()}, interleaved and repeated..."):
+        _stream_tokens(placeholder, events, worker) if chapter.kind == "tokens" else worker.join()
+    if "error" in found:
+        notice("error", f"The chapter could not be measured: {found['error']}")
+        return
+    _measured()[chapter.key] = found["result"]
+    _chapters()[chapter.key] = found["result"].data()
+    st.session_state.pop(TOUR_RUN, None)  # the page now shows this session's measurements
 
 
 def render_chapter(index: int, chapter: Any) -> None:
     st.subheader(f"{index}. {chapter.claim}")
-    left, right = st.columns([1, 3])
-    if left.button("Measure it", key=f"tour_run_{chapter.key}", icon=":material/play_arrow:"):
-        _measure(chapter)
-    right.markdown(f"[Open both conditions in Compare]({_compare_link(chapter)})")
-    measured = _results().get(chapter.key)
-    if measured is None:
-        st.caption("Not measured yet: no sentence without a measurement.")
+    st.caption(escape_markdown(chapter.question))
+    left, right = st.columns([1, 3], vertical_alignment="center")
+    clicked = left.button("Measure it", key=f"tour_run_{chapter.key}", icon=":material/play_arrow:")
+    right.markdown(f"[Open the full experiment, same settings]({full_page_link(chapter)})")
+    placeholder = st.empty()
+    if clicked:
+        _measure(chapter, placeholder)
+    data = _chapters().get(chapter.key)
+    if data is None:
+        placeholder.caption("Not measured yet: no sentence without a measurement.")
+    else:
+        _show(placeholder, data)
+
+
+def _keep_tour(job: Any) -> None:
+    """What the whole tour measured (all of it, or up to Stop): on the page, and saved as one run."""
+    if not job.results:
         return
-    st.info(escape_markdown(measured.sentence), icon=":material/straighten:")
-    spec = chapter_chart(measured.data())
-    if spec:
-        st.vega_lite_chart(spec, width="stretch", height=170)  # Streamlit sizes it by this, not the spec
+    for result in job.results:
+        _measured()[result.chapter.key] = result
+    run, errors = engine().save_tour(job.results, st.session_state.get(QUICK, True))
+    _open(run)
+    st.session_state[state.SAVE_ERRORS] = errors
+
+
+def _run_whole_tour(count: int) -> None:
+    try:
+        job = engine().tour_job(st.session_state.get(QUICK, True), state.machine_price(), session_access())
+    except LimitError as exc:
+        notice("error", f"The tour cannot run here: {exc}")
+        return
+    bar = st.progress(0.0, text="Starting the tour")
+
+    def progress(running: Any) -> None:
+        while (event := running.events.get()) is not None:
+            share = (event.chapter + event.done / max(event.total, 1)) / count
+            bar.progress(min(share, 1.0), text=escape_markdown(f"Chapter {event.chapter + 1} of {count}: "
+                         f"{event.claim.split(':')[0]} · run {event.done} of {event.total}"))  # fmt: skip
+
+    run_job(JOB, job, progress, "tour", _keep_tour)
+
+
+def _open(run: StoredRun) -> None:
+    """Show a saved tour: its chapters, each sentence recomputed from its saved rows."""
+    st.session_state[TOUR_RUN] = run
+    st.session_state[CHAPTERS] = {data["key"]: data for data in engine().tour_data(run)}
+
+
+def opened_from_link(run_id: str) -> bool:
+    """A ``?tour=RUN_ID`` link: that saved tour, running nothing; False when the history has no such tour."""
+    current = st.session_state.get(TOUR_RUN)
+    if current is not None and current.id == run_id:
+        return True
+    try:
+        run = engine().run(run_id) if len(run_id) == 32 and run_id.isalnum() else None
+    except StoreError as exc:
+        history_unreadable(exc)
+    if run is None or not engine().is_tour(run):
+        notice("warning", f"The link names no saved tour here ({run_id[:40]}).")
+        return False
+    _open(run)
+    return True
+
+
+def _recorded(run: StoredRun) -> None:
+    """Where the tour shown was measured, its share link, and a replay at its recorded timings."""
+    machine = run.meta.get("measured_on", {}).get("machine", "an unknown machine")
+    st.success(escape_markdown(f"Recorded {run.created_at[:16].replace('T', ' ')} UTC on {machine}: "
+                               "nothing was run to show it."), icon=":material/history:")  # fmt: skip
+    st.caption("Share link: reopens these results, running nothing")
+    st.code(state.tour_link(run.id), language=None)
+    if st.button("Replay at the recorded timings", icon=":material/replay:",
+                 help="Reveals each chapter after as long as it took when recorded (a click stops it)"):  # fmt: skip
+        _replay(list(_chapters().values()))
+
+
+def _replay(chapters: list[dict[str, Any]]) -> None:
+    bar = st.progress(0.0)
+    for index, data in enumerate(chapters):
+        runs = [row for row in data["runs"] if row.get("e2e_s")]
+        wait = float(data.get("seconds") or sum(row["e2e_s"] for row in runs))
+        bar.progress(index / len(chapters), text=escape_markdown(f"Replaying chapter {index + 1}: {data['claim']} "
+                                                                 f"({wait:.0f} s when recorded)"))  # fmt: skip
+        time.sleep(wait)
+    bar.progress(1.0, text="Replayed at the recorded timings: every figure is the recorded one.")
+
+
+def _recorded_tours() -> None:
+    try:
+        tours = engine().recorded_tours()
+    except StoreError:
+        return
+    if not tours:
+        return
+    labels = {run.id: f"{run.created_at[:16].replace('T', ' ')} · {run.title} · {run.machine or '?'}"
+              for run in tours}  # fmt: skip
+    with st.expander("Open a recorded tour (for a demo on a machine that cannot measure well)"):
+        chosen = st.selectbox("Recorded tours", list(labels), format_func=labels.get, key="tour_recorded")
+        if st.button("Open", key="tour_open_recorded") and chosen:
+            opened_from_link(chosen)
+
+
+def _report() -> None:
+    run: StoredRun | None = st.session_state.get(TOUR_RUN)
+    measured = [_measured()[key] for key in _chapters() if key in _measured()]
+    if run is None and not measured:
+        return
+    st.divider()
+
+    def build() -> str:  # on click only: a report is about a megabyte
+        return engine().report(run) if run is not None else engine().chapters_report(measured, st.session_state[QUICK])
+
+    st.download_button("Download the report (HTML, opens offline)", build, "inference-lens-tour.html", "text/html",
+                       icon=":material/download:", type="primary")  # fmt: skip
 
 
 def render_tour() -> None:
     st.caption(QUESTION)
-    top = st.columns([1, 2])
     st.session_state.setdefault(QUICK, True)
-    top[1].toggle("Quick (fewer repeats, shorter answers)", key=QUICK)
     chapters = engine().tour_chapters(st.session_state[QUICK])
-    if top[0].button("Run the whole tour", type="primary", icon=":material/route:"):
-        bar = st.progress(0.0, text="Starting the tour")
-        for done, chapter in enumerate(chapters):
-            bar.progress(done / len(chapters), text=f"Chapter {done + 1} of {len(chapters)}: {chapter.claim}")
-            if not _measure(chapter):
-                break
-        bar.empty()
+    run_col, stop_col, quick_col = st.columns([1, 1, 3], vertical_alignment="center")
+    whole = run_col.button("Run the whole tour", type="primary", icon=":material/route:")
+    stop_col.button("Stop", icon=":material/stop:", help="Stops after the run in progress; finished chapters are kept")
+    quick_col.toggle("Quick (fewer repeats, shorter answers: about 2 minutes)", key=QUICK)
+    if whole:
+        _run_whole_tour(len(chapters))
+    report_save_errors(st.session_state.pop(state.SAVE_ERRORS, []))
+    _recorded_tours()
+    if (run := st.session_state.get(TOUR_RUN)) is not None:
+        _recorded(run)
     for index, chapter in enumerate(chapters, start=1):
         render_chapter(index, chapter)
-    measured = [_results()[c.key] for c in chapters if c.key in _results()]
-    if measured:  # after the chapters: a chapter measured in this run is in it
-        data = [m.data() for m in measured]
-        st.download_button("Download the report (HTML, opens offline)",
-                           lambda: tour_report(data, collect_environment(), now_iso()),  # built on click only
-                           "inference-lens-tour.html", "text/html", icon=":material/download:")  # fmt: skip
+    _report()

@@ -29,8 +29,8 @@ _FACE = {
     ),
     "report_page": (
         "DATA_ID",
-        "chapter_chart",
         "tour_report",
     ),
+    "tour_charts": ("chapter_chart",),
 }
 __all__, __getattr__ = lazy_face(__name__, _FACE)

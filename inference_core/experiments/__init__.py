@@ -43,10 +43,21 @@ _FACE = {
         "PROMPT_SET_SPREAD",
     ),
     "tour": (
+        "Chapter",
         "ChapterResult",
-        "chapters",
-        "chapter_sentence",
+        "TOUR_PROMPT",
+        "Tour",
+        "TourProgress",
+        "is_tour",
+        "lanes_chapter",
         "run_chapter",
+        "tour_data",
+        "tour_run",
+    ),
+    "tour_chapters": ("chapters",),
+    "tour_sentences": (
+        "chapter_sentence",
+        "points",
     ),
 }
 __all__, __getattr__ = lazy_face(__name__, _FACE)

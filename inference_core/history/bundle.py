@@ -15,6 +15,7 @@ from typing import IO, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from inference_core.measure import REPORT_DATA_ID
 from inference_core.types import RunResult, StoredRun, problem
 
 BUNDLE_FORMAT = "inference-lens-bundle"
@@ -110,9 +111,25 @@ def _decode(raw: bytes | str) -> Any:
     return data
 
 
+def _from_report(raw: bytes | str) -> bytes | str:
+    """An HTML report's embedded run as a bundle (a report is a bundle of one run); anything else as it is."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if not text[:200].lstrip().lower().startswith(("<!doctype html", "<html")):
+        return raw
+    opening = f"id='{REPORT_DATA_ID}'>"
+    start = text.find(opening)
+    if start < 0:
+        raise BundleError("an HTML file, but not an Inference Lens report (it holds no embedded data)")
+    end = text.find("</script>", start)
+    data = _decode(text[start + len(opening) : end if end >= 0 else len(text)])
+    if not isinstance(data, dict) or not isinstance(data.get("run"), dict):
+        raise BundleError("this report holds no saved run to import")
+    return json.dumps({"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "runs": [data["run"]]})
+
+
 def parse_bundle(raw: bytes | str) -> list[StoredRun]:
-    """The runs of a bundle, fully validated; BundleError says what is wrong."""
-    data = _decode(raw)
+    """The runs of a bundle (or of an HTML report), fully validated; BundleError says what is wrong."""
+    data = _decode(_from_report(raw))
     if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
         raise BundleError("not an Inference Lens bundle (its 'format' field is missing or different)")
     if data.get("version") != BUNDLE_VERSION:

@@ -13,6 +13,7 @@ _FACE = {
         "effect_sentence",
         "interleaved",
         "ratio_of_medians",
+        "share_interval",
     ),
     "energy": (
         "EnergyMeter",
@@ -23,6 +24,8 @@ _FACE = {
         "collect_environment",
         "measured_on",
         "now_iso",
+        "memory_bandwidth_gbs",
+        "passport",
     ),
     "memory": (
         "DTYPE_BYTES",
@@ -44,6 +47,7 @@ _FACE = {
     ),
     "report": (
         "METRIC_COLUMNS",
+        "REPORT_DATA_ID",
         "UNITS",
         "figure",
         "undefined_figures",

@@ -111,13 +111,23 @@ class CpuWatch:
         self.share = min(max((machine - own) / capacity, 0.0), 1.0) if capacity > 0 else None
 
 
-def effect_sentence(effect: Effect, change: str, figure: str) -> str:
+def effect_sentence(effect: Effect, change: str, figure: str, verb: str = "took") -> str:
     """One sentence stating what was measured, never more: e.g. ``Doubling the output took 1.97x as long
     (95% interval 1.90-2.03x, 3 and 3 runs).`` ``change`` names the change ("Doubling the output"),
-    ``figure`` the measured quantity as in "took 1.97x as ``long``"."""
+    ``figure`` the measured quantity as in "took 1.97x as ``long``" (``verb``: "took", "served" ...)."""
     if effect.busy:
         return (f"Inconclusive: other programs took {effect.busy_share:.0%} of the CPU while this ran "
                 f"({effect.figures()}).")  # fmt: skip
     if effect.direction == 0:
         return f"Inconclusive: {change[0].lower() + change[1:]} made no clear difference ({effect.figures()})."
-    return f"{change} took {effect.ratio:.2f}x as {figure} ({effect.interval()})."
+    return f"{change} {verb} {effect.ratio:.2f}x as {figure} ({effect.interval()})."
+
+
+def share_interval(hits: Sequence[bool], resamples: int = RESAMPLES, seed: int = 0) -> tuple[float, float, float]:
+    """The share of true values and its bootstrap 95% interval; ValueError without values."""
+    values = np.asarray(hits, dtype=float)
+    if values.size == 0:
+        raise ValueError("a share needs at least one value")
+    means = np.random.default_rng(seed).choice(values, size=(resamples, values.size)).mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(values.mean()), float(low), float(high)

@@ -149,6 +149,10 @@ def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+REPORT_DATA_ID = "inference-lens-data"
+"""The id of the ``<script type="application/json">`` element that holds an HTML report's data."""
+
+
 def metric_help(column: str) -> str:
     unit = UNITS.get(column, "")
     formula = METRIC_FORMULAS.get(column, "")
