@@ -182,8 +182,8 @@ def tour_run(results: Sequence[ChapterResult], quick: bool, environment: dict[st
             extra = {"chapter": result.chapter.key, "condition": row["condition"], "step": row["step"],
                      **{key: row[key] for key in result.chapter.conditions[0].extra if key in row}}  # fmt: skip
             fields = {key: value for key, value in row.items() if key in RunResult.model_fields}
-            result = RunResult.model_validate({**fields, "environment": environment})
-            lanes.append(LaneRecord(lane=len(lanes), result=result, extra=extra))
+            lane = RunResult.model_validate({**fields, "environment": environment})
+            lanes.append(LaneRecord(lane=len(lanes), result=lane, extra=extra))
     meta = {"experiment": "tour", "quick": quick, "chapters": chapters}
     title = f"Tour{' (quick)' if quick else ''}: {len(results)} chapters"
     return StoredRun(id=uuid.uuid4().hex, kind="sweep", created_at=now_iso(), prompt=TOUR_PROMPT, title=title,

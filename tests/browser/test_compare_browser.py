@@ -29,7 +29,7 @@ def start_run(page, url: str, prompt_text: str, max_tokens: int) -> None:
 
 
 def test_run_streams_both_columns_and_shows_results(app_url, page, output_dir):
-    start_run(page, app_url, "Why do longer answers take longer?", 12)
+    start_run(page, f"{app_url}/compare", "Why do longer answers take longer?", 12)
     page.get_by_text("Results", exact=True).wait_for(timeout=240_000)
     panes = page.locator('[data-testid="stColumn"]').filter(has_text="tokens · TTFT")
     assert panes.count() == 2
@@ -42,7 +42,7 @@ def test_run_streams_both_columns_and_shows_results(app_url, page, output_dir):
 
 def test_stop_ends_every_lane_quickly_and_keeps_the_text(app_url, page, output_dir):
     lanes = "lane=smollm2-135m-instruct:max_new_tokens=400&lane=smollm2-135m-instruct:quantize=int8,max_new_tokens=400"
-    page.goto(f"{app_url}/?prompt=Write+a+long+story+about+a+lighthouse+keeper.&{lanes}")  # the lanes from the link
+    page.goto(f"{app_url}/compare?prompt=Write+a+long+story+about+a+lighthouse+keeper.&{lanes}")  # the lanes from the link
     app_button(page, "Run").click()
     page.get_by_text("decoding").first.wait_for(timeout=120_000)
     time.sleep(1.0)
@@ -58,7 +58,7 @@ def test_stop_ends_every_lane_quickly_and_keeps_the_text(app_url, page, output_d
 
 def test_model_html_is_never_injected(app_url, page):
     attack = "<img src=x onerror=\"document.title='pwned'\"> continue this HTML:"
-    page.goto(f"{app_url}/?prompt={attack}&lane=gemma3-270m:max_new_tokens=8")
+    page.goto(f"{app_url}/compare?prompt={attack}&lane=gemma3-270m:max_new_tokens=8")
     page.get_by_text("Compare models").wait_for(timeout=60_000)
     app_button(page, "Run").click()
     page.get_by_text("Results", exact=True).wait_for(timeout=240_000)
@@ -105,7 +105,7 @@ def test_a_crafted_share_link_renders_no_image_and_no_link(app_url, page):
     lane = "smollm2-135m-instruct:dtype=![p](//127.0.0.1/pixel.png)[Log in again](//evil.example/login)"
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.goto(f"{app_url}/?lane={quote(lane)}")
+    page.goto(f"{app_url}/compare?lane={quote(lane)}")
     page.get_by_text("was skipped").first.wait_for(timeout=60_000)
     assert page.locator('[data-testid="stAlert"] img').count() == 0
     assert page.locator('a[href*="evil.example"]').count() == 0

@@ -50,7 +50,7 @@ def test_a_backtracking_grader_pattern_neither_freezes_the_server_nor_the_set(ap
 
 def test_a_one_token_answer_renders_its_undefined_figures_as_n_a(app_url, page, output_dir):
     lanes = "lane=smollm2-135m-instruct:max_new_tokens=1&lane=smollm2-135m-instruct:max_new_tokens=8,quantize=int8"
-    page.goto(f"{app_url}/?prompt=Name+a+colour.&{lanes}")
+    page.goto(f"{app_url}/compare?prompt=Name+a+colour.&{lanes}")
     app_button(page, "Run").click()
     page.get_by_text("Results", exact=True).wait_for(timeout=240_000)
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -28,7 +28,7 @@ MIXED = [
 
 
 def link(url: str, mode: str, lanes: list[str]) -> str:
-    return f"{url}/?{urlencode({'prompt': 'Name a colour.', 'lane': lanes, 'mode': mode}, doseq=True)}"
+    return f"{url}/compare?{urlencode({'prompt': 'Name a colour.', 'lane': lanes, 'mode': mode}, doseq=True)}"
 
 
 def run_round(pages: list, url: str, mode: str) -> None:

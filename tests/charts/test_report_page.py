@@ -5,22 +5,22 @@ from __future__ import annotations
 import json
 import re
 
-from inference_core.charts.report_page import DATA_ID, chapter_chart, tour_report
+from inference_core.charts.report_page import DATA_ID, tour_report
 
-CHAPTER = {"key": "input", "claim": "Longer input is slower.", "sentence": "</script><script>alert(1)</script>",
-           "metric": "ttft_s", "baseline": "60 words", "changed": "240 words", "busy_share": None,
-           "runs": [{"condition": "60 words", "ok": True, "ttft_s": 0.3}, {"condition": "240 words", "ok": True,
-                                                                           "ttft_s": 0.7}]}  # fmt: skip
+CHAPTER = {"key": "input", "kind": "ratio", "claim": "Longer input is slower.", "question": "Why <i>?",
+           "sentence": "</script><script>alert(1)</script>", "metric": "ttft_s", "conditions": ["60 words", "240 words"],
+           "points": [{"condition": "60 words", "value": 0.3}], "runs": [{"condition": "60 words", "ttft_s": 0.3}]}  # fmt: skip
 
 
 def test_the_data_is_embedded_whole_and_markup_in_it_stays_text():
-    page = tour_report([CHAPTER], {"cpu": "<b>x</b>"}, "today")
+    page = tour_report([CHAPTER], {"cpu": "<b>x</b>"}, "today", run={"id": "x"})
     embedded = re.search(f"<script type='application/json' id='{DATA_ID}'>(.*?)</script>", page, re.S).group(1)
-    assert json.loads(embedded) == {"chapters": [CHAPTER]}
-    assert "<script>alert(1)" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+    data = json.loads(embedded)
+    assert data["chapters"] == [CHAPTER] and data["run"] == {"id": "x"}
+    assert "<script>alert(1)" not in page and "&lt;b&gt;x&lt;/b&gt;" in page and "Why &lt;i&gt;?" in page
 
 
-def test_a_chapter_chart_shows_every_run_and_the_medians():
-    spec = chapter_chart(CHAPTER)
-    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["circle", "tick"]
-    assert chapter_chart({**CHAPTER, "runs": []}) == {}
+def test_every_figure_and_term_is_defined():
+    page = tour_report([CHAPTER], {}, "today")
+    for term in ("ttft_s", "usd_per_1m_out", "95% interval", "other programs&#x27; CPU share", "estimated"):
+        assert f"<dt>{term}</dt>" in page

@@ -104,3 +104,28 @@ def test_sessions_racing_mixed_dtypes_on_a_cold_engine_each_get_their_own_model(
         for result in results:
             expected = alone[result.settings.load_key]
             assert (result.text, result.weights_mb) == (expected.text, expected.weights_mb), result.settings
+
+
+def test_a_tour_is_saved_as_one_run_and_its_report_imports_into_another_history(engine, tmp_path):
+    from inference_core.experiments import chapters, run_chapter
+    from tests.experiments.test_tour import recording_runner
+
+    results = [run_chapter(chapter, recording_runner([]), repeats=2) for chapter in chapters(quick=True)[1:3]]
+    run, errors = engine.save_tour(results, quick=True)
+    assert errors == [] and engine.run(run.id) == run and engine.is_tour(run)
+    assert run.id in {summary.id for summary in engine.recorded_tours()}
+    assert "memory_bandwidth_gbs" in run.meta["passport"]
+    page = engine.report(run)
+    elsewhere = Engine(store_path=tmp_path / "elsewhere.sqlite3")
+    assert elsewhere.import_bundle(page) == (1, 0)
+    assert elsewhere.tour_data(elsewhere.run(run.id)) == engine.tour_data(run)
+    assert engine.import_bundle(page.encode()) == (0, 1)  # already there
+    with pytest.raises(BundleError, match="not an Inference Lens report"):
+        engine.import_bundle("<!doctype html><html><body>hello</body></html>")
+
+
+def test_any_saved_run_has_a_report(engine):
+    recorder = engine.recorder(Saving("compare", "Name a fruit.", title="Fruit"))
+    engine.compare("Name a fruit.", LANES[:1], on_result=recorder)
+    page = engine.report(engine.run(recorder.run_id))
+    assert "<h1>Fruit</h1>" in page and "Soonest first token: 1. SmolLM2 135M" in page

@@ -17,3 +17,12 @@ def test_now_iso_is_utc_at_the_asked_precision():
     seconds, millis = now_iso(), now_iso("milliseconds")
     assert dt.datetime.fromisoformat(seconds).utcoffset() == dt.timedelta(0)
     assert len(millis.split("+")[0].split(".")[1]) == 3 and "." not in seconds
+
+
+def test_the_passport_adds_the_measured_memory_bandwidth_and_the_engine_settings():
+    from inference_core.measure.environment import memory_bandwidth_gbs, passport
+
+    found = passport({"lanes": ["smollm2-135m-instruct"]})
+    assert 0.1 < found["memory_bandwidth_gbs"] < 10_000  # GB/s: a copy of 64 MB, timed
+    assert found["memory_bandwidth_gbs"] == round(memory_bandwidth_gbs(), 1)  # measured once per process
+    assert found["engine_settings"] == {"lanes": ["smollm2-135m-instruct"]} and found["cores"] >= 1

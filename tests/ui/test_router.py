@@ -21,7 +21,7 @@ from tests.test_architecture import ui_files
 from tests.ui.helpers import ROOT
 from ui.state import PAGES, RUN_ALONE
 
-TITLES = {"compare": "Compare models", **{name: title for name, title, _ in PAGES[1:]}}
+TITLES = {**{name: title for name, title, _ in PAGES}, "compare": "Compare models"}
 SIDEBAR_LABEL = "Machine price ($/hour)"
 PUBLIC_STREAMLIT = {"streamlit", "streamlit.column_config", "streamlit.components.v1"}
 """The Streamlit modules the UI may import: ``st`` and the documented public submodules."""
