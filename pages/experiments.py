@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
-from ui.experiments_editor import keep_rows, run_buttons, start_sweep, sweep_inputs
+from ui.experiments_editor import apply_link, keep_rows, run_buttons, start_sweep, sweep_inputs
 from ui.experiments_view import render_sweep
 from ui.jobs import collect, report_save_errors
 from ui.layout import page_link
@@ -17,6 +17,7 @@ st.caption(
     "then each point runs several times, one run at a time; points show the median and the min-max range."
 )
 page_link("tradeoffs", "Every saved run in one figure: Trade-offs", ":material/insights:")
+apply_link()
 inputs = sweep_inputs()
 run_clicked = run_buttons(inputs)
 

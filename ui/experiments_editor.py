@@ -30,6 +30,33 @@ from ui.resources import engine, measured_speeds, model_choices, session_access,
 from ui.text import escape_markdown, notice, plural
 from ui.traffic_editor import traffic_inputs
 
+MODELS, OUTPUT_LENGTHS, OUTPUT_TOKENS = "sweep_models", "sweep_output_lengths", "sweep_output_tokens"
+_LINKED = "_sweep_link"
+LENGTH_CHOICES = (8, 16, 32, 64, 128, 256, 512, 1024)
+
+
+def apply_link() -> None:
+    """Fill the inputs in from a link (the Tour's: ``?experiment=output-length&model=M&lengths=16,32&tokens=4``),
+    once per link; anything that does not fit the widgets is left at its default."""
+    wanted = st.query_params.get("experiment")
+    link = str(sorted(st.query_params.to_dict().items()))
+    if wanted not in EXPERIMENTS or st.session_state.get(_LINKED) == link:
+        return
+    st.session_state[_LINKED] = link
+    st.session_state["sweep_experiment_choice"] = wanted
+    if model := st.query_params.get("model"):
+        st.session_state[MODELS] = [model]
+    low, high, _ = engine().bounds("max_new_tokens")
+    try:
+        lengths = [int(n) for n in st.query_params.get("lengths", "").split(",") if n][:8]
+        tokens = int(st.query_params.get("tokens", "0"))
+    except ValueError:
+        return
+    if lengths and all(low <= n <= high and n in LENGTH_CHOICES for n in lengths):
+        st.session_state[OUTPUT_LENGTHS] = lengths
+    if low <= tokens <= high:
+        st.session_state[OUTPUT_TOKENS] = tokens
+
 
 @dataclass(frozen=True)
 class SweepInputs:
@@ -65,18 +92,17 @@ def _models_and_variants(experiment: str) -> tuple[list[str], list[str]]:
                                   help="Each is applied to float32 transformers unless it names another engine; "
                                   "cache=static,compile=true compiles for minutes at load (timed apart)")  # fmt: skip
         return ([model] if model else []), variants
-    models = st.multiselect(
-        "Models", choices, default=[m for m in DEFAULT_MODELS if m in choices], format_func=lambda r: names.get(r, r)
-    )
+    if MODELS not in st.session_state:  # a default, unless a link already chose
+        st.session_state[MODELS] = [m for m in DEFAULT_MODELS if m in choices]
+    models = st.multiselect("Models", choices, format_func=lambda r: names.get(r, r), key=MODELS)
     return models, list(DEFAULT_SETTINGS_VARIANTS)
 
 
 def _lengths(experiment: str, column) -> list | None:
     if experiment == "output-length":
-        return column.multiselect(
-            "Output lengths (tokens, pinned)", [8, 16, 32, 64, 128, 256, 512, 1024],
-            default=list(DEFAULT_OUTPUT_LENGTHS), accept_new_options=True, key="sweep_output_lengths",
-        )  # fmt: skip
+        st.session_state.setdefault(OUTPUT_LENGTHS, list(DEFAULT_OUTPUT_LENGTHS))
+        return column.multiselect("Output lengths (tokens, pinned)", list(LENGTH_CHOICES), accept_new_options=True,
+                                  key=OUTPUT_LENGTHS)  # fmt: skip
     if experiment == "input-length":
         return column.multiselect(
             "Input lengths (about, tokens)", [32, 64, 128, 256, 512, 1024, 2048, 4096],
@@ -102,7 +128,8 @@ def sweep_inputs() -> SweepInputs:
     lengths = _lengths(experiment, left)
     low, high, output_tokens = engine().bounds("max_new_tokens")
     if experiment != "output-length":
-        output_tokens = middle.number_input("Output tokens (pinned)", low, high, output_tokens)
+        st.session_state.setdefault(OUTPUT_TOKENS, output_tokens)
+        output_tokens = middle.number_input("Output tokens (pinned)", low, high, key=OUTPUT_TOKENS)
     _, most, default = engine().bounds("repeats")
     repeats = right.number_input("Repeats per point", 0, most, default, help="Median and spread need at least 3")
     return SweepInputs(experiment, models, variants, lengths, int(output_tokens), int(repeats), dtype)

@@ -17,8 +17,8 @@ _GENERATION = "history_table_generation"
 
 
 def import_bundle() -> None:
-    with st.expander("Import a bundle"):
-        upload = st.file_uploader("Bundle (.json)", type=["json"], key="history_upload")
+    with st.expander("Import a bundle or a report"):
+        upload = st.file_uploader("Bundle (.json) or report (.html)", type=["json", "html"], key="history_upload")
         if upload is None or not st.button("Import", icon=":material/upload:"):
             return
         try:

@@ -16,6 +16,7 @@ from ui.jobs import watch
 from ui.layout import chart_grid
 from ui.resources import engine, history_unreadable, refused
 from ui.text import escape_markdown, notice
+from ui.tour_view import show_chapter
 
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
 SPEEDS = {"1x": "recorded speed", "2x": "twice as fast", "instant": "all at once"}
@@ -27,13 +28,22 @@ def _when(run: StoredRun) -> str:
 
 def render_run(run: StoredRun, utilization_pct: float) -> None:
     st.subheader(f"{run.kind.capitalize()} of {_when(run)} UTC")
+    left, right = st.columns([1, 3], vertical_alignment="center")
+    left.download_button("Report (HTML, opens offline)", lambda: engine().report(run),  # built on click only
+                         f"inference-lens-{run.id[:8]}.html", "text/html", icon=":material/description:")  # fmt: skip
+    if engine().is_tour(run):
+        right.markdown(f"[Open this tour on the Tour page](/?tour={run.id})")
     with st.expander("Prompt and settings"):
         st.markdown(escape_markdown(run.prompt))
         st.json(run.meta, expanded=False)
     if not run.results:
         st.info("This run saved no lane (it was stopped or failed before any finished).")
         return
-    if run.kind == "sweep":
+    if engine().is_tour(run):
+        for data in engine().tour_data(run):
+            st.markdown(f"**{escape_markdown(data['claim'])}**")
+            show_chapter(st.empty(), data)
+    elif run.kind == "sweep":
         rows = _sweep_rows(run)
         render_sweep(run.meta.get("experiment", rows[0]["experiment"]), rows, run.results[0].environment)
     else:

@@ -45,7 +45,7 @@ def full_page_link(chapter: Any) -> str:
     return f"/{chapter.page}" + (f"?{query}" if query else "")
 
 
-def _show(placeholder: Any, data: dict[str, Any]) -> None:
+def show_chapter(placeholder: Any, data: dict[str, Any]) -> None:
     """A chapter's sentence (a warning when inconclusive) and its chart."""
     with placeholder.container():
         sentence = escape_markdown(data["sentence"])
@@ -83,11 +83,11 @@ def _measure(chapter: Any, placeholder: Any) -> None:
         return
     events: queue.Queue = queue.Queue()
     found: dict[str, Any] = {}
-    quick, price = st.session_state.get(QUICK, True), state.machine_price()
+    quick, price, measuring = st.session_state.get(QUICK, True), state.machine_price(), engine()
 
-    def work() -> None:
+    def work() -> None:  # no Streamlit call in here: it runs outside the page's script
         try:
-            found["result"] = engine().tour_chapter(chapter, quick, price, on_event=events.put)
+            found["result"] = measuring.tour_chapter(chapter, quick, price, on_event=events.put)
         except (LimitError, ValueError, RuntimeError) as exc:
             found["error"] = str(exc)
 
@@ -116,7 +116,7 @@ def render_chapter(index: int, chapter: Any) -> None:
     if data is None:
         placeholder.caption("Not measured yet: no sentence without a measurement.")
     else:
-        _show(placeholder, data)
+        show_chapter(placeholder, data)
 
 
 def _keep_tour(job: Any) -> None:

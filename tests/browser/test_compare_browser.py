@@ -42,7 +42,7 @@ def test_run_streams_both_columns_and_shows_results(app_url, page, output_dir):
 
 def test_stop_ends_every_lane_quickly_and_keeps_the_text(app_url, page, output_dir):
     lanes = "lane=smollm2-135m-instruct:max_new_tokens=400&lane=smollm2-135m-instruct:quantize=int8,max_new_tokens=400"
-    page.goto(f"{app_url}/compare?prompt=Write+a+long+story+about+a+lighthouse+keeper.&{lanes}")  # the lanes from the link
+    page.goto(f"{app_url}/compare?prompt=Write+a+long+story+about+a+lighthouse+keeper.&{lanes}")  # the link's lanes
     app_button(page, "Run").click()
     page.get_by_text("decoding").first.wait_for(timeout=120_000)
     time.sleep(1.0)

@@ -8,8 +8,10 @@ import re
 from inference_core.charts.report_page import DATA_ID, tour_report
 
 CHAPTER = {"key": "input", "kind": "ratio", "claim": "Longer input is slower.", "question": "Why <i>?",
-           "sentence": "</script><script>alert(1)</script>", "metric": "ttft_s", "conditions": ["60 words", "240 words"],
-           "points": [{"condition": "60 words", "value": 0.3}], "runs": [{"condition": "60 words", "ttft_s": 0.3}]}  # fmt: skip
+           "sentence": "</script><script>alert(1)</script>", "metric": "ttft_s",
+           "conditions": ["60 words", "240 words"],
+           "points": [{"condition": "60 words", "value": 0.3}],
+           "runs": [{"condition": "60 words", "ttft_s": 0.3}]}  # fmt: skip
 
 
 def test_the_data_is_embedded_whole_and_markup_in_it_stays_text():

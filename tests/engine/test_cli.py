@@ -400,7 +400,8 @@ def test_the_quick_tour_writes_an_offline_report_whose_sentences_recompute_from_
     e2e = {label: sorted(run["e2e_s"] for run in output["runs"] if run["condition"] == label)
            for label in (output["baseline"], output["changed"])}  # fmt: skip
     assert e2e[output["changed"]][1] > e2e[output["baseline"]][1]  # in its own data, a longer answer took longer
-    assert {"memory_bandwidth_gbs", "cpu", "cores", "versions", "engine_settings"} <= set(data["run"]["meta"]["passport"])
+    passport = data["run"]["meta"]["passport"]
+    assert {"memory_bandwidth_gbs", "cpu", "cores", "versions", "engine_settings"} <= set(passport)
     fresh = Engine(store_path=tmp_path / "elsewhere.db")
     assert fresh.import_bundle(report.read_bytes()) == (1, 0)  # the report imports into another history
     [summary] = fresh.runs()

@@ -61,9 +61,10 @@ def test_traffic_states_the_wait_and_what_batching_served():
         return [{"e2e_s": seconds, "request_epoch_s": 100.0 + step * 10, "tokens_out": 16, "step": step}] * copies
 
     data = rows("traffic", {})
-    data["runs"] = [{"condition": label, "ok": True, **row} for step in range(3) for label, row in
-                    [("1 request", round_of(1, 1.0, step)[0])] + [("4 at once, queued", r)
-                     for r in round_of(4, 2.5, step)] + [("4 at once, batched", r) for r in round_of(4, 2.0, step)]]  # fmt: skip
+    for step in range(3):
+        found = [("1 request", round_of(1, 1.0, step)), ("4 at once, queued", round_of(4, 2.5, step)),
+                 ("4 at once, batched", round_of(4, 2.0, step))]
+        data["runs"] += [{"condition": label, "ok": True, **row} for label, group in found for row in group]
     sentence = chapter_sentence(data)
     assert sentence.startswith("4 requests at once, one after another, took 2.50x as long each (95% interval")
     assert "Batching them served 1.25x as many tokens per second (95% interval 1.25-1.25x, 3 and 3 runs" in sentence

@@ -118,3 +118,14 @@ def test_traffic_experiment_runs_batched_beside_one_at_a_time_and_charts_its_lev
     at.text_input(key="traffic_output").set_value("9-2")
     click(at, "Run sweep")
     assert "output tokens: must be N or LOW-HIGH with LOW <= HIGH" in plain(at.warning[0].value)
+
+
+def test_a_tour_link_fills_the_experiment_in():
+    at = page("experiments")
+    for key, value in {"experiment": "output-length", "model": "gemma3-270m", "lengths": "16,32"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert at.radio(key="sweep_experiment_choice").value == "output-length"
+    assert at.multiselect(key="sweep_output_lengths").value == [16, 32]
+    assert at.multiselect(key="sweep_models").value == ["gemma3-270m"]

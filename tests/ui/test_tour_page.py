@@ -1,10 +1,13 @@
 """The Tour page under AppTest, on the real embedded models: no sentence before a measurement, then one
-computed from it, and a report to download."""
+computed from it, a report to download, and a saved tour reopened from its link without running anything."""
 
 from __future__ import annotations
 
 import pytest
 
+from inference_core.engine import Engine
+from inference_core.experiments import chapters, run_chapter
+from tests.experiments.test_tour import recording_runner
 from tests.ui.helpers import page, plain
 
 
@@ -12,12 +15,10 @@ def test_before_any_measurement_there_is_no_sentence():
     at = page("tour").run()
     assert not at.exception
     assert at.title[0].value.startswith("Tour")
-    assert [s.value for s in at.subheader][:3] == [
-        "1. Longer input is slower: the model reads every input token before it writes one.",
-        "2. Longer output is slower and dearer: every output token is one more step.",
-        "3. Bigger models are slower and need more memory: every token passes through every weight.",
-    ]
-    assert sum("no sentence without a measurement" in c.value for c in at.caption) == 3
+    claims = [s.value for s in at.subheader]
+    assert len(claims) == 8
+    assert claims[2] == "3. Longer output is slower and dearer: every output token is one more step."
+    assert sum("no sentence without a measurement" in c.value for c in at.caption) == 8
     assert not at.get("download_button")
 
 
@@ -26,8 +27,23 @@ def test_measuring_a_chapter_states_its_sentence_and_offers_the_report():
     at = page("tour").run()
     at.button(key="tour_run_output").click().run(timeout=300)
     assert not at.exception
-    [sentence] = [plain(box.value) for box in at.info]
+    [sentence] = [plain(box.value) for box in [*at.info, *at.warning]]
     assert sentence.startswith("Doubling the output from 16 to 32 tokens took") or sentence.startswith("Inconclusive")
     assert "95% interval" in sentence
     assert len(at.get("download_button")) == 1
     assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_a_tour_link_reopens_the_saved_tour_without_running_anything():
+    results = [run_chapter(chapter, recording_runner([]), repeats=2) for chapter in chapters(quick=True)[1:3]]
+    run, errors = Engine().save_tour(results, quick=True)  # the history the page opens (the tests' data folder)
+    assert errors == []
+    at = page("tour")
+    at.query_params["tour"] = run.id
+    at.run()
+    assert not at.exception
+    assert any("Recorded" in plain(box.value) for box in at.success)
+    shown = {plain(box.value) for box in [*at.info, *at.warning]}
+    assert {result.sentence for result in results} <= shown  # recomputed from the saved rows, the same
+    assert any(run.id in code.value and "?tour=" in code.value for code in at.code)
+    assert len(at.get("download_button")) == 1
