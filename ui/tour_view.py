@@ -16,7 +16,7 @@ from inference_core import chapter_chart
 from inference_core.engine import LimitError, StoreError
 from inference_core.types import StoredRun, TokenEvent
 from ui import state
-from ui.jobs import report_save_errors, run_job
+from ui.jobs import collect, report_save_errors, run_job
 from ui.resources import engine, history_unreadable, refused, session_access
 from ui.text import escape_markdown, notice
 
@@ -229,6 +229,8 @@ def render_tour() -> None:
     whole = run_col.button("Run the whole tour", type="primary", icon=":material/route:")
     stop_col.button("Stop", icon=":material/stop:", help="Stops after the run in progress; finished chapters are kept")
     quick_col.toggle("Quick (fewer repeats, shorter answers: about 2 minutes)", key=QUICK)
+    if collect(JOB, _keep_tour):  # Stop (or any click) during the tour: keep and save what it measured
+        notice("info", "Stopped: the chapters measured so far are kept and saved.", icon=":material/stop_circle:")
     if whole:
         _run_whole_tour(len(chapters))
     report_save_errors(st.session_state.pop(state.SAVE_ERRORS, []))
