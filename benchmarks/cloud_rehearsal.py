@@ -1,11 +1,12 @@
 """A Streamlit Community Cloud rehearsal: the app in a 2.7 GB memory cgroup, driven in Chromium.
 
-    sudo .venv/bin/python -m benchmarks.cloud_rehearsal [--limit-mb 2700] [--tokens 48]
+    sudo .venv/bin/python -m benchmarks.cloud_rehearsal [--limit-mb 2700] [--tokens 48] [--tour] [--cpus 1]
 
 Needs root (it creates a memory cgroup: v2 ``memory.max`` where the machine has it, else v1
-``memory.limit_in_bytes``). Starts ``streamlit run app.py`` inside it on a fresh data folder, opens
-the Compare page in headless Chromium, runs the default comparison to the end, and prints the
-time to results, the cgroup's peak memory and whether the kernel killed anything.
+``memory.limit_in_bytes``). Starts ``streamlit run app.py`` inside it on a fresh data folder (on ``--cpus``
+cores, as Community Cloud's one CPU), opens the Compare page in headless Chromium, runs the default
+comparison to the end (``--tour``: the quick tour, from the landing page), and prints the time to results,
+the cgroup's peak memory and whether the kernel killed anything.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ class MemoryCgroup:
         limit_file = "memory.max" if self.v2 else "memory.limit_in_bytes"
         (self.path / limit_file).write_text(str(limit_mb * MB))
 
-    def wrap(self, command: list[str]) -> list[str]:
-        """The command, started inside the cgroup (the shell moves itself in, then execs)."""
+    def wrap(self, command: list[str], cpus: int | None = None) -> list[str]:
+        """The command, started inside the cgroup (the shell moves itself in, then execs), on ``cpus`` cores."""
+        if cpus:
+            command = ["taskset", "-c", f"0-{cpus - 1}", *command]
         quoted = " ".join(f"'{part}'" for part in command)
         return ["sh", "-c", f"echo $$ > {self.path}/cgroup.procs && exec {quoted}"]
 
@@ -61,12 +64,12 @@ class MemoryCgroup:
 
 
 @contextlib.contextmanager
-def app_in(cgroup: MemoryCgroup, data: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+def app_in(cgroup: MemoryCgroup, data: Path, cpus: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
     env = {**os.environ, "INFERENCE_LENS_DATA": str(data), "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen(cgroup.wrap(command), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(cgroup.wrap(command, cpus), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -103,17 +106,45 @@ def drive_default_comparison(url: str, tokens: int) -> tuple[float, str]:
     return elapsed, text + "\n" + free
 
 
+def drive_quick_tour(url: str) -> tuple[float, str]:
+    """Open the landing page (the Tour), run the whole quick tour; (seconds from the click to its saved
+    results, page text)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url)
+        page.get_by_text("Run the whole tour").wait_for(timeout=120_000)
+        started = time.perf_counter()
+        page.locator('button:not([kind="header"])').filter(has_text="Run the whole tour").first.click()
+        page.get_by_text("nothing was run to show it").wait_for(timeout=900_000)
+        elapsed = time.perf_counter() - started
+        text = page.inner_text("body")
+        browser.close()
+    return elapsed, text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit-mb", type=int, default=2700)
     parser.add_argument("--tokens", type=int, default=48)
+    parser.add_argument("--tour", action="store_true", help="run the quick tour instead of the comparison")
+    parser.add_argument("--cpus", type=int, default=None, help="cores the app may use (Community Cloud: 1)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root: it creates a memory cgroup")
     cgroup = MemoryCgroup(args.limit_mb)
     try:
-        with tempfile.TemporaryDirectory() as data, app_in(cgroup, Path(data)) as (url, _):
+        with tempfile.TemporaryDirectory() as data, app_in(cgroup, Path(data), args.cpus) as (url, _):
             started_mb = cgroup.peak_mb
+            if args.tour:
+                elapsed, text = drive_quick_tour(url)
+                unmeasured = text.count("no sentence without a measurement")
+                print(f"memory limit {args.limit_mb:,} MB, {args.cpus or os.cpu_count()} core(s): quick tour saved "
+                      f"after {elapsed:.0f} s; peak memory {cgroup.peak_mb:,.0f} MB (idle {started_mb:,.0f} MB); "
+                      f"OOM kills {cgroup.oom_kills}; chapters without a sentence: {unmeasured}")  # fmt: skip
+                return
             elapsed, text = drive_default_comparison(url, args.tokens)
             errors = [line for line in text.splitlines() if "out of memory" in line or "would not fit" in line]
             print(f"memory limit {args.limit_mb:,} MB ({'cgroup v2' if cgroup.v2 else 'cgroup v1'}); "

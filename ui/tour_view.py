@@ -103,7 +103,8 @@ def _measure(chapter: Any, placeholder: Any) -> None:
     st.session_state.pop(TOUR_RUN, None)  # the page now shows this session's measurements
 
 
-def render_chapter(index: int, chapter: Any) -> None:
+def render_chapter(index: int, chapter: Any, hold: bool = False) -> Any:
+    """The chapter's claim, question, button and link; its measurement (unless ``hold``: a replay draws it)."""
     st.subheader(f"{index}. {chapter.claim}")
     st.caption(escape_markdown(chapter.question))
     left, right = st.columns([1, 3], vertical_alignment="center")
@@ -115,8 +116,11 @@ def render_chapter(index: int, chapter: Any) -> None:
     data = _chapters().get(chapter.key)
     if data is None:
         placeholder.caption("Not measured yet: no sentence without a measurement.")
+    elif hold:
+        placeholder.caption("Replaying: this chapter appears after as long as it took when recorded.")
     else:
         show_chapter(placeholder, data)
+    return placeholder
 
 
 def _keep_tour(job: Any) -> None:
@@ -169,27 +173,45 @@ def opened_from_link(run_id: str) -> bool:
     return True
 
 
-def _recorded(run: StoredRun) -> None:
-    """Where the tour shown was measured, its share link, and a replay at its recorded timings."""
+def _recorded(run: StoredRun) -> bool:
+    """Where the tour shown was measured, its share link, and a replay at its recorded timings (True: asked)."""
     machine = run.meta.get("measured_on", {}).get("machine", "an unknown machine")
     st.success(escape_markdown(f"Recorded {run.created_at[:16].replace('T', ' ')} UTC on {machine}: "
                                "nothing was run to show it."), icon=":material/history:")  # fmt: skip
     st.caption("Share link: reopens these results, running nothing")
     st.code(state.tour_link(run.id), language=None)
-    if st.button("Replay at the recorded timings", icon=":material/replay:",
-                 help="Reveals each chapter after as long as it took when recorded (a click stops it)"):  # fmt: skip
-        _replay(list(_chapters().values()))
+    return st.button("Replay at the recorded timings", icon=":material/replay:",
+                     help="Reveals each chapter after as long as it took when recorded (a click stops it)")  # fmt: skip
 
 
-def _replay(chapters: list[dict[str, Any]]) -> None:
+def _replay(placeholders: dict[str, Any]) -> None:
+    """Each recorded chapter in turn, after as long as it took (the first streams its tokens at their times)."""
+    chapters = [data for key, data in _chapters().items() if key in placeholders]
     bar = st.progress(0.0)
     for index, data in enumerate(chapters):
-        runs = [row for row in data["runs"] if row.get("e2e_s")]
-        wait = float(data.get("seconds") or sum(row["e2e_s"] for row in runs))
-        bar.progress(index / len(chapters), text=escape_markdown(f"Replaying chapter {index + 1}: {data['claim']} "
-                                                                 f"({wait:.0f} s when recorded)"))  # fmt: skip
-        time.sleep(wait)
+        wait = float(data.get("seconds") or sum(row.get("e2e_s") or 0 for row in data["runs"]))
+        bar.progress(index / len(chapters), text=escape_markdown(f"Replaying chapter {index + 1}: "
+                     f"{data['claim'].split(':')[0]} ({wait:.0f} s when recorded)"))  # fmt: skip
+        started = time.monotonic()
+        if data["kind"] == "tokens":
+            _replay_tokens(placeholders[data["key"]], data)
+        time.sleep(max(0.0, wait - (time.monotonic() - started)))
+        show_chapter(placeholders[data["key"]], data)
     bar.progress(1.0, text="Replayed at the recorded timings: every figure is the recorded one.")
+
+
+def _replay_tokens(placeholder: Any, data: dict[str, Any]) -> None:
+    """The first recorded answer written again, each token at its recorded time."""
+    run = next((row for row in data["runs"] if row.get("ok") and row.get("token_times_s")), None)
+    if run is None:
+        return
+    started, rows = time.monotonic(), []
+    for number, at in enumerate(run["token_times_s"], start=1):
+        time.sleep(max(0.0, at - (time.monotonic() - started)))
+        rows.append({"run": "recorded", "token": number, "time_s": at, "ttft_s": run["ttft_s"]})
+        with placeholder.container():
+            st.markdown(escape_markdown("".join(run["token_texts"][:number])))
+            st.vega_lite_chart(chapter_chart({"kind": "tokens", "metric": "ttft_s", "points": rows}), width="stretch")
 
 
 def _recorded_tours() -> None:
@@ -235,8 +257,9 @@ def render_tour() -> None:
         _run_whole_tour(len(chapters))
     report_save_errors(st.session_state.pop(state.SAVE_ERRORS, []))
     _recorded_tours()
-    if (run := st.session_state.get(TOUR_RUN)) is not None:
-        _recorded(run)
-    for index, chapter in enumerate(chapters, start=1):
-        render_chapter(index, chapter)
+    replaying = (run := st.session_state.get(TOUR_RUN)) is not None and _recorded(run)
+    placeholders = {chapter.key: render_chapter(index, chapter, hold=replaying)
+                    for index, chapter in enumerate(chapters, start=1)}  # fmt: skip
+    if replaying:
+        _replay(placeholders)
     _report()

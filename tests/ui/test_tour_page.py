@@ -47,3 +47,18 @@ def test_a_tour_link_reopens_the_saved_tour_without_running_anything():
     assert {result.sentence for result in results} <= shown  # recomputed from the saved rows, the same
     assert any(run.id in code.value and "?tour=" in code.value for code in at.code)
     assert len(at.get("download_button")) == 1
+
+
+def test_a_recorded_tour_replays_at_its_recorded_timings():
+    found = chapters(quick=True)
+    results = [run_chapter(chapter, recording_runner([]), repeats=1) for chapter in (found[0], found[2])]
+    run, _ = Engine().save_tour(results, quick=True)
+    at = page("tour")
+    at.query_params["tour"] = run.id
+    at.run()
+    [replay] = [button for button in at.button if button.label == "Replay at the recorded timings"]
+    replay.click().run(timeout=120)
+    assert not at.exception
+    [bar] = at.get("progress")
+    assert bar.proto.text == "Replayed at the recorded timings: every figure is the recorded one."
+    assert {result.sentence for result in results} <= {plain(box.value) for box in [*at.info, *at.warning]}
