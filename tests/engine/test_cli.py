@@ -16,10 +16,9 @@ FIELDS = {
 }  # fmt: skip
 
 
-def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "inference_core", *args], capture_output=True, text=True, timeout=timeout
-    )
+def cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "inference_core", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})  # fmt: skip
 
 
 def test_models_lists_the_catalog_as_json():
@@ -384,7 +383,8 @@ def test_the_quick_tour_writes_an_offline_report_whose_sentences_recompute_from_
 
     report = tmp_path / "report.html"
     report.write_text("an older report")  # overwritten
-    done = cli("tour", "--quick", "--out", str(report), timeout=400)
+    limits = {"INFERENCE_LENS_MAX_NEW_TOKENS": "12", "INFERENCE_LENS_MAX_LANES": "2"}  # the operator's: a smaller tour
+    done = cli("tour", "--quick", "--out", str(report), timeout=400, env=limits)
     assert done.returncode == 0, done.stderr
     page = report.read_text()
     assert fetched(page) == []  # scripts and styles inline: it opens offline
