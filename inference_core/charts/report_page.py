@@ -82,7 +82,8 @@ def tour_report(chapters: list[dict[str, Any]], environment: dict[str, Any], mea
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Inference Lens: {html.escape(title)}"
         f"</title><style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-        f"<p>Measured by Inference Lens on the machine below, {html.escape(measured_at)}. Every sentence is computed "
+        f"<p>Measured by Inference Lens on the machine below, {html.escape(measured_at[:16].replace('T', ' '))} UTC. "
+        "Every sentence is computed "
         "from the runs below it; the data is embedded in this file, and the file imports back into a history.</p>"
         f"{sections}<h2>What each figure means</h2><dl>{definitions}</dl>"
         f"<h2>The machine</h2><table>{_passport(environment)}</table>"

@@ -32,13 +32,15 @@ def _strip(frame: pd.DataFrame, order: list[str], title: str, log: bool = False)
 def _tokens(frame: pd.DataFrame) -> alt.Chart:
     """Each token's arrival: a long wait (the prompt read), then a steady staircase (one step per token)."""
     steps = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=18), interpolate="step-after").encode(
-        x=alt.X("time_s:Q", title="seconds since the request"), y=alt.Y("token:Q", title="tokens written"),
-        color=alt.Color("run:N", legend=alt.Legend(orient="top-left", title=None),
+        x=alt.X("time_s:Q", title="seconds since the request", scale=alt.Scale(zero=True)),
+        y=alt.Y("token:Q", title="tokens written"),
+        color=alt.Color("run:N", legend=alt.Legend(orient="bottom-right", title=None),
                         scale=alt.Scale(range=list(COLORS))),
         tooltip=["run:N", "token:Q", alt.Tooltip("time_s:Q", format=".3f")])  # fmt: skip
-    prefill = alt.Chart(frame).mark_rule(strokeDash=[4, 3], color="#888").encode(x="median(ttft_s):Q")
-    label = alt.Chart(frame).mark_text(align="right", dx=-4, dy=-60, color="#666").encode(
-        x="median(ttft_s):Q", text=alt.value("prompt read: first token"))
+    read = alt.Chart(pd.DataFrame([{"start": 0.0, "end": float(frame["ttft_s"].median()),
+                                    "what": "reading the prompt, until the first token"}]))  # fmt: skip
+    prefill = read.mark_rect(opacity=0.12, color="#888").encode(x="start:Q", x2="end:Q")
+    label = read.mark_text(align="left", dx=4, baseline="top", y=4, color="#666").encode(x="start:Q", text="what:N")
     return (steps + prefill + label).properties(width=WIDTH, height=200)
 
 
@@ -54,30 +56,33 @@ def _samples(frame: pd.DataFrame) -> alt.Chart:
 
 
 def _graded(frame: pd.DataFrame) -> alt.Chart:
-    """The model's confidence in each answer, green when right and red when wrong."""
-    frame = frame.assign(verdict=frame["correct"].map({True: "right", False: "wrong"}))
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("confidence:Q", title="the model's confidence in its answer", scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%")),
-        y=alt.Y("question:N", sort=None, title=None),
-        color=alt.Color("verdict:N", scale=alt.Scale(domain=["right", "wrong"], range=[RIGHT, WRONG]),
-                        legend=alt.Legend(orient="top", title=None)),
-        tooltip=["prompt:N", "answer:N", "expected:N", "verdict:N", alt.Tooltip("confidence:Q", format=".0%")],
-    ).properties(width=WIDTH, height=22 * len(frame) + 20)  # fmt: skip
+    """The model's confidence in each answer, green when right and red when wrong, its answer beside it."""
+    frame = frame.assign(verdict=frame["correct"].map({True: "right", False: "wrong"}),
+                         asked=frame["prompt"].str.slice(0, 56), said=frame["answer"].str.slice(0, 28))  # fmt: skip
+    base = alt.Chart(frame).encode(
+        x=alt.X("confidence:Q", title="the model's confidence in its answer", scale=alt.Scale(domain=[0, 1.3]),
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1])),
+        y=alt.Y("asked:N", sort=None, title=None, axis=alt.Axis(labelLimit=360)),
+        tooltip=["prompt:N", "answer:N", "expected:N", "verdict:N", alt.Tooltip("confidence:Q", format=".0%")])
+    bars = base.mark_bar().encode(color=alt.Color("verdict:N", scale=alt.Scale(domain=["right", "wrong"],
+                                  range=[RIGHT, WRONG]), legend=alt.Legend(orient="top", title=None)))
+    said = base.mark_text(align="left", dx=4, fontSize=10, color="#444").encode(text="said:N")
+    return (bars + said).properties(width=WIDTH - 200, height=24 * len(frame) + 20)  # fmt: skip
 
 
 def _memory(frame: pd.DataFrame) -> alt.Chart:
     """Weights memory against parameters: the two measured models, and the ladder's estimates (hollow)."""
-    frame = frame.assign(how=frame["estimated"].map({True: "estimated, not run", False: "measured here"}))
+    how = frame["estimated"].map({True: "estimated, not run", False: "measured here"})
+    frame = frame.assign(how=how, label=frame["model"] + frame["estimated"].map({True: " (estimated)", False: ""}))
     base = alt.Chart(frame).encode(
         x=alt.X("params_m:Q", scale=alt.Scale(type="log"), title="parameters (millions)"),
         y=alt.Y("weights_mb:Q", scale=alt.Scale(type="log"), title="weights memory (MB)"),
         tooltip=["model:N", "how:N", alt.Tooltip("weights_mb:Q", format=",.0f")])  # fmt: skip
-    points = base.mark_point(size=90, filled=True).encode(
-        shape=alt.Shape("how:N", legend=alt.Legend(orient="top-left", title=None)),
-        fill=alt.Fill("how:N", scale=alt.Scale(range=[COLORS[0], "white"]), legend=None),
-        color=alt.value(COLORS[0]))  # fmt: skip
-    labels = base.mark_text(align="left", dx=8, fontSize=10, color="#555").encode(text="model:N")
+    kinds = ["measured here", "estimated, not run"]
+    points = base.mark_point(size=90, filled=True, strokeWidth=2).encode(
+        fill=alt.Fill("how:N", scale=alt.Scale(domain=kinds, range=[COLORS[0], "white"]), legend=None),
+        stroke=alt.value(COLORS[0]))  # fmt: skip
+    labels = base.mark_text(align="left", dx=8, fontSize=10, color="#555").encode(text="label:N")
     return (points + labels).properties(width=WIDTH, height=220)
 
 
@@ -99,4 +104,6 @@ def chapter_chart(chapter: dict[str, Any]) -> dict[str, Any]:
         f"{metric} ({UNITS.get(metric, '')})")  # fmt: skip
     strip = _strip(frame, order, title, log=metric == "s_per_token")
     memory = [row for row in rows if "model" in row]
-    return alt.vconcat(strip, _memory(pd.DataFrame(memory))).to_dict() if memory else strip.to_dict()
+    if not memory:
+        return strip.to_dict()
+    return alt.vconcat(strip, _memory(pd.DataFrame(memory))).to_dict()

@@ -133,6 +133,12 @@ def first_difference(a: Sequence[str], b: Sequence[str]) -> int | None:
     return None if len(a) == len(b) else min(len(a), len(b))
 
 
+def _shared(greedy: Sequence[str], answer: Sequence[str]) -> int:
+    """Tokens an answer shares with the greedy one before they part (all of them when it is the same)."""
+    at = first_difference(greedy, answer)
+    return len(answer) if at is None else at
+
+
 def _samples(data: dict[str, Any]) -> str:
     rows = [row for row in data["runs"] if row.get("ok")]
     greedy = [row for row in rows if row["condition"] == "greedy"]
@@ -213,7 +219,7 @@ def points(data: dict[str, Any]) -> list[dict[str, Any]]:
     if kind == "samples":
         greedy = next((row["token_texts"] for row in rows if row["condition"] == "greedy"), [])
         return [{"answer": f"{row['condition']} · seed {row['settings']['seed']}", "condition": row["condition"],
-                 "same_tokens": first_difference(greedy, row["token_texts"]) or len(row["token_texts"]),
+                 "same_tokens": _shared(greedy, row["token_texts"]),
                  "tokens": len(row["token_texts"]), "text": row["text"][:200]} for row in rows]  # fmt: skip
     if kind == "graded":
         return [{"question": row["condition"], "prompt": row["prompt"], "answer": row["text"].strip()[:80],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import vl_convert
+
 from inference_core.charts.tour_charts import chapter_chart
 
 RATIO = {"kind": "ratio", "key": "input", "metric": "ttft_s", "conditions": ["60 words", "240 words"],
@@ -25,14 +27,17 @@ def test_the_size_chart_adds_memory_with_estimates_hollow():
     ]
     spec = chapter_chart({**RATIO, "key": "size", "metric": "e2e_s", "points": points})
     assert marks(spec) == ["circle", "tick", "point", "text"]
-    assert "estimated, not run" in str(spec)
+    assert "(estimated)" in vl_convert.vegalite_to_svg(spec)
 
 
-def test_token_samples_and_graded_charts():
+def test_token_samples_and_graded_charts_draw():
     tokens = [{"run": "run 1", "token": i, "time_s": 0.5 + i / 10, "ttft_s": 0.6} for i in range(1, 4)]
-    assert marks(chapter_chart({"kind": "tokens", "metric": "ttft_s", "points": tokens})) == ["line", "rule", "text"]
+    spec = chapter_chart({"kind": "tokens", "metric": "ttft_s", "points": tokens})
+    assert marks(spec) == ["line", "rect", "text"] and "<svg" in vl_convert.vegalite_to_svg(spec)
     samples = [{"answer": "greedy · seed 1", "condition": "greedy", "same_tokens": 5, "tokens": 5, "text": "Tom"}]
-    assert marks(chapter_chart({"kind": "samples", "metric": "", "points": samples})) == ["bar", "bar"]
+    spec = chapter_chart({"kind": "samples", "metric": "", "points": samples})
+    assert marks(spec) == ["bar", "bar"] and "<svg" in vl_convert.vegalite_to_svg(spec)
     graded = [{"question": "Q1", "prompt": "?", "answer": "10", "expected": "3", "correct": False, "confidence": 0.7}]
     spec = chapter_chart({"kind": "graded", "metric": "", "points": graded})
-    assert spec["mark"]["type"] == "bar" and "wrong" in str(spec["encoding"]["color"])
+    assert marks(spec) == ["bar", "text"] and "wrong" in str(spec["layer"][0]["encoding"]["color"])
+    assert "<svg" in vl_convert.vegalite_to_svg(spec)  # Vega-Lite compiles and draws it
