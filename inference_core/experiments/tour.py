@@ -97,10 +97,13 @@ def finished(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "sentence": chapter_sentence(data), "points": points(data)}
 
 
+def lane_row(result: RunResult) -> dict[str, Any]:
+    """A result as ``compare --json`` prints it: every field, and the decode loop that ran."""
+    return {**result.model_dump(mode="json"), "decoder": result.decoder}
+
+
 def _row(condition: Condition, step: int, result: RunResult) -> dict[str, Any]:
-    row = {"condition": condition.label, "step": step, **condition.extra, **result.model_dump(mode="json")}
-    row.pop("environment", None)  # the report's passport holds it once
-    return row
+    return {"condition": condition.label, "step": step, **condition.extra, **lane_row(result)}
 
 
 def run_chapter(chapter: Chapter, run: Compare, repeats: int, *, stop: Any = None,
@@ -182,7 +185,7 @@ def tour_run(results: Sequence[ChapterResult], quick: bool, environment: dict[st
             extra = {"chapter": result.chapter.key, "condition": row["condition"], "step": row["step"],
                      **{key: row[key] for key in result.chapter.conditions[0].extra if key in row}}  # fmt: skip
             fields = {key: value for key, value in row.items() if key in RunResult.model_fields}
-            lane = RunResult.model_validate({**fields, "environment": environment})
+            lane = RunResult.model_validate({"environment": environment, **fields})
             lanes.append(LaneRecord(lane=len(lanes), result=lane, extra=extra))
     meta = {"experiment": "tour", "quick": quick, "chapters": chapters}
     title = f"Tour{' (quick)' if quick else ''}: {len(results)} chapters"
@@ -200,8 +203,7 @@ def tour_data(run: StoredRun) -> list[dict[str, Any]]:
     for described in run.meta.get("chapters", []):
         rows = [{"condition": extra.get("condition"), "step": extra.get("step", 0),
                  **{k: v for k, v in extra.items() if k not in ("chapter", "condition", "step")},
-                 **{k: v for k, v in result.model_dump(mode="json").items() if k != "environment"}}
-                for result, extra in zip(run.results, run.extras, strict=True)
+                 **lane_row(result)} for result, extra in zip(run.results, run.extras, strict=True)
                 if extra.get("chapter") == described.get("key")]  # fmt: skip
         chapters.append(finished({**described, "runs": rows}))
     return chapters
@@ -209,9 +211,8 @@ def tour_data(run: StoredRun) -> list[dict[str, Any]]:
 
 def lanes_chapter(run: StoredRun) -> dict[str, Any]:
     """Any other saved run as one report chapter: its lanes as conditions, the answers' times and prices."""
-    rows = [{"condition": f"{index + 1}. {result.model_name}", "step": 0,
-             **{k: v for k, v in result.model_dump(mode="json").items() if k != "environment"}}
-            for index, result in enumerate(run.results)]  # fmt: skip
+    rows = [{"condition": f"{index + 1}. {result.model_name}", "step": 0, **lane_row(result)}
+            for index, result in enumerate(run.results)]
     labels = list(dict.fromkeys(row["condition"] for row in rows)) or ["-"]
     return finished({"key": "run", "kind": "lanes", "claim": run.title or f"A saved {run.kind} run",
                      "question": run.prompt[:300], "change": "", "metric": "e2e_s", "figure": "", "estimates": [],
