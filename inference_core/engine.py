@@ -405,7 +405,7 @@ class Engine:
 
     def recorded_tours(self, limit: int = 20) -> list[RunSummary]:
         """The history's most recent tours (every machine), newest first."""
-        return [run for run in self._store().list_runs(text=TOUR_PROMPT, limit=limit) if run.kind == "sweep"]
+        return [run for run in self._store().list_runs(text=TOUR_PROMPT, limit=limit) if run.kind == "tour"]
 
     is_tour = staticmethod(is_tour)
     tour_data = staticmethod(tour_data)
@@ -458,9 +458,10 @@ class Engine:
         return [run for run in runs if run is not None]
 
     def history_results(self, recent_runs: int = 40) -> list[RunResult]:
-        """The finished lanes of the history's most recent runs that were measured on this machine."""
+        """The finished lanes of the history's most recent runs that were measured on this machine (not a
+        tour's: its traffic chapter crowds the machine on purpose)."""
         here = collect_environment().get("machine")
-        return [r for run in self.recent_runs(recent_runs) for r in run.results
+        return [r for run in self.recent_runs(recent_runs) if run.kind != "tour" for r in run.results
                 if r.ok and r.environment.get("machine") == here]  # fmt: skip
 
     def measured_speeds(self, recent_runs: int = 40) -> dict[str, tuple[float, float]]:

@@ -466,7 +466,7 @@ class RunSummary(Record):
     deployment: str = ""
 
 
-RUN_KINDS = ("compare", "sweep")
+RUN_KINDS = ("compare", "sweep", "tour")
 
 
 class LaneRecord(Record):
@@ -481,7 +481,7 @@ class StoredRun(Record):
     """A saved run as the history keeps it and a bundle carries it."""
 
     id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
-    kind: Literal["compare", "sweep"]
+    kind: Literal["compare", "sweep", "tour"]
     created_at: str
     prompt: str
     title: str = ""

@@ -3,7 +3,7 @@
 A chapter runs its conditions interleaved and repeated (short, long, short, long, ...), watching how much of
 the CPU other programs took, and keeps every run as a row (a ``compare --json`` lane plus its condition). Its
 sentence is computed from those rows alone (``tour_sentences``), so a report's embedded data gives it again.
-A tour is saved to the history as one run (kind ``sweep``, experiment ``tour``) and rebuilt from it.
+A tour is saved to the history as one run of its own kind (``tour``) and rebuilt from it.
 """
 
 from __future__ import annotations
@@ -187,14 +187,14 @@ def tour_run(results: Sequence[ChapterResult], quick: bool, environment: dict[st
             fields = {key: value for key, value in row.items() if key in RunResult.model_fields}
             lane = RunResult.model_validate({"environment": environment, **fields})
             lanes.append(LaneRecord(lane=len(lanes), result=lane, extra=extra))
-    meta = {"experiment": "tour", "quick": quick, "chapters": chapters}
+    meta = {"quick": quick, "chapters": chapters}
     title = f"Tour{' (quick)' if quick else ''}: {len(results)} chapters"
-    return StoredRun(id=uuid.uuid4().hex, kind="sweep", created_at=now_iso(), prompt=TOUR_PROMPT, title=title,
+    return StoredRun(id=uuid.uuid4().hex, kind="tour", created_at=now_iso(), prompt=TOUR_PROMPT, title=title,
                      meta=meta, lanes=lanes)  # fmt: skip
 
 
 def is_tour(run: StoredRun) -> bool:
-    return run.kind == "sweep" and run.meta.get("experiment") == "tour"
+    return run.kind == "tour"
 
 
 def tour_data(run: StoredRun) -> list[dict[str, Any]]:

@@ -106,7 +106,7 @@ def _cost(data: dict[str, Any]) -> str:
     price_in, price_out = _median(rows, "reading", "usd_per_1m_in"), _median(rows, "writing", "usd_per_1m_out")
     hourly, answer = _median(rows, "writing", "hourly_usd"), _median(rows, "writing", "usd_answer")
     if price_in is not None and price_out is not None and hourly is not None and answer is not None:
-        sentence += (f" At ${hourly:.2f} an hour that is ${price_in:.3g} per 1M input tokens, ${price_out:.3g} per "
+        sentence += (f" At ${hourly:.3g} an hour that is ${price_in:.3g} per 1M input tokens, ${price_out:.3g} per "
                      f"1M output tokens and ${answer:.2g} for a {_median(rows, 'writing', 'tokens_out'):.0f}-token "
                      "answer.")  # fmt: skip
     energy = [row["energy_j"] / row["tokens_out"] for row in rows

@@ -60,7 +60,7 @@ def test_a_tour_saved_as_one_run_gives_back_its_chapters_and_sentences():
     found = chapters(quick=True)
     results = [run_chapter(chapter, recording_runner([]), repeats=2) for chapter in found[1:3]]
     run = tour_run(results, quick=True, environment={"cores": 2})
-    assert is_tour(run) and run.kind == "sweep" and len(run.lanes) == 8
+    assert is_tour(run) and run.kind == "tour" and len(run.lanes) == 8
     again = StoredRun.model_validate_json(run.model_dump_json())  # as the history and a bundle keep it
     back = tour_data(again)
     assert [chapter["sentence"] for chapter in back] == [result.sentence for result in results]
