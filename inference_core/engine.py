@@ -20,7 +20,6 @@ from sqlalchemy import URL
 
 from inference_core.backends import BackendContext, HttpLimits, create_backend, token_pieces
 from inference_core.backends import unavailable_reason as llama_unavailable
-from inference_core.charts import tour_report
 from inference_core.experiments import (
     REPEATS,
     TOUR_PROMPT,
@@ -338,22 +337,30 @@ class Engine:
     # The tour ------------------------------------------------------------------------------
 
     def tour_chapters(self, quick: bool = False) -> list[Chapter]:
-        """The explainer's chapters, in order, within the operator's max_new_tokens and max_lanes."""
-        return chapters(quick, most_tokens=self.bounds("max_new_tokens").high, most_lanes=self.limits.max_lanes)
+        """The explainer's chapters, in order, within the operator's limits; one those limits refuse is
+        ``blocked`` with the reason (the tour skips it)."""
+        found = chapters(quick, most_tokens=self.bounds("max_new_tokens").high, most_lanes=self.limits.max_lanes)
+        return [dataclasses.replace(chapter, blocked=problems[0])
+                if not chapter.blocked and (problems := self.tour_problems([chapter], quick)) else chapter
+                for chapter in found]  # fmt: skip
 
-    def tour_problems(self, chapters: Sequence[Chapter]) -> list[str]:
+    def tour_problems(self, chapters: Sequence[Chapter], quick: bool = False) -> list[str]:
         """Why these chapters go past the operator's limits (each condition counts as a comparison)."""
-        found = [problem for chapter in chapters for condition in chapter.conditions
-                 for problem in self.problems(condition.prompt, [Lane(condition.model, condition.settings)]
-                                              * condition.copies)]  # fmt: skip
+        found = [chapter.blocked for chapter in chapters if chapter.blocked]
+        found += [problem for chapter in chapters for condition in chapter.conditions
+                  for problem in self.problems(condition.prompt, [Lane(condition.model, condition.settings)]
+                                               * condition.copies, self._tour_repeats(quick))]  # fmt: skip
         return list(dict.fromkeys(found))
 
+    def _tour_repeats(self, quick: bool) -> int:
+        return min(TOUR_REPEATS[quick], self.limits.max_repeats)
+
     def _ladder_estimates(self) -> list[dict[str, Any]]:
-        """The shape-only ladder to 7B, at most max_lanes rungs spread over it: weights memory and the decode
-        speed this machine's measured memory bandwidth allows (estimated, never run)."""
+        """The shape-only ladder to 7B, at most max_lanes rungs spread over it (the largest always): weights memory
+        and the decode speed this machine's measured memory bandwidth allows (estimated, never run)."""
         shapes = sorted((spec for spec in builtin_models() if spec.weights == "random"), key=lambda s: s.params_m or 0)
         most = min(self.limits.max_lanes, len(shapes))
-        picks = sorted({round(i * (len(shapes) - 1) / max(most - 1, 1)) for i in range(most)})
+        picks = sorted({len(shapes) - 1 - round(i * (len(shapes) - 1) / max(most - 1, 1)) for i in range(most)})
         bandwidth = memory_bandwidth_gbs()
         rows = []
         for spec in (shapes[i] for i in picks):
@@ -367,18 +374,20 @@ class Engine:
                      on_event: Callable[[Any], None] | None = None) -> ChapterResult:  # fmt: skip
         """One chapter measured here: each run admitted and priced like any comparison; ``on_event`` hears
         every token (the first chapter draws them as they arrive). LimitError: past a limit."""
-        self.admit(self.tour_problems([chapter]))
+        self.admit(self.tour_problems([chapter], quick))
 
         def run(prompt: str, lanes: list[Lane], mode: str) -> list[RunResult]:
             return self.compare(prompt, lanes, mode=mode, price=price, on_event=on_event)
 
-        return run_chapter(chapter, run, TOUR_REPEATS[quick], estimates=self._ladder_estimates)
+        return run_chapter(chapter, run, self._tour_repeats(quick), estimates=self._ladder_estimates)
 
     def tour_job(self, quick: bool = False, price: MachinePrice | None = None, access: Access | None = None) -> Tour:
-        """Every chapter in order, as a background job (``start()`` it, or ``run()`` in place)."""
+        """Every chapter in order, as a background job (``start()`` it, or ``run()`` in place); a chapter the
+        operator's limits refuse is skipped (``blocked``). LimitError: they refuse every chapter."""
         found = self.tour_chapters(quick)
-        self.admit(self.tour_problems(found))
-        return Tour(found, self._context(access or Access()), self._pricer(price), TOUR_REPEATS[quick],
+        if all(chapter.blocked for chapter in found):
+            self.admit(self.tour_problems(found, quick))
+        return Tour(found, self._context(access or Access()), self._pricer(price), self._tour_repeats(quick),
                     self._ladder_estimates)  # fmt: skip
 
     def _tour_run(self, results: Sequence[ChapterResult], quick: bool) -> StoredRun:
@@ -389,6 +398,8 @@ class Engine:
         """The tour as one run in the history, with the machine's passport; returns the run (as saved, or as
         it would be when the history cannot save it) and what was not saved."""
         run = self._tour_run(results, quick)
+        if not results:
+            return run, ["nothing was measured, so nothing was saved"]
         recorder = self.recorder(Saving(run.kind, run.prompt, run.title, run.meta))
         assert recorder is not None
         for lane in run.lanes:
@@ -411,11 +422,14 @@ class Engine:
     tour_data = staticmethod(tour_data)
 
     def passport(self, run: StoredRun) -> dict[str, Any]:
-        """The machine and engine a run was measured with: its environment, this machine's measured memory
-        bandwidth (a run saved here), the lanes' settings and the operator's limits."""
+        """The machine and engine a run was measured with: its environment, the memory bandwidth measured here
+        (when the run was measured on this machine), the lanes' settings and the operator's limits."""
         lanes = sorted({format_lane(r.model, r.settings) for r in run.results})
         measured = run.results[0].environment if run.results else {}
-        return {**passport({"lanes": lanes, "operator_limits": self.limits.model_dump(mode="json")}), **measured}
+        here = passport({"lanes": lanes, "operator_limits": self.limits.model_dump(mode="json")})
+        if measured and measured.get("machine") != here.get("machine"):
+            here = {"memory_bandwidth_gbs": "not measured with this run", "engine_settings": {"lanes": lanes}}
+        return {**here, **measured}
 
     def report(self, run: StoredRun) -> str:
         """A saved run (a tour, or any other) as one self-contained HTML page that imports back."""
@@ -423,6 +437,8 @@ class Engine:
             found, title = tour_data(run), None
         else:
             found, title = [lanes_chapter(run)], run.title or run.prompt.splitlines()[0][:80] or "A saved run"
+        from inference_core.charts import tour_report  # altair: only when a report is asked for
+
         environment = run.meta.get("passport") or self.passport(run)
         return tour_report(found, environment, run.created_at, run.model_dump(mode="json"), title)
 
@@ -453,15 +469,16 @@ class Engine:
         return self._store().get_run(run_id)
 
     def recent_runs(self, limit: int = 200) -> list[StoredRun]:
-        """The history's most recent runs, whole (every machine)."""
-        runs = (self._store().get_run(summary.id) for summary in self._store().list_runs(limit=limit))
+        """The history's most recent runs, whole (every machine), tours aside (their traffic chapter crowds the
+        machine on purpose: its lanes are no figure of this machine's speed)."""
+        summaries = [summary for summary in self._store().list_runs(limit=limit) if summary.kind != "tour"]
+        runs = (self._store().get_run(summary.id) for summary in summaries)
         return [run for run in runs if run is not None]
 
     def history_results(self, recent_runs: int = 40) -> list[RunResult]:
-        """The finished lanes of the history's most recent runs that were measured on this machine (not a
-        tour's: its traffic chapter crowds the machine on purpose)."""
+        """The finished lanes of the history's most recent runs that were measured on this machine."""
         here = collect_environment().get("machine")
-        return [r for run in self.recent_runs(recent_runs) if run.kind != "tour" for r in run.results
+        return [r for run in self.recent_runs(recent_runs) for r in run.results
                 if r.ok and r.environment.get("machine") == here]  # fmt: skip
 
     def measured_speeds(self, recent_runs: int = 40) -> dict[str, tuple[float, float]]:

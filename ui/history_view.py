@@ -29,7 +29,8 @@ def _when(run: StoredRun) -> str:
 def render_run(run: StoredRun, utilization_pct: float) -> None:
     st.subheader(f"{run.kind.capitalize()} of {_when(run)} UTC")
     left, right = st.columns([1, 3], vertical_alignment="center")
-    left.download_button("Report (HTML, opens offline)", lambda: engine().report(run),  # built on click only
+    reporting = engine()
+    left.download_button("Report (HTML, opens offline)", lambda: reporting.report(run),  # built on click only
                          f"inference-lens-{run.id[:8]}.html", "text/html", icon=":material/description:")  # fmt: skip
     if engine().is_tour(run):
         right.markdown(f"[Open this tour on the Tour page](/?tour={run.id})")

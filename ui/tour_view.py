@@ -14,7 +14,7 @@ import streamlit as st
 
 from inference_core import chapter_chart
 from inference_core.engine import LimitError, StoreError
-from inference_core.types import StoredRun, TokenEvent
+from inference_core.types import StatusEvent, StoredRun, TokenEvent
 from ui import state
 from ui.jobs import collect, report_save_errors, run_job
 from ui.resources import engine, history_unreadable, refused, session_access
@@ -26,6 +26,8 @@ MEASURED = "tour_measured"
 """Chapter key -> ChapterResult measured in this session (what a report of them is built from)."""
 TOUR_RUN = "tour_run"
 """The saved tour shown (run by this session, or opened from a link or the recorded tours)."""
+OPENED = "tour_opened"
+"""True when the tour shown was opened (a link, a recorded tour), not measured by this session."""
 QUICK = "tour_quick"
 JOB = "tour_job"
 QUESTION = "Why does AI still cost money after training? Each claim below is measured on this machine."
@@ -57,24 +59,26 @@ def show_chapter(placeholder: Any, data: dict[str, Any]) -> None:
             st.vega_lite_chart(spec, width="stretch")
 
 
+def _draw_tokens(placeholder: Any, tokens: list[TokenEvent]) -> None:
+    """The answer so far, each token's arrival drawn (the prompt's reading, then one step per token)."""
+    rows = [{"run": "now", "token": t.index + 1, "time_s": t.elapsed_s, "ttft_s": tokens[0].elapsed_s}
+            for t in tokens]  # fmt: skip
+    with placeholder.container():
+        st.markdown(escape_markdown("".join(t.text for t in tokens)))
+        st.vega_lite_chart(chapter_chart({"kind": "tokens", "metric": "ttft_s", "points": rows}), width="stretch")
+
+
 def _stream_tokens(placeholder: Any, events: queue.Queue, worker: threading.Thread) -> None:
-    """The answer as it is written, each token's time drawn as it arrives (prefill, then one step per token)."""
-    text, rows = "", []
+    """The answer as it is written, while the chapter's worker runs."""
+    tokens: list[TokenEvent] = []
     while worker.is_alive() or not events.empty():
         try:
             event = events.get(timeout=0.1)
         except queue.Empty:
             continue
         if isinstance(event, TokenEvent):
-            if event.index == 0:
-                text, rows = "", []
-            text += event.text
-            rows.append({"run": "now", "token": event.index + 1, "time_s": event.elapsed_s, "ttft_s": rows[0]["time_s"]
-                         if rows else event.elapsed_s})  # fmt: skip
-            with placeholder.container():
-                st.markdown(escape_markdown(text))
-                st.vega_lite_chart(chapter_chart({"kind": "tokens", "metric": "ttft_s", "points": rows}),
-                                   width="stretch")  # fmt: skip
+            tokens = [event] if event.index == 0 else [*tokens, event]
+            _draw_tokens(placeholder, tokens)
 
 
 def _measure(chapter: Any, placeholder: Any) -> None:
@@ -100,7 +104,8 @@ def _measure(chapter: Any, placeholder: Any) -> None:
         return
     _measured()[chapter.key] = found["result"]
     _chapters()[chapter.key] = found["result"].data()
-    st.session_state.pop(TOUR_RUN, None)  # the page now shows this session's measurements
+    st.session_state.pop(TOUR_RUN, None)  # the page now shows this session's measurements, not a saved tour
+    st.query_params.pop("tour", None)
 
 
 def render_chapter(index: int, chapter: Any, hold: bool = False) -> Any:
@@ -108,13 +113,16 @@ def render_chapter(index: int, chapter: Any, hold: bool = False) -> Any:
     st.subheader(f"{index}. {chapter.claim}")
     st.caption(escape_markdown(chapter.question))
     left, right = st.columns([1, 3], vertical_alignment="center")
-    clicked = left.button("Measure it", key=f"tour_run_{chapter.key}", icon=":material/play_arrow:")
+    clicked = left.button("Measure it", key=f"tour_run_{chapter.key}", icon=":material/play_arrow:",
+                          disabled=bool(chapter.blocked), help=chapter.blocked or None)  # fmt: skip
     right.markdown(f"[Open the full experiment, same settings]({full_page_link(chapter)})")
     placeholder = st.empty()
     if clicked:
         _measure(chapter, placeholder)
     data = _chapters().get(chapter.key)
-    if data is None:
+    if chapter.blocked:
+        placeholder.caption(escape_markdown(f"Not measured on this deployment: the chapter {chapter.blocked}."))
+    elif data is None:
         placeholder.caption("Not measured yet: no sentence without a measurement.")
     elif hold:
         placeholder.caption("Replaying: this chapter appears after as long as it took when recorded.")
@@ -125,12 +133,13 @@ def render_chapter(index: int, chapter: Any, hold: bool = False) -> Any:
 
 def _keep_tour(job: Any) -> None:
     """What the whole tour measured (all of it, or up to Stop): on the page, and saved as one run."""
-    if not job.results:
+    results = list(job.results)  # a stopped job may still be finishing its step
+    if not results:
         return
-    for result in job.results:
+    for result in results:
         _measured()[result.chapter.key] = result
-    run, errors = engine().save_tour(job.results, st.session_state.get(QUICK, True))
-    _open(run)
+    run, errors = engine().save_tour(results, st.session_state.get(QUICK, True))
+    _open(run, opened=False)
     st.session_state[state.SAVE_ERRORS] = errors
 
 
@@ -140,21 +149,28 @@ def _run_whole_tour(count: int) -> None:
     except LimitError as exc:
         notice("error", f"The tour cannot run here: {exc}")
         return
-    bar = st.progress(0.0, text="Starting the tour")
+    bar, stream = st.progress(0.0, text="Starting the tour"), st.empty()
 
     def progress(running: Any) -> None:
+        tokens: list[TokenEvent] = []
         while (event := running.events.get()) is not None:
-            share = (event.chapter + event.done / max(event.total, 1)) / count
-            bar.progress(min(share, 1.0), text=escape_markdown(f"Chapter {event.chapter + 1} of {count}: "
-                         f"{event.claim.split(':')[0]} · run {event.done} of {event.total}"))  # fmt: skip
+            if isinstance(event, TokenEvent):  # the first chapter's answer, drawn as it is written
+                tokens = [event] if event.index == 0 else [*tokens, event]
+                _draw_tokens(stream, tokens)
+            elif not isinstance(event, StatusEvent):
+                share = (event.chapter + event.done / max(event.total, 1)) / count
+                bar.progress(min(share, 1.0), text=escape_markdown(f"Chapter {event.chapter + 1} of {count}: "
+                             f"{event.claim.split(':')[0]} · run {event.done} of {event.total}"))  # fmt: skip
 
     run_job(JOB, job, progress, "tour", _keep_tour)
 
 
-def _open(run: StoredRun) -> None:
-    """Show a saved tour: its chapters, each sentence recomputed from its saved rows."""
-    st.session_state[TOUR_RUN] = run
+def _open(run: StoredRun, opened: bool = True) -> None:
+    """Show a saved tour (``opened``: from a link or the recorded tours, else just measured here): its chapters,
+    each sentence recomputed from its saved rows; the address becomes its share link."""
+    st.session_state[TOUR_RUN], st.session_state[OPENED] = run, opened
     st.session_state[CHAPTERS] = {data["key"]: data for data in engine().tour_data(run)}
+    st.query_params["tour"] = run.id
 
 
 def opened_from_link(run_id: str) -> bool:
@@ -176,8 +192,13 @@ def opened_from_link(run_id: str) -> bool:
 def _recorded(run: StoredRun) -> bool:
     """Where the tour shown was measured, its share link, and a replay at its recorded timings (True: asked)."""
     machine = run.meta.get("measured_on", {}).get("machine", "an unknown machine")
-    st.success(escape_markdown(f"Recorded {run.created_at[:16].replace('T', ' ')} UTC on {machine}: "
-                               "nothing was run to show it."), icon=":material/history:")  # fmt: skip
+    when = run.created_at[:16].replace("T", " ")
+    if st.session_state.get(OPENED, True):
+        st.success(escape_markdown(f"Recorded {when} UTC on {machine}: nothing was run to show it."),
+                   icon=":material/history:")  # fmt: skip
+    else:
+        st.success(escape_markdown(f"Measured here ({machine}) and saved to the history, {when} UTC."),
+                   icon=":material/save:")  # fmt: skip
     st.caption("Share link: reopens these results, running nothing")
     st.code(state.tour_link(run.id), language=None)
     return st.button("Replay at the recorded timings", icon=":material/replay:",
@@ -236,8 +257,10 @@ def _report() -> None:
         return
     st.divider()
 
-    def build() -> str:  # on click only: a report is about a megabyte
-        return engine().report(run) if run is not None else engine().chapters_report(measured, st.session_state[QUICK])
+    reporting, quick = engine(), st.session_state.get(QUICK, True)
+
+    def build() -> str:  # on click only (a report is about a megabyte), outside the page's script: no st calls
+        return reporting.report(run) if run is not None else reporting.chapters_report(measured, quick)
 
     st.download_button("Download the report (HTML, opens offline)", build, "inference-lens-tour.html", "text/html",
                        icon=":material/download:", type="primary")  # fmt: skip
@@ -250,7 +273,7 @@ def render_tour() -> None:
     run_col, stop_col, quick_col = st.columns([1, 1, 3], vertical_alignment="center")
     whole = run_col.button("Run the whole tour", type="primary", icon=":material/route:")
     stop_col.button("Stop", icon=":material/stop:", help="Stops after the run in progress; finished chapters are kept")
-    quick_col.toggle("Quick (fewer repeats, shorter answers: about 2 minutes)", key=QUICK)
+    quick_col.toggle("Quick (fewer repeats, shorter answers)", key=QUICK)
     if collect(JOB, _keep_tour):  # Stop (or any click) during the tour: keep and save what it measured
         notice("info", "Stopped: the chapters measured so far are kept and saved.", icon=":material/stop_circle:")
     if whole:

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from inference_core.charts.tour_charts import chapter_chart
-from inference_core.measure import REPORT_DATA_ID, metric_help
+from inference_core.measure import BUSY_LIMIT, REPORT_DATA_ID, RESAMPLES, metric_help
 
 DATA_ID = REPORT_DATA_ID
 STYLE = (
@@ -44,11 +44,11 @@ def _json_in_html(value: Any) -> str:
 FIGURES = ("ttft_s", "tpot_s", "e2e_s", "tokens_in", "tokens_out", "decode_tok_per_s", "weights_mb", "usd_per_1m_in",
            "usd_per_1m_out", "usd_answer", "energy_j")
 TOUR_TERMS = {
-    "95% interval": "Runs of each condition resampled with replacement 2,000 times; the middle 95% of the ratio of "
-                    "their medians. An interval that holds 1.00x means no clear effect: the sentence says "
+    "95% interval": f"Runs of each condition resampled with replacement {RESAMPLES:,} times; the middle 95% of the "
+                    "ratio of their medians. An interval that holds 1.00x means no clear effect: the sentence says "
                     "inconclusive.",
     "other programs' CPU share": "The machine's busy CPU time minus this app's own, over wall time x cores, while "
-                                 "the chapter ran; past 50% a sentence is not stated.",
+                                 f"the chapter ran; past {BUSY_LIMIT:.0%} a sentence is not stated.",
     "seconds per token": "An input token: time to the first token / input tokens (a one-token answer); an output "
                          "token: TPOT, the mean gap between output tokens.",
     "confidence": "The mean probability the model gave its own answer's tokens.",
@@ -87,7 +87,7 @@ def tour_report(chapters: list[dict[str, Any]], environment: dict[str, Any], mea
         "from the runs below it; the data is embedded in this file, and the file imports back into a history.</p>"
         f"{sections}<h2>What each figure means</h2><dl>{definitions}</dl>"
         f"<h2>The machine</h2><table>{_passport(environment)}</table>"
-        f"<script type='application/json' id='{DATA_ID}'>{_json_in_html(data)}</script>"
+        f'<script type="application/json" id="{DATA_ID}">{_json_in_html(data)}</script>'
         f"<script type='application/json' id='inference-lens-charts'>{_json_in_html(charts)}</script>"
         f"<script>{_bundle()}</script></body></html>"
     )

@@ -100,9 +100,9 @@ def chapter_chart(chapter: dict[str, Any]) -> dict[str, Any]:
         charts = [_strip(frame[frame["figure"] == name], order if name.startswith("seconds") else order[1:], name)
                   for name in ("seconds per request", "tokens per second (each round)")]  # fmt: skip
         return alt.vconcat(*charts).to_dict()
-    title = "seconds per token (input: share of TTFT; output: TPOT)" if metric == "s_per_token" else (
+    title = "seconds per token (input: share of TTFT; output: TPOT)" if metric == "token_s" else (
         f"{metric} ({UNITS.get(metric, '')})")  # fmt: skip
-    strip = _strip(frame, order, title, log=metric == "s_per_token")
+    strip = _strip(frame, order, title, log=metric == "token_s")
     memory = [row for row in rows if "model" in row]
     if not memory:
         return strip.to_dict()

@@ -58,6 +58,8 @@ class Chapter:
     page: str = "compare"
     """The full page for this experiment, and its query (the same settings filled in)."""
     query: dict[str, Any] = field(default_factory=dict)
+    blocked: str = ""
+    """Why the operator's limits leave this chapter nothing to measure ("" when they do not); it is skipped."""
 
     def plan(self, repeats: int) -> list[Condition]:
         return interleaved(self.conditions, self.repeats or repeats)
@@ -145,10 +147,12 @@ class Tour(BackgroundJob[TourProgress]):
         self.chapters, self.context, self.finalize = list(chapters), context, finalize
         self.repeats, self.estimates = repeats, estimates
         self.results: list[ChapterResult] = []
+        self._streaming = False
 
     def _compare(self, prompt: str, lanes: list[Lane], mode: str) -> list[RunResult]:
-        return compare(prompt, lanes, context=self.context, mode=mode, finalize=self.finalize,
-                       stop=self.stop_event)  # fmt: skip
+        """One step; the first chapter's tokens go to ``events`` too, so a page can draw them as they arrive."""
+        return compare(prompt, lanes, context=self.context, mode=mode, finalize=self.finalize, stop=self.stop_event,
+                       on_event=self.events.put if self._streaming else (lambda event: None))  # fmt: skip
 
     def work(self) -> None:
         self.run(self.events.put)
@@ -158,12 +162,15 @@ class Tour(BackgroundJob[TourProgress]):
         for index, chapter in enumerate(self.chapters):
             if self.stop_event.is_set():
                 break
+            if chapter.blocked:
+                continue
 
             def step(done: int, total: int, index: int = index, claim: str = chapter.claim) -> None:
                 if on_progress is not None:
                     on_progress(TourProgress(index, len(self.chapters), done, total, claim))
 
             step(0, len(chapter.plan(self.repeats)))
+            self._streaming = chapter.kind == "tokens" and on_progress is not None
             result = run_chapter(chapter, self._compare, self.repeats, stop=self.stop_event, on_run=step,
                                  estimates=self.estimates)  # fmt: skip
             result.runs = [row for row in result.runs if not row.get("stopped")]

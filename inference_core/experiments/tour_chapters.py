@@ -3,6 +3,8 @@ embedded default models, small enough to run on a 2-core machine (the quick size
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from inference_core.experiments.questions import builtin_questions
 from inference_core.experiments.tour import Chapter, Condition
 from inference_core.models import document_prompt
@@ -29,13 +31,13 @@ def _tokens(short: int, words: int) -> Chapter:
     )  # fmt: skip
 
 
-def _input(words: tuple[int, int]) -> Chapter:
-    short, long = (Condition(f"{n} words", document_prompt(n), pinned(4), MODEL) for n in words)
+def _input(words: tuple[int, int], tokens: int) -> Chapter:
+    short, long = (Condition(f"{n} words", document_prompt(n), pinned(tokens), MODEL) for n in words)
     return Chapter(
         "input", "ratio", "Longer input is slower: the model reads every input token before it writes one.",
         "Why does long context slow things down?", f"A document of {words[1]} words instead of {words[0]}",
         "ttft_s", "long to the first token", (short, long), page="experiments",
-        query={"experiment": "input-length", "model": MODEL, "tokens": 4},
+        query={"experiment": "input-length", "model": MODEL, "tokens": tokens},
     )  # fmt: skip
 
 
@@ -78,7 +80,7 @@ def _cost(words: int, long: int) -> Chapter:
     return Chapter(
         "cost", "cost", "Every prompt costs machine time, memory and electricity, and an output token costs more "
         "than an input token.", "Why does every prompt still cost hardware, electricity and capacity planning?",
-        "An output token", "s_per_token", "long as an input token", (reading, writing), page="cost",
+        "An output token", "token_s", "long as an input token", (reading, writing), page="cost",
     )  # fmt: skip
 
 
@@ -91,7 +93,7 @@ def _samples(tokens: int, seeds: int) -> Chapter:
     return Chapter(
         "samples", "samples", "The same prompt can get different answers: sampling draws each token at random, "
         "and the seed fixes the draw.", "Why does the same prompt get different answers?", "Sampling",
-        "tokens_out", "", tuple(plan), repeats=1, page="quality", query={"tab": "samples"},
+        "tokens_out", "", tuple(plan), repeats=1, page="quality",
     )  # fmt: skip
 
 
@@ -104,23 +106,26 @@ def _graded(count: int, tokens: int) -> Chapter:
     return Chapter(
         "graded", "graded", "A fluent answer can be wrong: the model writes what is likely, not what is checked.",
         "Why can a smooth reply still contain errors?", "", "confidence", "", conditions, repeats=1,
-        page="quality", query={"tab": "quality"},
+        page="quality",
     )  # fmt: skip
 
 
 def chapters(quick: bool = False, most_tokens: int = 64, most_lanes: int = 4) -> list[Chapter]:
     """The explainer's claims, in its order: no length past ``most_tokens`` and no more requests at once than
-    ``most_lanes`` (the operator's limits)."""
+    ``most_lanes`` (the operator's limits). A chapter those limits leave nothing to compare is ``blocked``."""
     long = min(32 if quick else 64, most_tokens)
     short = max(1, long // 2)
     words = (60, 240) if quick else (60, 360)
-    return [
-        _tokens(short, 120),
-        _input(words),
-        _output(short, long),
-        _size(short),
-        _traffic(short, max(2, min(4, most_lanes))),
-        _cost(words[1], long),
-        _samples(min(24, most_tokens), 2 if quick else 3),
-        _graded(6 if quick else 10, min(16, most_tokens)),
+    one_token = f"needs at least 2 output tokens (the operator's max_new_tokens is {most_tokens})"
+    found = [
+        (_tokens(max(2, short), 120), one_token if most_tokens < 2 else ""),
+        (_input(words, min(4, most_tokens)), ""),
+        (_output(short, long), one_token if most_tokens < 2 else ""),
+        (_size(short), ""),
+        (_traffic(short, min(4, max(2, most_lanes))),
+         f"needs 2 requests at once (the operator's max_lanes is {most_lanes})" if most_lanes < 2 else ""),
+        (_cost(words[1], max(2, long)), one_token if most_tokens < 2 else ""),
+        (_samples(min(24, most_tokens), 2 if quick else 3), ""),
+        (_graded(6 if quick else 10, min(16, most_tokens)), ""),
     ]
+    return [replace(chapter, blocked=blocked) if blocked else chapter for chapter, blocked in found]

@@ -21,21 +21,19 @@ NOTHING = "Not measured: no sentence without a measurement."
 
 
 def values(rows: Rows, label: str, metric: str) -> list[float]:
-    """The figure of every finished row of one condition (``s_per_token``: input or output token time)."""
+    """The figure of every finished row of one condition (``input_token_s``: its TTFT over its input tokens)."""
     found = []
     for row in rows:
         if row.get("condition") == label and row.get("ok"):
-            value = per_token_s(row) if metric == "s_per_token" else row.get(metric)
+            value = input_token_s(row) if metric == "input_token_s" else row.get(metric)
             if value is not None:
                 found.append(float(value))
     return found
 
 
-def per_token_s(row: dict[str, Any]) -> float | None:
-    """Machine time of one token: reading (one token out) the prompt's share of TTFT, else the decode step."""
-    if row.get("tokens_out") == 1:
-        return row["ttft_s"] / row["tokens_in"] if row.get("ttft_s") and row.get("tokens_in") else None
-    return row.get("tpot_s")
+def input_token_s(row: dict[str, Any]) -> float | None:
+    """Machine time of one input token: the time to the first token shared over the prompt's tokens."""
+    return row["ttft_s"] / row["tokens_in"] if row.get("ttft_s") and row.get("tokens_in") else None
 
 
 def _median(rows: Rows, label: str, metric: str) -> float | None:
@@ -101,7 +99,7 @@ def _traffic(data: dict[str, Any]) -> str:
 
 def _cost(data: dict[str, Any]) -> str:
     rows, busy = data["runs"], data.get("busy_share")
-    effect = ratio_of_medians(values(rows, "reading", "s_per_token"), values(rows, "writing", "s_per_token"), busy)
+    effect = ratio_of_medians(values(rows, "reading", "input_token_s"), values(rows, "writing", "tpot_s"), busy)
     sentence = effect_sentence(effect, data["change"], data["figure"])
     price_in, price_out = _median(rows, "reading", "usd_per_1m_in"), _median(rows, "writing", "usd_per_1m_out")
     hourly, answer = _median(rows, "writing", "hourly_usd"), _median(rows, "writing", "usd_answer")
@@ -109,10 +107,12 @@ def _cost(data: dict[str, Any]) -> str:
         sentence += (f" At ${hourly:.3g} an hour that is ${price_in:.3g} per 1M input tokens, ${price_out:.3g} per "
                      f"1M output tokens and ${answer:.2g} for a {_median(rows, 'writing', 'tokens_out'):.0f}-token "
                      "answer.")  # fmt: skip
-    energy = [row["energy_j"] / row["tokens_out"] for row in rows
-              if row.get("condition") == "writing" and row.get("energy_j") and row.get("tokens_out")]  # fmt: skip
-    if energy:
-        sentence += f" Electricity: about {statistics.median(energy) * 1000 / 3600:.2g} Wh per 1,000 output tokens."
+    writing = [row for row in rows
+               if row.get("condition") == "writing" and row.get("energy_j") and row.get("tokens_out")]  # fmt: skip
+    if writing:
+        energy = statistics.median(row["energy_j"] / row["tokens_out"] for row in writing)
+        how = " (estimated)" if "estimat" in str(writing[0].get("energy_method", "")).lower() else ""
+        sentence += f" Electricity: about {energy * 1000 / 3600:.2g} Wh per 1,000 output tokens{how}."
     speeds = _median(rows, "writing", "ttft_s"), _median(rows, "writing", "decode_tok_per_s")
     if hourly is not None and None not in speeds:
         audience, objective = Audience(), LatencyObjective()
@@ -230,6 +230,9 @@ def points(data: dict[str, Any]) -> list[dict[str, Any]]:
                   for label in data["conditions"][1:] for value in _throughput(rows, label)]  # fmt: skip
         return [{"condition": r["condition"], "value": r["e2e_s"], "figure": "seconds per request"}
                 for r in rows if r.get("e2e_s") is not None] + rounds  # fmt: skip
+    if kind == "cost":
+        return [{"condition": label, "value": value} for label, metric in (("reading", "input_token_s"),
+                ("writing", "tpot_s")) for value in values(rows, label, metric)]  # fmt: skip
     metric = data["metric"]
     found = [{"condition": label, "value": value}
              for label in data["conditions"] for value in values(rows, label, metric)]  # fmt: skip
@@ -253,3 +256,5 @@ def chapter_sentence(data: dict[str, Any]) -> str:
         return KINDS[data["kind"]](data)
     except ValueError as exc:  # a condition with no finished run: nothing to compare
         return f"Not enough measured to say: {exc}."
+    except (TypeError, KeyError, ZeroDivisionError):  # a row without a figure the sentence needs
+        return "Not enough measured to say: a run is missing a figure this sentence needs."

@@ -116,12 +116,11 @@ def _from_report(raw: bytes | str) -> bytes | str:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     if not text[:200].lstrip().lower().startswith(("<!doctype html", "<html")):
         return raw
-    opening = f"id='{REPORT_DATA_ID}'>"
-    start = text.find(opening)
-    if start < 0:
+    found = re.search(rf"""<script[^>]*\bid=["']?{REPORT_DATA_ID}["']?[^>]*>""", text)
+    if found is None:
         raise BundleError("an HTML file, but not an Inference Lens report (it holds no embedded data)")
-    end = text.find("</script>", start)
-    data = _decode(text[start + len(opening) : end if end >= 0 else len(text)])
+    end = text.find("</script>", found.end())
+    data = _decode(text[found.end() : end if end >= 0 else len(text)])
     if not isinstance(data, dict) or not isinstance(data.get("run"), dict):
         raise BundleError("this report holds no saved run to import")
     return json.dumps({"format": BUNDLE_FORMAT, "version": BUNDLE_VERSION, "runs": [data["run"]]})

@@ -8,6 +8,8 @@ from inference_core import lazy_face
 
 _FACE = {
     "effect": (
+        "BUSY_LIMIT",
+        "RESAMPLES",
         "CpuWatch",
         "Effect",
         "effect_sentence",

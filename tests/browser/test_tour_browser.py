@@ -16,7 +16,7 @@ def test_the_landing_tour_runs_stops_shares_and_downloads(app_url, page, browser
     app_button(page, "Run the whole tour").click()
     page.get_by_text(re.compile(r"Chapter 2 of 8")).wait_for(timeout=180_000)  # the first chapter is measured
     app_button(page, "Stop").click()
-    page.get_by_text("nothing was run to show it").wait_for(timeout=60_000)  # saved up to Stop, and shown
+    page.get_by_text("and saved to the history").wait_for(timeout=60_000)  # saved up to Stop, and shown
     sentence = page.get_by_text(re.compile(r"^The first token took .*x as long as each next token|^Inconclusive"))
     sentence.first.wait_for(timeout=30_000)
     assert page.get_by_text("no sentence without a measurement").count() == 7  # what was not measured says so
@@ -27,7 +27,7 @@ def test_the_landing_tour_runs_stops_shares_and_downloads(app_url, page, browser
         app_button(page, "Download the report").click()
     report = tmp_path / "report.html"
     download.value.save_as(report)
-    assert "id='inference-lens-data'" in report.read_text() and "one token at a time" in report.read_text()
+    assert 'id="inference-lens-data"' in report.read_text() and "one token at a time" in report.read_text()
 
     visitor = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
     visitor.goto(link)  # a colleague opens the share link: the results, nothing run

@@ -16,7 +16,7 @@ CHAPTER = {"key": "input", "kind": "ratio", "claim": "Longer input is slower.", 
 
 def test_the_data_is_embedded_whole_and_markup_in_it_stays_text():
     page = tour_report([CHAPTER], {"cpu": "<b>x</b>"}, "today", run={"id": "x"})
-    embedded = re.search(f"<script type='application/json' id='{DATA_ID}'>(.*?)</script>", page, re.S).group(1)
+    embedded = re.search(f'<script type="application/json" id="{DATA_ID}">(.*?)</script>', page, re.S).group(1)
     data = json.loads(embedded)
     assert data["chapters"] == [CHAPTER] and data["run"] == {"id": "x"}
     assert "<script>alert(1)" not in page and "&lt;b&gt;x&lt;/b&gt;" in page and "Why &lt;i&gt;?" in page

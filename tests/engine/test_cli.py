@@ -388,7 +388,7 @@ def test_the_quick_tour_writes_an_offline_report_whose_sentences_recompute_from_
     assert done.returncode == 0, done.stderr
     page = report.read_text()
     assert fetched(page) == []  # scripts and styles inline: it opens offline
-    embedded = re.search(r"<script type='application/json' id='inference-lens-data'>(.*?)</script>", page, re.S)
+    embedded = re.search(r'<script type="application/json" id="inference-lens-data">(.*?)</script>', page, re.S)
     data = json.loads(embedded.group(1))
     keys = ["tokens", "input", "output", "size", "traffic", "cost", "samples", "graded"]
     assert [chapter["key"] for chapter in data["chapters"]] == keys  # every claim, in the explainer's order

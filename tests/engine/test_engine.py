@@ -129,3 +129,15 @@ def test_any_saved_run_has_a_report(engine):
     engine.compare("Name a fruit.", LANES[:1], on_result=recorder)
     page = engine.report(engine.run(recorder.run_id))
     assert "<h1>Fruit</h1>" in page and "Soonest first token: 1. SmolLM2 135M" in page
+
+
+def test_under_tight_operator_limits_the_tour_skips_what_it_cannot_measure(tmp_path):
+    from inference_core.operator import OperatorSettings
+
+    tight = Engine(store_path=tmp_path / "runs.sqlite3", limits=OperatorSettings(max_lanes=1, max_repeats=2))
+    found = {chapter.key: chapter for chapter in tight.tour_chapters(quick=True)}
+    assert found["traffic"].blocked and not found["output"].blocked
+    job = tight.tour_job(quick=True)  # no LimitError: the traffic chapter is skipped, the rest run
+    assert job.repeats == 2  # the operator's max_repeats
+    [rung] = tight._ladder_estimates()  # one lane's worth of ladder: its top rung, 7B
+    assert rung["model"].startswith("Qwen2.5 7B") and rung["decode_bound_tok_per_s"] > 0

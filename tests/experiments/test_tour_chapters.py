@@ -35,3 +35,10 @@ def test_each_chapter_links_to_its_full_page_with_its_settings():
     found = {chapter.key: chapter for chapter in chapters(quick=True)}
     assert (found["output"].page, found["output"].query["lengths"]) == ("experiments", "16,32")
     assert found["tokens"].page == "compare" and found["tokens"].query["prompt"] == found["tokens"].conditions[0].prompt
+
+
+def test_a_chapter_the_operators_limits_leave_nothing_to_compare_is_blocked_not_refused():
+    found = {chapter.key: chapter for chapter in chapters(most_tokens=1, most_lanes=1)}
+    assert {key for key, chapter in found.items() if chapter.blocked} == {"tokens", "output", "traffic", "cost"}
+    assert "max_lanes is 1" in found["traffic"].blocked and "max_new_tokens is 1" in found["output"].blocked
+    assert found["input"].conditions[0].settings.max_new_tokens == 1  # what remains stays within the limit
