@@ -29,6 +29,8 @@ from ui.text import escape_markdown, notice
 JOB = "capacity_sweep_job"
 CHART_HEIGHT_PX = 380  # Streamlit sizes these by it (legend included), not by the spec
 SHORT_LEVELS = (1, 2, 4)
+SHORT_TOKENS = 32
+"""Output tokens per request of the short measurement: goodput is scaled to the audience's answer length."""
 
 
 def _audience() -> tuple[Audience, LatencyObjective] | None:
@@ -54,12 +56,14 @@ def _audience() -> tuple[Audience, LatencyObjective] | None:
 
 
 def _offer_traffic_run(model: str) -> None:
+    base = engine().default_settings()
+    base = base.replace(max_new_tokens=min(SHORT_TOKENS, base.max_new_tokens))
     st.info(f"No saved traffic run of {model} yet: capacity comes from the traffic experiment's goodput. A short "
             f"one measures {model} with continuous batching at {', '.join(map(str, SHORT_LEVELS))} requests in "
-            f"flight (6 requests each, {engine().default_settings().max_new_tokens} output tokens).",
+            f"flight (6 requests each, {base.max_new_tokens} output tokens; capacity scales to the audience's).",
             icon=":material/science:")  # fmt: skip
     if st.button("Run a short traffic measurement", icon=":material/play_arrow:", key="capacity_measure"):
-        plan = plan_sweep("traffic", [f"{model}:batching=continuous"], base=engine().default_settings(),
+        plan = plan_sweep("traffic", [f"{model}:batching=continuous"], base=base,
                           lengths=list(SHORT_LEVELS), traffic=TrafficOptions(requests=6))  # fmt: skip
         if refused(engine().sweep_problems(plan)):
             return
