@@ -160,6 +160,7 @@ _FACE: dict[str, tuple[str, ...]] = {
         "tour_report",
         "tradeoff_frame",
     ),
+    "backends": ("REPLAY_SPEEDS",),
     "operator": (
         "OperatorError",
         "OperatorSettings",

@@ -57,6 +57,8 @@ class LiveLane:
     dirty: bool = True
     shape_only: bool = False
     """Random weights: the streamed text is noise, so the lane shows what it measures instead."""
+    time_scale: float = 1.0
+    """A replay's speed (2.0: twice as fast): live times are scaled back to the recorded ones (0: all at once)."""
 
     def apply(self, event: TokenEvent | StatusEvent) -> None:
         self.dirty = True
@@ -72,12 +74,17 @@ class LiveLane:
         self.last_token_s = event.elapsed_s
 
     def figures(self) -> str:
-        parts = [f"{time.perf_counter() - self.started:.1f} s elapsed" if self.started else "waiting"]
-        parts.append(plural(self.tokens, "token"))
+        """The live figures (a replay's at their recorded times, whatever its speed); "" before any event."""
+        if self.started is None:
+            return ""
+        if self.time_scale == 0:
+            return f"{plural(self.tokens, 'token')} replayed at once · the recorded figures are below"
+        scale = self.time_scale
+        parts = [f"{(time.perf_counter() - self.started) * scale:.1f} s elapsed", plural(self.tokens, "token")]
         if self.first_token_s is not None:
-            parts.append(f"TTFT {self.first_token_s:.2f} s")
+            parts.append(f"TTFT {self.first_token_s * scale:.2f} s")
         if self.tokens > 1 and self.last_token_s and self.last_token_s > self.first_token_s:
-            rate = (self.tokens - 1) / (self.last_token_s - self.first_token_s)
+            rate = (self.tokens - 1) / ((self.last_token_s - self.first_token_s) * scale)
             parts.append(f"{rate:.1f} tok/s")
         return " · ".join(parts)
 
@@ -98,14 +105,15 @@ class LaneColumn:
         label = f"{STATE_ICONS[lane.state]} {lane.state}"
         if lane.detail:
             label += f": {escape_markdown(lane.detail)}"
+        figures = lane.figures()
         if lane.state == "loading" and lane.fraction is not None:
             self.status.progress(min(max(lane.fraction, 0.0), 1.0), text=label)
-            self.figures.caption(lane.figures())
+            self.figures.caption(figures)
         elif lane.state == "error":
             self.status.error(label)
-            self.figures.caption(lane.figures())
+            self.figures.caption(figures)
         else:  # one line: the state and the live figures, so the answer starts high on the screen
-            self.status.markdown(f"{label} · :gray[{lane.figures()}]")
+            self.status.markdown(f"{label} · :gray[{figures}]" if figures else label)
         if lane.shape_only:
             self.text.info(SHAPE_NOTICE, icon=":material/shape_line:")
         else:
@@ -113,10 +121,12 @@ class LaneColumn:
         lane.dirty = False
 
 
-def stream(job: Comparison, titles: list[str], shape_only: list[bool] | None = None) -> list[LiveLane]:
-    """Drain the job's events into one column per lane until the job ends."""
+def stream(job: Comparison, titles: list[str], shape_only: list[bool] | None = None,
+           time_scale: float = 1.0) -> list[LiveLane]:  # fmt: skip
+    """Drain the job's events into one column per lane until the job ends (``time_scale``: a replay's speed)."""
     shapes = shape_only or [False] * len(titles)
-    lanes = [LiveLane(title, shape_only=shape) for title, shape in zip(titles, shapes, strict=True)]
+    lanes = [LiveLane(title, shape_only=shape, time_scale=time_scale)
+             for title, shape in zip(titles, shapes, strict=True)]  # fmt: skip
     columns = [LaneColumn(col, lane) for col, lane in zip(st.columns(len(lanes)), lanes, strict=True)]
     for column in columns:
         column.render()

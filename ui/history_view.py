@@ -6,7 +6,7 @@ import re
 
 import streamlit as st
 
-from inference_core import Lane, compare_charts, result_row, results_frame
+from inference_core import REPLAY_SPEEDS, Lane, compare_charts, result_row, results_frame
 from inference_core.engine import StoreError
 from inference_core.types import StoredRun
 from ui import state
@@ -20,6 +20,7 @@ from ui.tour_view import show_chapter
 
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
 SPEEDS = {"1x": "recorded speed", "2x": "twice as fast", "instant": "all at once"}
+"""The replay speeds the engine offers (``REPLAY_SPEEDS``), as the radio explains them."""
 
 
 def _when(run: StoredRun) -> str:
@@ -66,7 +67,7 @@ def replay(run: StoredRun) -> None:
         return
     job = engine().comparison(run.prompt, lanes, mode="race")
     titles = [f"Replay · {index + 1}. {r.model_name}" for index, r in enumerate(run.results)]
-    watch(state.REPLAY_JOB, job, lambda running: stream(running, titles))
+    watch(state.REPLAY_JOB, job, lambda running: stream(running, titles, time_scale=REPLAY_SPEEDS[speed]))
     st.caption(f"Replayed at {speed}; the figures shown are the recorded ones.")
 
 

@@ -13,5 +13,6 @@ _FACE = {
         "plain_error",
     ),
     "transformers_backend": ("token_pieces",),
+    "replay": ("REPLAY_SPEEDS",),
 }
 __all__, __getattr__ = lazy_face(__name__, _FACE)

@@ -13,7 +13,8 @@ from inference_core.backends.registry import BackendContext, EventSink, register
 from inference_core.backends.results import failed_result
 from inference_core.types import GenerationRequest, ModelSpec, RunResult, StatusEvent, TokenEvent
 
-SPEEDS = {"1x": 1.0, "2x": 2.0, "instant": 0.0}
+REPLAY_SPEEDS = {"1x": 1.0, "2x": 2.0, "instant": 0.0}
+"""How fast a replay re-streams its recorded tokens (0: all at once)."""
 
 
 def parse_location(location: str) -> tuple[str, int, str]:
@@ -65,7 +66,7 @@ class ReplayBackend:
             return failed_result(spec, request.settings, self.name, message)
         pieces = recorded.token_texts or (recorded.text,)
         times = recorded.token_times_s if recorded.token_texts else (recorded.e2e_s or 0.0,)
-        factor = SPEEDS[speed]
+        factor = REPLAY_SPEEDS[speed]
         on_event(StatusEvent(lane, "prefill", f"replaying a run recorded {recorded.started_at} at {speed}"))
         start = time.perf_counter()
         emitted = 0

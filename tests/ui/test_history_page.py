@@ -76,3 +76,21 @@ def test_search_filters_the_list(two_runs):
     assert listed(at) == ["Name a color."]
     at.text_input(key="history_text").set_value("no such text anywhere").run()
     assert "match these filters" in at.info[0].value
+
+
+def test_a_replay_shows_the_recorded_figures_at_any_speed():
+    from inference_core import REPLAY_SPEEDS
+    from inference_core.types import TokenEvent
+    from ui.compare_view import LiveLane
+
+    for speed, factor in REPLAY_SPEEDS.items():
+        lane = LiveLane("replay", time_scale=factor)
+        assert lane.figures() == ""  # nothing before the first event: no placeholder line
+        recorded = [0.56, 0.56 + 1 / 7.8, 0.56 + 2 / 7.8]  # TTFT 0.56 s, then 7.8 tok/s
+        for index, at in enumerate(recorded):
+            lane.apply(TokenEvent(0, index, -1, "x", 0.0, at / factor if factor else 0.0))
+        shown = lane.figures()
+        if factor:
+            assert "TTFT 0.56 s" in shown and "7.8 tok/s" in shown, speed
+        else:
+            assert "replayed at once" in shown and "TTFT" not in shown
