@@ -415,8 +415,8 @@ def _run_sweep(args: argparse.Namespace) -> int:
         print(f"[{p.done}/{p.total}] {p.current}{eta}", file=sys.stderr, flush=True)
 
     engine.admit(engine.sweep_problems(plan))  # before anything is saved
-    meta = {"experiment": args.experiment, "models": args.model, "repeats": plan.repeats}
-    recorder = _recorder(engine, args, Saving("sweep", f"{args.experiment} sweep", meta=meta))
+    meta = {"models": args.model, "repeats": plan.repeats}
+    recorder = _recorder(engine, args, Saving.sweep(args.experiment, meta=meta))
     sweep = engine.sweep(plan, access=access, on_row=recorder)
     sweep.run(progress)
     _report_saved(engine, recorder)
@@ -475,7 +475,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     engine = Engine()
     lanes = parse_lanes(args.model, base_settings(args, engine))
     engine.admit(engine.evaluation_problems(questions, lanes))  # before anything is saved
-    recorder = _recorder(engine, args, Saving("compare", f"Quality: {args.set}", title=f"Quality: {args.set}",
+    recorder = _recorder(engine, args, Saving("eval", f"Quality: {args.set}", title=f"Quality: {args.set}",
                                               meta={"questions": len(questions), "models": args.model}))  # fmt: skip
     job = engine.evaluation(questions, lanes, on_row=recorder)
     rows = job.run(lambda p: print(f"[{p.done}/{p.total}] {p.current}", file=sys.stderr, flush=True))

@@ -31,6 +31,7 @@ from inference_core.experiments import (
     SweepPlan,
     Tour,
     chapters,
+    eval_rows,
     is_tour,
     lanes_chapter,
     result_row,
@@ -95,6 +96,12 @@ class Saving:
     prompt: str
     title: str = ""
     meta: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def sweep(cls, experiment: str, title: str = "", meta: Mapping[str, Any] | None = None) -> Saving:
+        """A sweep's saving: a traffic sweep is its own kind of run, any other experiment a ``sweep``."""
+        kind = "traffic" if experiment == "traffic" else "sweep"
+        return cls(kind, f"{experiment} sweep", title, {**(meta or {}), "experiment": experiment})
 
 
 class Engine:
@@ -418,6 +425,7 @@ class Engine:
         """The history's most recent tours (every machine), newest first."""
         return [run for run in self._store().list_runs(text=TOUR_PROMPT, limit=limit) if run.kind == "tour"]
 
+    eval_rows = staticmethod(eval_rows)
     is_tour = staticmethod(is_tour)
     tour_data = staticmethod(tour_data)
 
@@ -496,7 +504,7 @@ class Engine:
         import pandas as pd
 
         for run in self.recent_runs(recent_runs):
-            if run.kind != "sweep" or run.meta.get("experiment") != "traffic":
+            if run.kind not in ("traffic", "sweep") or run.meta.get("experiment") != "traffic":  # sweep: saved before
                 continue
             rows = [result_row(r, "traffic", e.get("variable", ""), e.get("value"), e.get("repeat", 0)) | e
                     for r, e in zip(run.results, run.extras, strict=False) if r.model == model]  # fmt: skip

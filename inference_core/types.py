@@ -466,7 +466,8 @@ class RunSummary(Record):
     deployment: str = ""
 
 
-RUN_KINDS = ("compare", "sweep", "tour")
+RUN_KINDS = ("compare", "sweep", "traffic", "eval", "tour")
+"""What a saved run is: a comparison, a sweep, a traffic sweep, a question set's evaluation, a tour."""
 
 
 class LaneRecord(Record):
@@ -481,7 +482,7 @@ class StoredRun(Record):
     """A saved run as the history keeps it and a bundle carries it."""
 
     id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
-    kind: Literal["compare", "sweep", "tour"]
+    kind: Literal["compare", "sweep", "traffic", "eval", "tour"]
     created_at: str
     prompt: str
     title: str = ""

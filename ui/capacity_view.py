@@ -67,8 +67,8 @@ def _offer_traffic_run(model: str) -> None:
                           lengths=list(SHORT_LEVELS), traffic=TrafficOptions(requests=6))  # fmt: skip
         if refused(engine().sweep_problems(plan)):
             return
-        meta = {"experiment": "traffic", "models": [model]}
-        recorder = engine().recorder(Saving("sweep", "traffic sweep", title="Short traffic measurement", meta=meta))
+        saving = Saving.sweep("traffic", title="Short traffic measurement", meta={"models": [model]})
+        recorder = engine().recorder(saving)
         job = engine().sweep(plan, access=session_access(), price=state.machine_price(),
                              on_row=recorder)  # fmt: skip
         run_job(JOB, job, track, "sweep", lambda _job: None)

@@ -198,9 +198,9 @@ def start_sweep(inputs: SweepInputs) -> None:
     for note in plan.notes:
         notice("info", note)
     hourly, utilization = st.session_state[state.HOURLY_USD], st.session_state[state.UTILIZATION_PCT] / 100
-    meta = {"experiment": inputs.experiment, "models": list(inputs.models), "repeats": inputs.repeats,
-            "hourly_usd": hourly, "utilization_pct": utilization * 100}  # fmt: skip
-    saving = Saving("sweep", f"{inputs.experiment} sweep", title=EXPERIMENTS[inputs.experiment], meta=meta)
+    meta = {"models": list(inputs.models), "repeats": inputs.repeats, "hourly_usd": hourly,
+            "utilization_pct": utilization * 100}  # fmt: skip
+    saving = Saving.sweep(inputs.experiment, title=EXPERIMENTS[inputs.experiment], meta=meta)
     recorder = engine().recorder(saving)
     st.session_state[state.SAVE_ERRORS] = recorder.errors
     job = engine().sweep(plan, access=session_access(), price=state.machine_price(), on_row=recorder)

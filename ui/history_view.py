@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import streamlit as st
 
-from inference_core import REPLAY_SPEEDS, Lane, compare_charts, result_row, results_frame
+from inference_core import REPLAY_SPEEDS, Lane, compare_charts, eval_summary, result_row, results_frame
 from inference_core.engine import StoreError
 from inference_core.types import StoredRun
 from ui import state
@@ -45,11 +46,22 @@ def render_run(run: StoredRun, utilization_pct: float) -> None:
         for data in engine().tour_data(run):
             st.markdown(f"**{escape_markdown(data['claim'])}**")
             show_chapter(st.empty(), data)
-    elif run.kind == "sweep":
+    elif run.kind == "eval":
+        render_eval(run)
+    elif run.kind in ("sweep", "traffic"):
         rows = _sweep_rows(run)
         render_sweep(run.meta.get("experiment", rows[0]["experiment"]), rows, run.results[0].environment)
     else:
         render_results(run.results, run.prompt, utilization_pct)
+
+
+def render_eval(run: StoredRun) -> None:
+    """A saved evaluation: per model, how many answers were right, how sure it was, and each answer."""
+    rows = engine().eval_rows(run)
+    st.dataframe(eval_summary(rows), hide_index=True, width="stretch")
+    with st.expander(f"Every answer ({len(rows)})"):
+        st.dataframe(pd.DataFrame(rows)[["lane", "prompt", "answer", "expected", "correct", "confidence"]],
+                     hide_index=True, width="stretch")  # fmt: skip
 
 
 def replay(run: StoredRun) -> None:
@@ -85,8 +97,8 @@ def _sweep_rows(run: StoredRun, series: str = "") -> list[dict]:
 def render_together(runs: list[StoredRun]) -> None:
     """Several runs in the same charts: sweeps of one experiment as series, otherwise lane bars."""
     st.subheader(f"{len(runs)} runs together")
-    experiments = {run.meta.get("experiment") for run in runs if run.kind == "sweep"}
-    if all(run.kind == "sweep" for run in runs) and len(experiments) == 1:
+    experiments = {run.meta.get("experiment") for run in runs if run.kind in ("sweep", "traffic")}
+    if all(run.kind in ("sweep", "traffic") for run in runs) and len(experiments) == 1:
         rows = [row for run in runs for row in _sweep_rows(run, f"{_when(run)[11:]} · ")]
         render_sweep(experiments.pop(), rows, runs[0].results[0].environment if runs[0].results else {})
         return

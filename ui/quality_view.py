@@ -146,7 +146,7 @@ def _run_eval(questions: list, refs: list[str], name: str) -> None:
     lanes = [Lane(ref, engine().default_settings()) for ref in refs]
     if refused(engine().evaluation_problems(questions, lanes)):
         return
-    recorder = engine().recorder(Saving("compare", f"Quality: {name}", title=f"Quality: {name}",
+    recorder = engine().recorder(Saving("eval", f"Quality: {name}", title=f"Quality: {name}",
                                         meta={"questions": len(questions), "models": refs}))  # fmt: skip
     job = engine().evaluation(questions, lanes, access=session_access(), price=state.machine_price(),
                               on_row=recorder)  # fmt: skip

@@ -47,8 +47,8 @@ def offer_default_sweep() -> None:
     if st.button("Run the default sweep", type="primary", icon=":material/play_arrow:"):
         if refused(engine().sweep_problems(plan)):
             return
-        meta = {"experiment": "output-length", "models": list(DEFAULT_MODELS)}
-        recorder = engine().recorder(Saving("sweep", "output-length sweep", title="Default trade-off sweep", meta=meta))
+        saving = Saving.sweep("output-length", title="Default trade-off sweep", meta={"models": list(DEFAULT_MODELS)})
+        recorder = engine().recorder(saving)
         job = engine().sweep(plan, access=session_access(), price=state.machine_price(),
                              on_row=recorder)  # fmt: skip
         run_job(JOB, job, track, "sweep", lambda _job: None)  # saved lane by lane; the page reruns to draw it

@@ -7,6 +7,7 @@ from inference_core import lazy_face
 _FACE = {
     "evaluation": (
         "Evaluation",
+        "eval_rows",
         "eval_summary",
     ),
     "job": (

@@ -20,7 +20,7 @@ from inference_core.backends import BackendContext
 from inference_core.experiments.questions import Question
 from inference_core.measure import lane_label
 from inference_core.runs import BackgroundJob, Finalize, Lane, compare
-from inference_core.types import RunResult
+from inference_core.types import RunResult, StoredRun
 
 EVAL_TOKENS = 32
 """Enough for a short answer; a lane's own max_new_tokens is kept when it is smaller."""
@@ -79,15 +79,28 @@ class Evaluation(BackgroundJob[EvalProgress]):
     def _record(self, number: int, question: Question, index: int, result: RunResult) -> None:
         if result.stopped:
             return
-        correct = result.ok and question.is_correct(result.text)
-        self.rows.append({
-            "lane": lane_label(index, result), "question": number, "prompt": question.prompt,
-            "expected": question.expected, "check": question.check, "answer": result.text, "ok": result.ok,
-            "correct": correct, "confidence": answer_confidence(result), "e2e_s": result.e2e_s,
-            "usd_answer": result.usd_answer, "usd_per_1m_out": result.usd_per_1m_out, "error": result.error,
-        })  # fmt: skip
+        extra = {"question": number, "lane": index, **question.model_dump(),
+                 "correct": result.ok and question.is_correct(result.text)}  # fmt: skip
+        self.rows.append(eval_row(result, extra))
         if self.on_row is not None:
-            self.on_row(len(self.rows) - 1, result, {"question": number, "correct": correct, "lane": index})
+            self.on_row(len(self.rows) - 1, result, extra)
+
+
+def eval_row(result: RunResult, extra: dict[str, Any]) -> dict[str, Any]:
+    """One answer as the summary reads it, from its result and what its lane saved beside it."""
+    return {
+        "lane": lane_label(extra["lane"], result), "question": extra["question"], "prompt": extra.get("prompt", ""),
+        "expected": extra.get("expected", ""), "check": extra.get("check", ""), "answer": result.text,
+        "ok": result.ok, "correct": bool(extra["correct"]), "confidence": answer_confidence(result),
+        "e2e_s": result.e2e_s, "usd_answer": result.usd_answer, "usd_per_1m_out": result.usd_per_1m_out,
+        "error": result.error,
+    }  # fmt: skip
+
+
+def eval_rows(run: StoredRun) -> list[dict[str, Any]]:
+    """A saved evaluation's answers, as the run that measured them kept them."""
+    return [eval_row(result, extra) for result, extra in zip(run.results, run.extras, strict=True)
+            if {"question", "lane", "correct"} <= set(extra)]  # fmt: skip
 
 
 def eval_summary(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:

@@ -42,3 +42,25 @@ def test_confidence_is_the_mean_probability_of_the_answer(context):
 
     assert answer_confidence(result) == pytest.approx(sum(math.exp(v) for v in result.token_logprobs) / 4)
     assert answer_confidence(result.__class__(model="m", model_name="m", settings=Settings(), ok=True)) is None
+
+
+def test_an_evaluation_is_saved_as_its_own_kind_and_read_back_whole(tmp_path):
+    from inference_core.engine import Engine, Saving
+
+    engine = Engine(store_path=tmp_path / "runs.sqlite3")
+    questions = builtin_questions()[:2]
+    lanes = [Lane("smollm2-135m-instruct", Settings(max_new_tokens=4))]
+    recorder = engine.recorder(Saving("eval", "Quality: two", title="Quality: two"))
+    job = engine.evaluation(questions, lanes, on_row=recorder)
+    rows = job.run()
+    run = engine.run(recorder.run_id)
+    assert run.kind == "eval" and [s.kind for s in engine.runs()] == ["eval"]
+    assert engine.eval_rows(run) == rows  # the prompt, the expected answer and the verdict travel with each answer
+    assert [row["prompt"] for row in rows] == [q.prompt for q in questions]
+
+
+def test_a_traffic_sweep_is_saved_as_its_own_kind():
+    from inference_core.engine import Saving
+
+    assert Saving.sweep("traffic").kind == "traffic" and Saving.sweep("output-length").kind == "sweep"
+    assert Saving.sweep("traffic", meta={"models": ["m"]}).meta == {"models": ["m"], "experiment": "traffic"}

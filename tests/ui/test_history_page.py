@@ -94,3 +94,19 @@ def test_a_replay_shows_the_recorded_figures_at_any_speed():
             assert "TTFT 0.56 s" in shown and "7.8 tok/s" in shown, speed
         else:
             assert "replayed at once" in shown and "TTFT" not in shown
+
+
+def test_a_saved_evaluation_opens_as_an_evaluation():
+    from inference_core.engine import Engine, Saving
+    from inference_core.experiments import builtin_questions
+
+    engine = Engine()  # the history the page opens (the tests' data folder)
+    recorder = engine.recorder(Saving("eval", "Quality: one", title="Quality: one"))
+    lanes = [Lane("smollm2-135m-instruct", Settings(max_new_tokens=4))]
+    engine.evaluation(builtin_questions()[:1], lanes, on_row=recorder).run()
+    at = page("compare")
+    at.query_params["run"] = recorder.run_id
+    at.run(timeout=60)
+    assert not at.exception
+    assert at.subheader[0].value.startswith("Eval of")
+    assert len(at.dataframe) == 2  # the summary, and every answer
