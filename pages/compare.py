@@ -18,8 +18,8 @@ if (shared := st.query_params.get("run")) and shared_run(shared, st.session_stat
     st.stop()  # a ?run= link shows a saved run; nothing runs
 names, choices = model_choices()
 
-st.title("Compare models", help="One prompt, several models or settings, answered side by side. Every figure is "
-         "measured where the token is produced, not where it is drawn.")  # fmt: skip
+st.title(state.heading("compare"), help="One prompt, several models or settings, answered side by side. Every "
+         "figure is measured where the token is produced, not where it is drawn.")  # fmt: skip
 for message in st.session_state[state.LINK_ERRORS]:
     notice("warning", message)
 run_clicked, messages = prompt_and_buttons()

@@ -13,7 +13,7 @@ from ui.resources import model_choices
 
 state.init_state()
 names, choices = model_choices()
-st.title("Cost")
+st.title(state.heading("cost"))
 st.caption(
     "Training is paid once; every answer is computed fresh. Self-hosted prices follow from the speed measured "
     "here and what the machine costs per hour (idle hours included, through utilization); API prices come "
@@ -30,8 +30,15 @@ self_hosted = price_table(throughput, hourly, utilization)
 if self_hosted is None:
     st.stop()
 api_table = api_frame(apis)
-price_charts(self_hosted, api_table)
-month_of_traffic(throughput, apis, hourly, utilization)
-capacity_section(models or choices[:1], apis, hourly)
-electricity_section(results, hourly, utilization)
-token_count_section(models or choices[:2], self_hosted, api_table)
+price, month, capacity, energy, tokens = st.tabs(
+    ["Price per answer and per 1M tokens", "A month of traffic", "Capacity", "Electricity", "Your own tokens"])
+with price:
+    price_charts(self_hosted, api_table)
+with month:
+    month_of_traffic(throughput, apis, hourly, utilization)
+with capacity:
+    capacity_section(models or choices[:1], apis, hourly)
+with energy:
+    electricity_section(results, hourly, utilization)
+with tokens:
+    token_count_section(models or choices[:2], self_hosted, api_table)

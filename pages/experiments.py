@@ -11,12 +11,13 @@ from ui.jobs import collect, report_save_errors
 from ui.layout import page_link
 
 state.init_state()
-st.title("Experiments")
+st.title(state.heading("experiments"))
 st.caption(
     "Each experiment turns one claim into a measured curve. Every lane is warmed up once (not counted), "
     "then each point runs several times, one run at a time; points show the median and the min-max range."
 )
-page_link("tradeoffs", "Every saved run in one figure: Trade-offs", ":material/insights:")
+page_link("history", "Every saved run in one figure: the trade-offs, in History", ":material/insights:",
+          query={"view": "summary"})
 apply_link()
 inputs = sweep_inputs()
 run_clicked = run_buttons(inputs)

@@ -18,7 +18,7 @@ from ui.models_view import (
 
 state.init_state()
 models = session_models()
-st.title("Models")
+st.title(state.heading("models"))
 catalog_table(models)
 engines_table()
 size_ladder_table()

@@ -9,7 +9,7 @@ from ui.jobs import collect
 from ui.quality_view import EVAL_JOB, EVAL_ROWS, confidence_tab, quality_tab, samples_tab, tokens_tab
 
 state.init_state()
-st.title("Tokens & quality")
+st.title(state.heading("quality"))
 collect(EVAL_JOB, lambda job: st.session_state.update({EVAL_ROWS: job.rows}))
 tokens, confidence, samples, quality = st.tabs(["Tokens", "Confidence", "Same prompt, different answers", "Quality"])
 with tokens:

@@ -11,7 +11,7 @@ from ui.tour_view import opened_from_link, render_tour
 state.init_state()
 if any(key in st.query_params for key in ("run", "prompt", "lane")):  # a Compare link of when it was the landing page
     st.switch_page(state.page("compare"), query_params={key: st.query_params.get_all(key) for key in st.query_params})
-st.title("Tour: why AI still costs money")
+st.title(state.heading("tour"))
 if tour := st.query_params.get("tour"):
     opened_from_link(tour)
 render_tour()

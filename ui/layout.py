@@ -35,6 +35,6 @@ def bounded_number(where: Any, label: str, bounds: Bounds, default: Any = None, 
     return where.number_input(label, cast[0], cast[1], cast[2], **kwargs)
 
 
-def page_link(name: str, label: str, icon: str) -> None:
+def page_link(name: str, label: str, icon: str, query: dict[str, str] | None = None) -> None:
     """A link to another of the app's pages (``state.PAGES``), by its file name; also drawn when a page runs alone."""
-    st.page_link(state.page(name), label=label, icon=icon)
+    st.page_link(state.page(name), label=label, icon=icon, query_params=query)

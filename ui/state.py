@@ -171,17 +171,20 @@ def _load_link() -> None:
 
 
 PAGES = (
-    ("tour", "Tour: why AI still costs money", ":material/route:"),
-    ("compare", "Compare", ":material/compare:"),
-    ("experiments", "Experiments", ":material/science:"),
-    ("cost", "Cost", ":material/payments:"),
-    ("quality", "Tokens & quality", ":material/fact_check:"),
-    ("history", "History", ":material/history:"),
-    ("tradeoffs", "Trade-offs", ":material/insights:"),
-    ("models", "Models", ":material/memory:"),
+    ("tour", "Tour", ":material/route:", "why does AI still cost money after training?"),
+    ("compare", "Compare", ":material/compare:", "how do these models answer this prompt, how fast, at what price?"),
+    ("experiments", "Experiments", ":material/science:",
+     "how do time and price grow with output, input, model size, settings and traffic?"),
+    ("cost", "Cost", ":material/payments:",
+     "what does an answer, a million tokens or a month cost, and how many machines does it take?"),
+    ("quality", "Tokens & quality", ":material/fact_check:",
+     "what does a model read, how sure is it of each token, and how often is it right?"),
+    ("history", "History", ":material/history:", "what was measured before, where, and what does it add up to?"),
+    ("models", "Models", ":material/memory:", "what can run here, will a model fit, and how do I add one?"),
 )
-"""The app's pages, in menu order: ``pages/<name>.py`` is served at ``/<name>``; the first is the landing page."""
-PAGE_PATHS = tuple(name for name, _, _ in PAGES)
+"""The app's pages, in menu order: ``pages/<name>.py`` is served at ``/<name>`` under its short label, and its
+heading asks the question it answers; the first is the landing page."""
+PAGE_PATHS = tuple(name for name, *_ in PAGES)
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 ROUTED = "_routed"
 """Set by the router on every run, taken by the page it runs: a page that finds it missing was run without it."""
@@ -191,8 +194,14 @@ RUN_ALONE = "_run_alone"
 
 def page(name: str) -> st.Page:
     """One of ``PAGES``, by its file name (absolute, so it also resolves when a page runs on its own)."""
-    [(title, icon)] = [(title, icon) for key, title, icon in PAGES if key == name]
+    [(title, icon)] = [(title, icon) for key, title, icon, _ in PAGES if key == name]
     return st.Page(PAGES_DIR / f"{name}.py", title=title, icon=icon, default=name == PAGES[0][0])
+
+
+def heading(name: str) -> str:
+    """A page's heading: its label and the question it answers."""
+    [text] = [f"{label}: {question}" for key, label, _, question in PAGES if key == name]
+    return text
 
 
 def pages() -> list[st.Page]:

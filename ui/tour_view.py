@@ -30,7 +30,8 @@ OPENED = "tour_opened"
 """True when the tour shown was opened (a link, a recorded tour), not measured by this session."""
 QUICK = "tour_quick"
 JOB = "tour_job"
-QUESTION = "Why does AI still cost money after training? Each claim below is measured on this machine."
+QUESTION = ("Each claim of the explainer below is measured on this machine with the embedded models, in one click, "
+            "and stated in one sentence computed from that measurement.")
 
 
 def _chapters() -> dict[str, dict[str, Any]]:

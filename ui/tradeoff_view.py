@@ -1,4 +1,4 @@
-"""The Trade-offs page: one figure of latency, memory and price against size and output length, from History."""
+"""History's summary view (the trade-offs): one figure of latency, memory and price against size and output length, from History."""
 
 from __future__ import annotations
 

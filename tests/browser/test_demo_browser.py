@@ -21,7 +21,7 @@ LANES = "&".join(f"lane={quote(lane)}" for lane in TWO_LANES)
 def test_after_run_the_first_lane_streams_in_the_upper_half_of_the_screen(browser, app_url, output_dir):
     page = browser.new_context(viewport=SCREEN).new_page()
     page.goto(f"{app_url}/compare?prompt={quote('Write a long story about a lighthouse keeper.')}&{LANES}")
-    page.get_by_text("Compare models").wait_for(timeout=60_000)
+    page.get_by_text("Compare: how do these models").wait_for(timeout=60_000)
     run = app_button(page, "Run")
     run.wait_for(timeout=30_000)
     assert run.bounding_box()["y"] + run.bounding_box()["height"] < SCREEN["height"]  # reached without scrolling
@@ -41,7 +41,7 @@ def test_after_run_the_first_lane_streams_in_the_upper_half_of_the_screen(browse
 def test_the_results_table_leads_with_ttft(browser, app_url, output_dir):
     page = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
     page.goto(f"{app_url}/compare?prompt=Name+a+fruit.&lane=smollm2-135m-instruct:max_new_tokens=6")
-    page.get_by_text("Compare models").wait_for(timeout=60_000)
+    page.get_by_text("Compare: how do these models").wait_for(timeout=60_000)
     app_button(page, "Run").click()
     page.get_by_text("Results", exact=True).wait_for(timeout=180_000)
     headers = page.locator('[data-testid="stDataFrame"] [role="columnheader"]')
@@ -92,11 +92,11 @@ def test_server_wide_actions_are_the_operators_only(browser, tmp_path):
 def test_the_trade_off_view_renders_the_saved_runs(browser, app_url, output_dir):
     page = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
     page.goto(f"{app_url}/compare?prompt=Name+a+fruit.&lane=smollm2-135m-instruct:max_new_tokens=6")
-    page.get_by_text("Compare models").wait_for(timeout=60_000)
+    page.get_by_text("Compare: how do these models").wait_for(timeout=60_000)
     app_button(page, "Run").click()
     page.get_by_text("Results", exact=True).wait_for(timeout=180_000)  # at least one saved run
-    page.goto(f"{app_url}/tradeoffs")
-    page.get_by_text("Trade-offs", exact=True).first.wait_for(timeout=60_000)
+    page.goto(f"{app_url}/history?view=summary")  # the trade-offs: History's summary figure
+    page.get_by_text("Every run in one figure").first.wait_for(timeout=60_000)
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=60_000)
     app_button(page, "Download PNG").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -122,7 +122,7 @@ def test_a_hostile_prompt_is_tokenized_as_text_in_chromium(browser, app_url, out
 def test_an_empty_history_is_offered_the_default_trade_off_sweep_with_its_time(browser, tmp_path):
     with streamlit_server(tmp_path) as server:
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        page.goto(f"{server.url}/tradeoffs")
+        page.goto(f"{server.url}/history?view=summary")
         page.get_by_text("No saved runs yet").wait_for(timeout=60_000)
         assert re.search(r"about \d+ s plus loading", page.inner_text("body"))
         assert app_button(page, "Run the default sweep").count() == 1

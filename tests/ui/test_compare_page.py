@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ui.helpers import click, page, plain
+from ui.state import heading
 
 SMALL_LANES = ["smollm2-135m-instruct:max_new_tokens=6", "gemma3-270m:max_new_tokens=6"]
 
@@ -17,7 +18,7 @@ def answers(at) -> list[str]:
 def test_app_starts_on_compare_with_the_two_embedded_models(app):
     app.run()
     assert not app.exception
-    assert app.title[0].value == "Compare models"
+    assert app.title[0].value == heading("compare")
     # like for like: one instruct model in float32 and in int8
     assert [s.value for s in app.selectbox if s.label == "Model"] == ["smollm2-135m-instruct"] * 2
     assert [t.value for t in app.toggle if t.label == "int8"] == [False, True]
@@ -66,7 +67,7 @@ def test_a_run_link_opens_the_saved_run_without_running_it(app):
     unknown = page("compare")
     unknown.query_params["run"] = "not-a-run"
     unknown.run()
-    assert unknown.title[0].value == "Compare models" and "names no saved run" in plain(unknown.warning[0].value)
+    assert unknown.title[0].value == heading("compare") and "names no saved run" in plain(unknown.warning[0].value)
 
 
 def test_a_base_model_lane_says_it_was_asked_for_a_completion():

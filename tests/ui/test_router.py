@@ -19,9 +19,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.test_architecture import ui_files
 from tests.ui.helpers import ROOT
-from ui.state import PAGES, RUN_ALONE
+from ui.state import PAGES, RUN_ALONE, heading
 
-TITLES = {**{name: title for name, title, _ in PAGES}, "compare": "Compare models"}
+TITLES = {name: heading(name) for name, *_ in PAGES}
 SIDEBAR_LABEL = "Machine price ($/hour)"
 PUBLIC_STREAMLIT = {"streamlit", "streamlit.column_config", "streamlit.components.v1"}
 """The Streamlit modules the UI may import: ``st`` and the documented public submodules."""
@@ -46,7 +46,7 @@ def sidebar_labels(at: AppTest) -> list[str]:
     return [widget.label for widget in at.sidebar.number_input]
 
 
-@pytest.mark.parametrize("name", [name for name, _, _ in PAGES])
+@pytest.mark.parametrize("name", [name for name, *_ in PAGES])
 def test_each_page_path_opens_that_page_through_the_router_keeping_the_query(name):
     key, value = ("mode", "race") if name == "compare" else ("keep", "this")  # Compare writes its own query string
     at = first_request(name, **{key: value}).run()
@@ -61,7 +61,7 @@ def test_a_share_link_opens_compare_with_its_prompt_and_lanes(path):
     lanes = ["smollm2-135m-instruct:max_new_tokens=5", "gemma3-270m:max_new_tokens=7"]
     at = first_request(path, prompt="Name a fruit.", lane=lanes, mode="race").run()
     assert not at.exception
-    assert at.title[0].value == "Compare models"
+    assert at.title[0].value == heading("compare")
     assert SIDEBAR_LABEL in sidebar_labels(at)
     assert at.text_area(key="prompt").value == "Name a fruit."
     assert [s.value for s in at.selectbox if s.label == "Model"] == ["smollm2-135m-instruct", "gemma3-270m"]
@@ -76,7 +76,7 @@ def test_streamlit_still_runs_a_pages_folder_script_alone_on_a_first_request():
     at.session_state[RUN_ALONE] = True  # the page does not hand its run to the router
     at.run()
     assert not at.exception
-    assert at.title[0].value == "Cost"
+    assert at.title[0].value == heading("cost")
     assert SIDEBAR_LABEL not in sidebar_labels(at)
 
 
@@ -84,7 +84,7 @@ def test_a_page_run_as_the_entry_script_renders_alone_after_one_try():
     """``streamlit run pages/cost.py``: the rerun cannot reach the router, so the page runs alone, no rerun loop."""
     at = AppTest.from_file(str(ROOT / "pages" / "cost.py"), default_timeout=60).run()
     assert not at.exception
-    assert at.title[0].value == "Cost"
+    assert at.title[0].value == heading("cost")
 
 
 def _streamlit_names(tree: ast.AST) -> set[str]:
@@ -172,3 +172,19 @@ def test_the_public_api_check_catches_private_streamlit_uses(tmp_path):
             "streamlit.web.bootstrap",
         ]
     }
+
+
+def test_at_most_seven_pages_each_heading_asks_its_question_under_a_short_label():
+    assert len(PAGES) <= 7 and [name for name, *_ in PAGES][:2] == ["tour", "compare"]  # the Tour lands, /compare
+    for name, label, _, question in PAGES:
+        assert len(label) <= 16 and question.endswith("?")
+        assert heading(name) == f"{label}: {question}"
+    assert heading("tour").startswith("Tour") and heading("compare").startswith("Compare")
+
+
+def test_the_trade_offs_are_historys_summary_view():
+    at = first_request("history", view="summary").run()
+    assert not at.exception
+    assert at.title[0].value == heading("history")
+    assert at.segmented_control(key="history_view").value == "summary"
+    assert any("No saved runs yet" in info.value for info in at.info) or at.get("vega_lite_chart")
