@@ -88,7 +88,7 @@ def drive_default_comparison(url: str, tokens: int) -> tuple[float, str]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{url}/?prompt=Why+do+longer+answers+take+longer%3F")
-        page.get_by_text("Compare: how do these models").wait_for(timeout=120_000)
+        page.get_by_text("Which answer, how fast").wait_for(timeout=120_000)
         page.get_by_text("Lanes: models, engines").click()
         for field in page.get_by_label("Max new tokens").all():
             field.fill(str(tokens))

@@ -114,6 +114,7 @@ class LaneColumn:
             self.figures.caption(figures)
         else:  # one line: the state and the live figures, so the answer starts high on the screen
             self.status.markdown(f"{label} · :gray[{figures}]" if figures else label)
+            self.figures.empty()  # the line a loading or failed state drew below
         if lane.shape_only:
             self.text.info(SHAPE_NOTICE, icon=":material/shape_line:")
         else:

@@ -171,16 +171,13 @@ def _load_link() -> None:
 
 
 PAGES = (
-    ("tour", "Tour", ":material/route:", "why does AI still cost money after training?"),
-    ("compare", "Compare", ":material/compare:", "how do these models answer this prompt, how fast, at what price?"),
-    ("experiments", "Experiments", ":material/science:",
-     "how do time and price grow with output, input, model size, settings and traffic?"),
-    ("cost", "Cost", ":material/payments:",
-     "what does an answer, a million tokens or a month cost, and how many machines does it take?"),
-    ("quality", "Tokens & quality", ":material/fact_check:",
-     "what does a model read, how sure is it of each token, and how often is it right?"),
-    ("history", "History", ":material/history:", "what was measured before, where, and what does it add up to?"),
-    ("models", "Models", ":material/memory:", "what can run here, will a model fit, and how do I add one?"),
+    ("tour", "Tour", ":material/route:", "Why does AI still cost money after training?"),
+    ("compare", "Compare", ":material/compare:", "Which answer, how fast, at what price?"),
+    ("experiments", "Experiments", ":material/science:", "How do time and price grow, and with what?"),
+    ("cost", "Cost", ":material/payments:", "What does it cost, and how many machines?"),
+    ("quality", "Tokens & quality", ":material/fact_check:", "What does it read, how sure, how often right?"),
+    ("history", "History", ":material/history:", "What was measured before, and what does it add up to?"),
+    ("models", "Models", ":material/memory:", "What can run here, and will it fit?"),
 )
 """The app's pages, in menu order: ``pages/<name>.py`` is served at ``/<name>`` under its short label, and its
 heading asks the question it answers; the first is the landing page."""
@@ -199,8 +196,8 @@ def page(name: str) -> st.Page:
 
 
 def heading(name: str) -> str:
-    """A page's heading: its label and the question it answers."""
-    [text] = [f"{label}: {question}" for key, label, _, question in PAGES if key == name]
+    """A page's heading: the question it answers (its menu label names it)."""
+    [text] = [question for key, _, _, question in PAGES if key == name]
     return text
 
 

@@ -1,4 +1,5 @@
-"""History's summary view (the trade-offs): one figure of latency, memory and price against size and output length, from History."""
+"""History's summary view (the trade-offs): one figure of latency, memory and price against size and output
+length, from History."""
 
 from __future__ import annotations
 

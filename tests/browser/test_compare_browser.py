@@ -20,7 +20,7 @@ def set_max_tokens(page, value: int) -> None:
 def start_run(page, url: str, prompt_text: str, max_tokens: int) -> None:
     """Open Compare, set every lane's max tokens, type the prompt and press Run."""
     page.goto(url)
-    page.get_by_text("Compare: how do these models").wait_for(timeout=60_000)
+    page.get_by_text("Which answer, how fast").wait_for(timeout=60_000)
     set_max_tokens(page, max_tokens)
     prompt = page.get_by_label("Prompt")
     prompt.fill(prompt_text)
@@ -59,7 +59,7 @@ def test_stop_ends_every_lane_quickly_and_keeps_the_text(app_url, page, output_d
 def test_model_html_is_never_injected(app_url, page):
     attack = "<img src=x onerror=\"document.title='pwned'\"> continue this HTML:"
     page.goto(f"{app_url}/compare?prompt={attack}&lane=gemma3-270m:max_new_tokens=8")
-    page.get_by_text("Compare: how do these models").wait_for(timeout=60_000)
+    page.get_by_text("Which answer, how fast").wait_for(timeout=60_000)
     app_button(page, "Run").click()
     page.get_by_text("Results", exact=True).wait_for(timeout=240_000)
     assert page.title() != "pwned"

@@ -21,7 +21,7 @@ LANES = "&".join(f"lane={quote(lane)}" for lane in TWO_LANES)
 def test_after_run_the_first_lane_streams_in_the_upper_half_of_the_screen(browser, app_url, output_dir):
     page = browser.new_context(viewport=SCREEN).new_page()
     page.goto(f"{app_url}/compare?prompt={quote('Write a long story about a lighthouse keeper.')}&{LANES}")
-    page.get_by_text("Compare: how do these models").wait_for(timeout=60_000)
+    page.get_by_text("Which answer, how fast").wait_for(timeout=60_000)
     run = app_button(page, "Run")
     run.wait_for(timeout=30_000)
     assert run.bounding_box()["y"] + run.bounding_box()["height"] < SCREEN["height"]  # reached without scrolling
@@ -41,7 +41,7 @@ def test_after_run_the_first_lane_streams_in_the_upper_half_of_the_screen(browse
 def test_the_results_table_leads_with_ttft(browser, app_url, output_dir):
     page = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
     page.goto(f"{app_url}/compare?prompt=Name+a+fruit.&lane=smollm2-135m-instruct:max_new_tokens=6")
-    page.get_by_text("Compare: how do these models").wait_for(timeout=60_000)
+    page.get_by_text("Which answer, how fast").wait_for(timeout=60_000)
     app_button(page, "Run").click()
     page.get_by_text("Results", exact=True).wait_for(timeout=180_000)
     headers = page.locator('[data-testid="stDataFrame"] [role="columnheader"]')
@@ -92,7 +92,7 @@ def test_server_wide_actions_are_the_operators_only(browser, tmp_path):
 def test_the_trade_off_view_renders_the_saved_runs(browser, app_url, output_dir):
     page = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
     page.goto(f"{app_url}/compare?prompt=Name+a+fruit.&lane=smollm2-135m-instruct:max_new_tokens=6")
-    page.get_by_text("Compare: how do these models").wait_for(timeout=60_000)
+    page.get_by_text("Which answer, how fast").wait_for(timeout=60_000)
     app_button(page, "Run").click()
     page.get_by_text("Results", exact=True).wait_for(timeout=180_000)  # at least one saved run
     page.goto(f"{app_url}/history?view=summary")  # the trade-offs: History's summary figure

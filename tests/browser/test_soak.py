@@ -37,7 +37,7 @@ def run_round(pages: list, url: str, mode: str) -> None:
     for index, page in enumerate(pages):
         page.goto(link(url, mode, MIXED if index % 2 else LANES))
     for page in pages:
-        page.get_by_text("Compare: how do these models").wait_for(timeout=60_000)
+        page.get_by_text("Which answer, how fast").wait_for(timeout=60_000)
         app_button(page, "Run").wait_for(timeout=30_000)
     for page in pages:
         app_button(page, "Run").click()

@@ -11,7 +11,7 @@ from tests.browser.helpers import app_button
 
 def test_the_landing_tour_runs_stops_shares_and_downloads(app_url, page, browser, output_dir, tmp_path):
     page.goto(app_url)
-    page.get_by_role("heading", name="Tour: why does AI still cost money after training?").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Why does AI still cost money after training?").wait_for(timeout=60_000)
     page.get_by_text("8. A fluent answer can be wrong").wait_for(timeout=30_000)  # the whole page is drawn
     assert page.get_by_text("no sentence without a measurement").count() == 8
     app_button(page, "Run the whole tour").click()
