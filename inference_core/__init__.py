@@ -37,6 +37,7 @@ _FACE: dict[str, tuple[str, ...]] = {
         "COMMUNITY_CLOUD_MB",
         "DEFAULT_MODELS",
         "EXAMPLES",
+        "EXAMPLE_TOKENS",
         "Endpoint",
         "EndpointError",
         "KeyRing",

@@ -40,7 +40,7 @@ from inference_core.experiments import (
     tour_run,
 )
 from inference_core.history import RunRecorder, RunStore, StoreError, describe, dump_bundle, history_url, open_store
-from inference_core.measure import collect_environment, memory_bandwidth_gbs, passport
+from inference_core.measure import collect_environment, lane_title, memory_bandwidth_gbs, passport
 from inference_core.models import (
     CONTEXT_TOKENS,
     Estimate,
@@ -263,6 +263,15 @@ class Engine:
     def engine_problem(name: str) -> str:
         """Why an engine cannot run here ("" when it can), with the command that installs it."""
         return llama_unavailable() if name == "llama.cpp" else ""
+
+    @staticmethod
+    def lane_title(ref: str, settings: Settings) -> str:
+        """What a lane runs, in words (its model, weights and engine); the reference itself when unknown."""
+        try:
+            spec = resolve_reference(ref)
+        except ValueError:
+            return ref
+        return lane_title(spec.name, spec.gguf_file, settings)
 
     @staticmethod
     def lane_problem(ref: str, settings: Settings) -> str:

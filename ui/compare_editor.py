@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from inference_core import EXAMPLES, MODE_HELP, load_label
+from inference_core import EXAMPLE_TOKENS, EXAMPLES, MODE_HELP, load_label
 from inference_core.types import ATTENTIONS, CACHES, DECODERS, DTYPES, ENGINES, Settings
 from ui import state
 from ui.resources import catalog, engine, engine_problem
@@ -31,6 +31,10 @@ def _use_example() -> None:
     choice = st.session_state.get("example")
     if choice:
         st.session_state[state.PROMPT] = EXAMPLES[choice]
+    if choice in EXAMPLE_TOKENS:  # the example's length on every lane, within the operator's limit
+        tokens = min(EXAMPLE_TOKENS[choice], engine().bounds("max_new_tokens").high)
+        for lane_id in st.session_state[state.LANE_IDS]:
+            st.session_state[state.lane_key(lane_id, "max_new_tokens")] = tokens
 
 
 def prompt_and_buttons() -> tuple[bool, Any]:

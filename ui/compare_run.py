@@ -56,7 +56,7 @@ def start_comparison(prompt: str, lanes: list[state.LaneInput], names: dict[str,
         mode=mode, price=state.machine_price(), on_result=recorder,
         unload_after=st.session_state[state.UNLOAD_AFTER],
     )  # fmt: skip
-    titles = [f"{n}. {names.get(lane.ref, lane.ref)}" + (f" · {lane.settings.engine}" if lane.settings and
-              lane.settings.engine != "transformers" else "") for n, lane in enumerate(lanes, start=1)]  # fmt: skip
+    titles = [f"{n}. {engine().lane_title(lane.ref, lane.settings) if lane.settings else names.get(lane.ref, lane.ref)}"
+              for n, lane in enumerate(lanes, start=1)]  # fmt: skip
     shapes = [lane.ref.startswith("shape:") for lane in lanes]
     run_job(state.JOB, job, lambda running: stream(running, titles, shapes), "comparison", keep_results)

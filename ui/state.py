@@ -65,8 +65,8 @@ LANE_FIELDS = (
     "decoder",
     "threads",
 )
-DEFAULT_LANES = (("smollm2-135m-instruct", {}), ("smollm2-135m-instruct", {"quantize": "int8"}))
-"""Like for like: one instruct model under two settings (float32 and int8 weights), which runs everywhere."""
+DEFAULT_LANES = (("smollm2-135m-instruct", {}), ("gemma3-270m", {}))
+"""Two different embedded models (135M and 270M parameters), streaming at once: the point shows in seconds."""
 
 
 def _engine() -> Any:
@@ -234,7 +234,7 @@ def init_state(router: bool = False) -> None:
         PROMPT: "",
         LANE_IDS: [],
         NEXT_LANE_ID: 0,
-        MODE: "sequential",
+        MODE: "race",
         RESULTS: [],
         RESULTS_PROMPT: "",
         RESULTS_RUN_ID: None,
@@ -314,7 +314,7 @@ def save_link(lanes: list[LaneInput]) -> None:
         "mode": st.session_state[MODE],
     }
     current = {"prompt": st.query_params.get("prompt", ""), "lane": st.query_params.get_all("lane"),
-               "mode": st.query_params.get("mode", "sequential")}  # fmt: skip
+               "mode": st.query_params.get("mode", "race")}  # fmt: skip
     if current != wanted:
         st.query_params.from_dict({k: v for k, v in wanted.items() if v})
 

@@ -55,6 +55,7 @@ _FACE = {
         "undefined_figures",
         "lane_label",
         "load_columns",
+        "lane_title",
         "load_label",
         "metric_help",
         "results_csv",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,6 +92,23 @@ def weights_label(result: RunResult) -> str:
     if result.weights_format:
         return result.weights_format
     return load_label(result.settings) + (" shape only" if result.weights == "random" else "")
+
+
+_GGUF_QUANT = re.compile(r"[.-]((?:I?Q\d\w*)|F16|F32|BF16)\.gguf$", re.IGNORECASE)
+
+
+def lane_title(name: str, gguf_file: str, settings: Settings) -> str:
+    """What a lane runs, in words: ``SmolLM2 135M Instruct · float32, dequantized from the Q4_1 GGUF``, ``... · int8,
+    from the Q4_1 GGUF``, ``... · the Q4_1 GGUF on llama.cpp`` (``name``: the catalog's, any "(... GGUF)" dropped)."""
+    base = re.sub(r"\s*\([^)]*GGUF\)$", "", name)
+    found = _GGUF_QUANT.search(gguf_file or "")
+    quant = found.group(1).upper() if found else ""
+    if settings.transformers is None:
+        return f"{base} · {'the ' + quant + ' GGUF' if quant else 'its GGUF'} on {settings.engine}"
+    if not quant:
+        return f"{base} · {load_label(settings)}"
+    how = "dequantized from" if settings.transformers.quantize == "none" else "from"
+    return f"{base} · {load_label(settings)}, {how} the {quant} GGUF"
 
 
 def load_label(settings: Settings) -> str:

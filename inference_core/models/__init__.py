@@ -50,6 +50,7 @@ _FACE = {
     "prompts": (
         "COMPLETION_NOTE",
         "EXAMPLES",
+        "EXAMPLE_TOKENS",
         "answer_ended",
         "completion_prompt",
         "document_prompt",

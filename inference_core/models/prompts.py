@@ -33,6 +33,8 @@ EXAMPLES: dict[str, str] = {
     ),
     "A fluent answer can be wrong": "How many times does the letter r appear in the word strawberry?",
 }
+EXAMPLE_TOKENS: dict[str, int] = {"Request for a long answer": 256}
+"""Output tokens an example asks of every lane (within the operator's limit): a long answer is long."""
 
 
 def document_prompt(document_words: int) -> str:

@@ -39,3 +39,17 @@ def test_an_undefined_figure_reads_n_a_with_its_reason():
     assert undefined_figures([one, RESULTS[1]], ["ttft_s", "tpot_s", "decode_tok_per_s"], {"tpot_s": "TPOT"}) == [
         "lane 1: TPOT, decode_tok_per_s n/a: one output token: no time between tokens"
     ]
+
+
+def test_a_lane_title_names_what_runs():
+    from inference_core.measure.report import lane_title
+    from inference_core.types import LlamaCppLoad, Settings
+
+    gguf = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert lane_title("SmolLM2 135M Instruct (Q4_1 GGUF)", gguf, Settings()) == (
+        "SmolLM2 135M Instruct · float32, dequantized from the Q4_1 GGUF")
+    assert lane_title("SmolLM2 135M Instruct (Q4_1 GGUF)", gguf, Settings(quantize="int8")) == (
+        "SmolLM2 135M Instruct · int8, from the Q4_1 GGUF")
+    assert lane_title("SmolLM2 135M Instruct (Q4_1 GGUF)", gguf, Settings(load=LlamaCppLoad(engine="llama.cpp"))) == (
+        "SmolLM2 135M Instruct · the Q4_1 GGUF on llama.cpp")
+    assert lane_title("Qwen2.5 0.5B Instruct", "", Settings(dtype="bfloat16")) == "Qwen2.5 0.5B Instruct · bfloat16"

@@ -19,9 +19,10 @@ def test_app_starts_on_compare_with_the_two_embedded_models(app):
     app.run()
     assert not app.exception
     assert app.title[0].value == heading("compare")
-    # like for like: one instruct model in float32 and in int8
-    assert [s.value for s in app.selectbox if s.label == "Model"] == ["smollm2-135m-instruct"] * 2
-    assert [t.value for t in app.toggle if t.label == "int8"] == [False, True]
+    # two different embedded models, streaming at once: the point shows in seconds
+    assert [s.value for s in app.selectbox if s.label == "Model"] == ["smollm2-135m-instruct", "gemma3-270m"]
+    assert [t.value for t in app.toggle if t.label == "int8"] == [False, False]
+    assert app.session_state["mode"] == "race"
     assert app.session_state["utilization_pct"] == 50  # 100% would flatter self-hosting
 
 
@@ -40,7 +41,7 @@ def test_default_lanes_stream_two_answers_and_a_results_table(app):
     assert len(app.dataframe) == 1
     table = app.dataframe[0].value
     assert list(table["status"]) == ["done", "done"]
-    assert (table["tokens_out"] == 6).all()
+    assert table["tokens_out"].between(1, 6).all()  # the base model may end its answer sooner
     assert (table["usd_answer"] > 0).all()
     texts = answers(app)
     assert len(texts) == 2 and all(t.strip() for t in texts)
@@ -141,8 +142,7 @@ def test_lanes_can_be_added_and_removed(app):
     click(app, "Add lane")
     assert len([s for s in app.selectbox if s.label == "Model"]) == 3
     app.button(key="lane0.remove").click().run()
-    assert [s.value for s in app.selectbox if s.label == "Model"] == ["smollm2-135m-instruct"] * 2
-    assert [t.value for t in app.toggle if t.label == "int8"] == [True, True]  # the added lane copied the last
+    assert [s.value for s in app.selectbox if s.label == "Model"] == ["gemma3-270m"] * 2  # the last, copied
 
 
 INJECTED_LANE = "smollm2-135m-instruct:dtype=![p](//127.0.0.1/pixel.png)[Log in again](//evil.example/login)"
