@@ -98,9 +98,10 @@ _GGUF_QUANT = re.compile(r"[.-]((?:I?Q\d\w*)|F16|F32|BF16)\.gguf$", re.IGNORECAS
 
 
 def lane_title(name: str, gguf_file: str, settings: Settings) -> str:
-    """What a lane runs, in words: ``SmolLM2 135M Instruct · float32, dequantized from the Q4_1 GGUF``, ``... · int8,
-    from the Q4_1 GGUF``, ``... · the Q4_1 GGUF on llama.cpp`` (``name``: the catalog's, any "(... GGUF)" dropped)."""
-    base = re.sub(r"\s*\([^)]*GGUF\)$", "", name)
+    """What a lane runs, in words: ``SmolLM2 135M · float32, dequantized from the Q4_1 GGUF``, ``... · int8, from
+    the Q4_1 GGUF``, ``... · the Q4_1 GGUF on llama.cpp`` (``name``: the catalog's, without "(... GGUF)", "Instruct"
+    or "base": the title names what runs, short enough for a lane's column)."""
+    base = re.sub(r"\s+(Instruct|base)$", "", re.sub(r"\s*\([^)]*GGUF\)$", "", name))
     found = _GGUF_QUANT.search(gguf_file or "")
     quant = found.group(1).upper() if found else ""
     if settings.transformers is None:

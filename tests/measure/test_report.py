@@ -47,9 +47,9 @@ def test_a_lane_title_names_what_runs():
 
     gguf = "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert lane_title("SmolLM2 135M Instruct (Q4_1 GGUF)", gguf, Settings()) == (
-        "SmolLM2 135M Instruct · float32, dequantized from the Q4_1 GGUF")
+        "SmolLM2 135M · float32, dequantized from the Q4_1 GGUF")
     assert lane_title("SmolLM2 135M Instruct (Q4_1 GGUF)", gguf, Settings(quantize="int8")) == (
-        "SmolLM2 135M Instruct · int8, from the Q4_1 GGUF")
+        "SmolLM2 135M · int8, from the Q4_1 GGUF")
     assert lane_title("SmolLM2 135M Instruct (Q4_1 GGUF)", gguf, Settings(load=LlamaCppLoad(engine="llama.cpp"))) == (
-        "SmolLM2 135M Instruct · the Q4_1 GGUF on llama.cpp")
-    assert lane_title("Qwen2.5 0.5B Instruct", "", Settings(dtype="bfloat16")) == "Qwen2.5 0.5B Instruct · bfloat16"
+        "SmolLM2 135M · the Q4_1 GGUF on llama.cpp")
+    assert lane_title("Qwen2.5 0.5B Instruct", "", Settings(dtype="bfloat16")) == "Qwen2.5 0.5B · bfloat16"
