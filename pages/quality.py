@@ -6,11 +6,12 @@ import streamlit as st
 
 from ui import state
 from ui.jobs import collect
-from ui.quality_view import EVAL_JOB, EVAL_ROWS, confidence_tab, quality_tab, samples_tab, tokens_tab
+from ui.quality_view import EVAL_JOB, EVAL_ROWS, apply_link, confidence_tab, quality_tab, samples_tab, tokens_tab
 
 state.init_state()
 st.title(state.heading("quality"))
 collect(EVAL_JOB, lambda job: st.session_state.update({EVAL_ROWS: job.rows}))
+apply_link()
 tokens, confidence, samples, quality = st.tabs(["Tokens", "Confidence", "Same prompt, different answers", "Quality"])
 with tokens:
     tokens_tab()

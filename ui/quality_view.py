@@ -35,13 +35,38 @@ EVAL_JOB = "quality_eval_job"
 EVAL_ROWS = "quality_eval_rows"
 
 
+_LINKED = "_quality_link"
+
+
+def apply_link() -> None:
+    """Fill the inputs in from a link (the Tour's: ``?model=M&prompt=P&temperature=1``), once per link."""
+    link = str(sorted(st.query_params.to_dict().items()))
+    if not st.query_params or st.session_state.get(_LINKED) == link:
+        return
+    st.session_state[_LINKED] = link
+    if model := st.query_params.get("model"):
+        st.session_state["samples_model"], st.session_state["quality_models"] = model, [model]
+    if prompt := st.query_params.get("prompt"):
+        st.session_state["samples_prompt"] = prompt[: engine().limits.max_prompt_chars]
+    low, high, _ = Samples.bounds("temperature")
+    try:
+        temperature = float(st.query_params.get("temperature", "nan"))
+    except ValueError:
+        return
+    if low <= temperature <= high:
+        st.session_state["samples_temperature"] = temperature
+
+
 def _local_models(key: str, single: bool = False) -> list[str]:
     names, choices = model_choices()
     local = [c for c in choices if not c.startswith(("openai:", "replay:"))]
+    wanted = st.session_state.get(key)
+    if wanted is not None and not set([wanted] if single else wanted) <= set(local):
+        del st.session_state[key]  # a linked model this deployment does not offer
     if single:
         return [st.selectbox("Model", local, format_func=lambda r: names.get(r, r), key=key)]
-    return st.multiselect("Models", local, default=[m for m in DEFAULT_MODELS if m in local],
-                          format_func=lambda r: names.get(r, r), key=key)  # fmt: skip
+    st.session_state.setdefault(key, [m for m in DEFAULT_MODELS if m in local])
+    return st.multiselect("Models", local, format_func=lambda r: names.get(r, r), key=key)
 
 
 def _prefill_figures(ref: str, count: int) -> str:
@@ -105,9 +130,11 @@ def samples_tab() -> None:
     with cols[0]:
         [ref] = _local_models("samples_model", single=True)
     count = bounded_number(cols[1], "Samples", engine().bounds("count", Samples), key="samples_count")
-    temperature = bounded_number(cols[2], "Temperature", Samples.bounds("temperature"), step=0.1,
-                                 key="samples_temperature")  # fmt: skip
-    prompt = st.text_area("Prompt", "Name a good name for a cat.", key="samples_prompt", height=68)
+    st.session_state.setdefault("samples_temperature", float(Samples.bounds("temperature").default))
+    st.session_state.setdefault("samples_prompt", "Name a good name for a cat.")
+    low, high, _ = Samples.bounds("temperature")
+    temperature = cols[2].number_input("Temperature", float(low), float(high), step=0.1, key="samples_temperature")
+    prompt = st.text_area("Prompt", key="samples_prompt", height=68)
     if not st.button("Sample", icon=":material/casino:", key="samples_run"):
         return
     lanes = Samples(count=count, temperature=temperature).lanes(ref, engine().default_settings())

@@ -94,6 +94,7 @@ def _samples(tokens: int, seeds: int) -> Chapter:
         "samples", "samples", "The same prompt can get different answers: sampling draws each token at random, "
         "and the seed fixes the draw.", "Why does the same prompt get different answers?", "Sampling",
         "tokens_out", "", tuple(plan), repeats=1, page="quality",
+        query={"model": MODEL, "prompt": PET, "temperature": 1.0},
     )  # fmt: skip
 
 
@@ -106,7 +107,7 @@ def _graded(count: int, tokens: int) -> Chapter:
     return Chapter(
         "graded", "graded", "A fluent answer can be wrong: the model writes what is likely, not what is checked.",
         "Why can a smooth reply still contain errors?", "", "confidence", "", conditions, repeats=1,
-        page="quality",
+        page="quality", query={"model": MODEL},
     )  # fmt: skip
 
 

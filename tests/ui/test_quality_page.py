@@ -42,3 +42,15 @@ def test_the_quality_tab_offers_the_built_in_set():
     at = page("quality")
     at.run(timeout=120)
     assert any("built-in set: 30 questions" in c.value.replace("\\", "") for c in at.caption)
+
+
+def test_a_tour_link_fills_the_samples_in():
+    at = page("quality")
+    for key, value in {"model": "gemma3-270m", "prompt": "Name a cat.", "temperature": "1.0"}.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="samples_model").value == "gemma3-270m"
+    assert at.text_area(key="samples_prompt").value == "Name a cat."
+    assert at.number_input(key="samples_temperature").value == 1.0
+    assert at.multiselect(key="quality_models").value == ["gemma3-270m"]
