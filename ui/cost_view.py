@@ -160,9 +160,12 @@ def price_table(throughput: pd.DataFrame, hourly: float, utilization: float) -> 
     except PriceError as exc:
         notice("error", str(exc))
         return None
-    cheapest = self_hosted.sort_values("usd_per_1m_out").iloc[0]
-    st.caption(f"Cheapest self-hosted option measured here: {escape_markdown(cheapest['option'])} at "
-               f"${cheapest['usd_per_1m_out']:.4f} per 1M output tokens.")  # fmt: skip
+    trained = self_hosted[~self_hosted["option"].str.endswith("shape only")]  # random weights answer nothing
+    if not trained.empty:
+        cheapest = trained.sort_values("usd_per_1m_out").iloc[0]
+        st.caption(f"Cheapest self-hosted option measured here: {escape_markdown(cheapest['option'])} at "
+                   f"${cheapest['usd_per_1m_out']:.4f} per 1M output tokens (shape-only models, random weights, "
+                   "are speed estimates and never the cheapest answer).")  # fmt: skip
     formula = "hourly_usd / ({} * 3600) * 1e6 / utilization"
     st.dataframe(self_hosted.drop(columns=["kind"]), hide_index=True, column_config={
         "params_m": st.column_config.NumberColumn("parameters (M)", format="%.0f"),

@@ -154,20 +154,20 @@ def energy_costs(results: Iterable[RunResult], electricity: Electricity, hourly_
                  utilization: float) -> pd.DataFrame:  # fmt: skip
     """Per model and setting, from runs with an energy figure: energy per 1M output tokens (the whole
     answer's energy over its output tokens), its electricity cost at the wall (x PUE), beside the
-    machine-time (hardware) cost of the same tokens, and CO2 when a grid intensity is given."""
-    rows = []
-    for r in results:
-        if not (r.ok and r.energy_j and r.tokens_out and r.decode_tok_per_s):
-            continue
-        kwh_per_1m = r.energy_j / r.tokens_out * 1e6 / JOULES_PER_KWH
-        rows.append({"option": f"{short_name(r.model_name)} · {weights_label(r)}", "kwh_per_1m_out": kwh_per_1m,
-                     "hardware_usd_per_1m_out": pricing.usd_per_1m_tokens(r.decode_tok_per_s, hourly_usd, utilization),
-                     "method": r.energy_method.split(",")[0]})  # fmt: skip
+    machine-time (hardware) cost of the same tokens (the price table's own figure: ``self_hosted_prices`` of the
+    same runs, one number per definition), and CO2 when a grid intensity is given."""
+    results = list(results)
+    rows = [{"option": f"{short_name(r.model_name)} · {weights_label(r)}",
+             "kwh_per_1m_out": r.energy_j / r.tokens_out * 1e6 / JOULES_PER_KWH,
+             "method": r.energy_method.split(",")[0]}
+            for r in results if r.ok and r.energy_j and r.tokens_out and r.decode_tok_per_s]  # fmt: skip
     if not rows:
         return pd.DataFrame()
+    prices = self_hosted_prices(measured_throughput(results), hourly_usd, utilization)
     frame = pd.DataFrame(rows)
     grouped = frame.groupby("option", sort=False)
-    summary = grouped[["kwh_per_1m_out", "hardware_usd_per_1m_out"]].median()
+    summary = grouped[["kwh_per_1m_out"]].median()
+    summary["hardware_usd_per_1m_out"] = summary.index.map(prices.set_index("option")["usd_per_1m_out"])
     summary["method"] = grouped["method"].agg(lambda methods: "; ".join(sorted(set(methods))))
     summary["runs"] = grouped.size()
     summary["electricity_usd_per_1m_out"] = summary["kwh_per_1m_out"] * electricity.pue * electricity.usd_per_kwh

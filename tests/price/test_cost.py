@@ -55,3 +55,11 @@ def test_input_costs_price_the_same_tokens_self_hosted_and_at_each_api():
     apis = api_frame([ApiPrice("cheap", "p", 0.5, 2.0, "s", "2025-01-01")])
     assert input_costs(2_000_000, 0.25, apis) == {"self-hosted $": 0.5, "cheap (API) $": pytest.approx(1.0)}
     assert input_costs(10, None, apis)["self-hosted $"] is None
+
+
+def test_the_energy_tables_hardware_price_is_the_price_tables_own():
+    runs = [result("a", 100, decode).replace(energy_j=decode, tokens_out=32) for decode in (10.0, 30.0, 12.0)]
+    prices = cost.self_hosted_prices(cost.measured_throughput(runs), 0.085, 0.5)
+    energy = cost.energy_costs(runs, cost.Electricity(0.15, 1.2), 0.085, 0.5)
+    # the median of per-run prices (1 / speed) would differ from the price of the median speed: one definition
+    assert energy["hardware_usd_per_1m_out"].tolist() == prices["usd_per_1m_out"].tolist()
