@@ -433,8 +433,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
     _write_levels(sweep.levels_frame(), args.summary_out)
     if args.experiment == "output-length":
         for fit in fit_output_length(sweep.frame()):
-            print(f"{fit.model_name} · {fit.setting}: e2e = {fit.ttft_s:.3f} s + (n - 1) x {fit.tpot_s * 1000:.1f} ms",
-                  file=sys.stderr)  # fmt: skip
+            print(f"{fit.model_name} · {fit.setting}: {fit.describe()}", file=sys.stderr)
     failed = [r for r in sweep.results if not r.ok]
     for result in failed:
         print(f"error: {result.model}: {result.error}", file=sys.stderr)

@@ -119,10 +119,8 @@ def render_sweep(
         st.caption(TRAFFIC_CAPTION)
     if experiment == "output-length":
         for fit in fit_output_length(rows):
-            st.markdown(
-                f"**{escape_markdown(fit.model_name)} · {escape_markdown(fit.setting)}**: "
-                f"e2e = {fit.ttft_s:.2f} s + (n - 1) × {fit.tpot_s * 1000:.1f} ms per token (least-squares fit)"
-            )
+            st.markdown(f"**{escape_markdown(fit.model_name)} · {escape_markdown(fit.setting)}**: "
+                        f"{escape_markdown(fit.describe())} (least-squares fit)")  # fmt: skip
     chart_grid(experiment_charts(experiment, rows, api_frame(api_prices())), height=CHART_HEIGHT_PX)
     if experiment != "traffic":
         st.caption(MEMORY_CAPTION)

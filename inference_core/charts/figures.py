@@ -263,7 +263,7 @@ def output_fit_lines(rows: pd.DataFrame) -> pd.DataFrame:
     low, high = rows["tokens_out"].min(), rows["tokens_out"].max()
     for fit in fit_output_length(rows):
         series = _series(pd.DataFrame({"model_name": [fit.model_name], "setting": [fit.setting]})).iloc[0]
-        label = f"e2e = {fit.ttft_s:.2f} s + (n - 1) x {fit.tpot_s * 1000:.1f} ms"
+        label = fit.describe()
         for n in (low, high):
             records.append({"series": series, "name": short_name(fit.model_name), "x": n,
                             "y": fit.ttft_s + (n - 1) * fit.tpot_s, "fit": label})  # fmt: skip

@@ -181,12 +181,48 @@ def fit_line(x: Sequence[float], y: Sequence[float]) -> tuple[float, float] | No
 
 @dataclass(frozen=True)
 class OutputFit:
-    """e2e = ttft + (n - 1) * tpot, fitted per model and setting from a sweep's rows."""
+    """e2e = ttft + (n - 1) * tpot, fitted per model and setting from a sweep's rows, with bootstrap 95%
+    intervals of both terms (the rows resampled with replacement)."""
 
     model_name: str
     setting: str
     ttft_s: float
     tpot_s: float
+    ttft_interval: tuple[float, float] = (float("nan"), float("nan"))
+    tpot_interval: tuple[float, float] = (float("nan"), float("nan"))
+
+    def describe(self) -> str:
+        """The fit in words, never a physically impossible figure as a finding: a fixed cost or a per-token cost
+        whose interval reaches zero or below is "not resolved by this data" (with the fitted value)."""
+        def term(value: float, interval: tuple[float, float], unit: float, name: str, text: str) -> str:
+            low, high = interval[0] * unit, interval[1] * unit
+            if not low > 0:  # NaN too: too few distinct lengths to say
+                return f"{name} not resolved by this data (fit {value * unit:.2f}, 95% interval {low:.2f} to " \
+                       f"{high:.2f})"
+            return f"{text} (95% interval {low:.2f}-{high:.2f})"
+
+        fixed = term(self.ttft_s, self.ttft_interval, 1, "fixed cost (s)", f"{self.ttft_s:.2f} s")
+        per_token = term(self.tpot_s, self.tpot_interval, 1000, "per-token cost (ms)",
+                         f"{self.tpot_s * 1000:.1f} ms per token")  # fmt: skip
+        return f"e2e = {fixed} + (n - 1) x {per_token}"
+
+
+Interval = tuple[float, float]
+
+
+def _fit_interval(x: np.ndarray, y: np.ndarray, resamples: int = 1000) -> tuple[Interval, Interval]:
+    """Bootstrap 95% intervals of a line's (intercept, slope); NaN where a resample has one distinct x."""
+    rng = np.random.default_rng(0)
+    lines = []
+    for _ in range(resamples):
+        pick = rng.integers(0, len(x), len(x))
+        if len(set(x[pick])) > 1:
+            slope, intercept = np.polyfit(x[pick], y[pick], 1)
+            lines.append((intercept, slope))
+    if not lines:
+        return (float("nan"),) * 2, (float("nan"),) * 2  # type: ignore[return-value]
+    low, high = np.percentile(np.asarray(lines), [2.5, 97.5], axis=0)
+    return (float(low[0]), float(high[0])), (float(low[1]), float(high[1]))
 
 
 def fit_output_length(rows: pd.DataFrame) -> list[OutputFit]:
@@ -195,5 +231,7 @@ def fit_output_length(rows: pd.DataFrame) -> list[OutputFit]:
     for (model, setting), group in ok.groupby(["model_name", "setting"], sort=False):
         line = fit_line(list(group["tokens_out"] - 1), list(group["e2e_s"]))
         if line is not None:
-            fits.append(OutputFit(model, setting, ttft_s=line[0], tpot_s=line[1]))
+            pairs = group[["tokens_out", "e2e_s"]].dropna()
+            ttft, tpot = _fit_interval((pairs["tokens_out"] - 1).to_numpy(float), pairs["e2e_s"].to_numpy(float))
+            fits.append(OutputFit(model, setting, line[0], line[1], ttft, tpot))
     return fits

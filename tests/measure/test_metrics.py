@@ -69,3 +69,15 @@ def test_summaries_flag_noisy_points():
 def test_fit_line_needs_two_distinct_x():
     assert fit_line([1, 2, 3], [3, 5, 7]) == pytest.approx((1.0, 2.0))
     assert fit_line([1, 1], [2, 3]) is None
+
+
+def test_an_output_fit_states_its_intervals_and_never_a_negative_fixed_cost():
+    lengths, jitter = [16, 32, 64] * 3, [0, 0.01, -0.01, 0.005, 0, 0.01, -0.005, 0.01, 0]
+    steady = pd.DataFrame({"ok": True, "model_name": "m", "setting": "s", "tokens_out": lengths,
+                           "e2e_s": [0.3 + 0.05 * (n - 1) + j for n, j in zip(lengths, jitter, strict=True)]})
+    [fit] = fit_output_length(steady)
+    assert fit.ttft_interval[0] < fit.ttft_s < fit.ttft_interval[1] and fit.tpot_interval[0] > 0
+    assert fit.describe().startswith("e2e = 0.30 s (95% interval") and "ms per token (95% interval" in fit.describe()
+    busy = steady.assign(e2e_s=[4.0, 2.0, 5.0, 6.0, 1.5, 4.5, 5.5, 2.5, 3.0])  # a noisy machine: no clear line
+    [fit] = fit_output_length(busy)
+    assert "not resolved by this data" in fit.describe()
