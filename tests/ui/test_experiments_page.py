@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import streamlit as st
 
 from tests.ui.helpers import click, page, plain
 from ui.resources import engine
@@ -24,6 +25,7 @@ def test_tiny_output_length_sweep_shows_charts_and_the_fit():
     click(at, "Run sweep")
     assert not at.exception
     assert any("e2e = " in plain(m.value) for m in at.markdown)
+    st.cache_data.clear()  # the measured speeds are cached for 30 s; a new session reads them fresh
     again = page("experiments")  # this machine has now measured SmolLM2: the plan says how long it takes
     again.run()
     again.multiselect(key="sweep_output_lengths").set_value([4, 12])
