@@ -40,7 +40,7 @@ from inference_core.experiments import (
     tour_run,
 )
 from inference_core.history import RunRecorder, RunStore, StoreError, describe, dump_bundle, history_url, open_store
-from inference_core.measure import collect_environment, lane_title, memory_bandwidth_gbs, passport
+from inference_core.measure import collect_environment, kept_bandwidth_gb_s, lane_title, passport
 from inference_core.models import (
     CONTEXT_TOKENS,
     Estimate,
@@ -377,12 +377,12 @@ class Engine:
         shapes = sorted((spec for spec in builtin_models() if spec.weights == "random"), key=lambda s: s.params_m or 0)
         most = min(self.limits.max_lanes, len(shapes))
         picks = sorted({len(shapes) - 1 - round(i * (len(shapes) - 1) / max(most - 1, 1)) for i in range(most)})
-        bandwidth = memory_bandwidth_gbs()
+        bandwidth = kept_bandwidth_gb_s()
         rows = []
         for spec in (shapes[i] for i in picks):
             weights = estimate(spec, Settings()).weights_mb
             rows.append({"model": spec.name.removesuffix(" (shape only)"), "params_m": spec.params_m,
-                         "weights_mb": round(weights, 1), "bandwidth_gbs": round(bandwidth, 2),
+                         "weights_mb": round(weights, 1), "bandwidth_gb_s": round(bandwidth, 2),
                          "decode_bound_tok_per_s": bandwidth * 1000 / weights})  # fmt: skip
         return rows
 
@@ -445,7 +445,7 @@ class Engine:
         measured = run.results[0].environment if run.results else {}
         here = passport({"lanes": lanes, "operator_limits": self.limits.model_dump(mode="json")})
         if measured and measured.get("machine") != here.get("machine"):
-            here = {"memory_bandwidth_gbs": "not measured with this run", "engine_settings": {"lanes": lanes}}
+            here = {"memory_bandwidth_gb_s": "not measured with this run", "engine_settings": {"lanes": lanes}}
         return {**here, **measured}
 
     def report(self, run: StoredRun) -> str:

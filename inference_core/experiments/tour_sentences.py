@@ -58,7 +58,7 @@ def _ratio(data: dict[str, Any]) -> str:
     if data.get("estimates"):
         top = max(data["estimates"], key=lambda row: row["params_m"])
         sentence += (f" Estimated, not run: {top['model']} would need {top['weights_mb']:,.0f} MB of weights and, at "
-                     f"the {top['bandwidth_gbs']:.1f} GB/s this machine's memory moved, write at most "
+                     f"the {top['bandwidth_gb_s']:.1f} GB/s this machine's memory moved, write at most "
                      f"{top['decode_bound_tok_per_s']:.2g} tokens per second.")  # fmt: skip
     return sentence
 

@@ -26,7 +26,6 @@ _FACE = {
         "collect_environment",
         "measured_on",
         "now_iso",
-        "memory_bandwidth_gbs",
         "passport",
     ),
     "memory": (
@@ -35,6 +34,7 @@ _FACE = {
         "PeakRssSampler",
         "cuda_peak_mb",
         "kv_cache_bytes",
+        "kept_bandwidth_gb_s",
         "memory_bandwidth_gb_s",
         "rss_mb",
         "tensor_bytes",

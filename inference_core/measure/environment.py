@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 import os
 import platform
-import time
 from importlib import metadata
 from typing import Any
 
@@ -62,25 +61,11 @@ def collect_environment() -> dict[str, Any]:
     return {**_static_environment(), "torch_threads": torch.get_num_threads()}
 
 
-@functools.cache
-def memory_bandwidth_gbs(megabytes: int = 64, rounds: int = 5) -> float:
-    """GB/s this machine's memory moved copying a ``megabytes`` array (read + write), the best of ``rounds``:
-    the bound on decoding, which reads every weight once per token. Measured once per process (~0.2 s)."""
-    import numpy as np
-
-    source = np.ones(megabytes * 2**20 // 8)
-    target = np.empty_like(source)
-    best = float("inf")
-    for _ in range(rounds):
-        started = time.perf_counter()
-        np.copyto(target, source)
-        best = min(best, time.perf_counter() - started)
-    return 2 * source.nbytes / best / 1e9
-
-
 def passport(settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """The machine a report was measured on: its environment, measured memory bandwidth and engine settings."""
-    return {**collect_environment(), "memory_bandwidth_gbs": round(memory_bandwidth_gbs(), 1),
+    from inference_core.measure.memory import kept_bandwidth_gb_s
+
+    return {**collect_environment(), "memory_bandwidth_gb_s": round(kept_bandwidth_gb_s(), 1),
             "engine_settings": settings or {}}  # fmt: skip
 
 

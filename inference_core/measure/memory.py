@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -165,6 +166,12 @@ def cuda_peak_mb() -> float | None:
     if not torch.cuda.is_available():
         return None
     return torch.cuda.max_memory_allocated() / MB
+
+
+@functools.cache
+def kept_bandwidth_gb_s() -> float:
+    """``memory_bandwidth_gb_s`` measured once per process, then kept (a report's passport, the tour's estimates)."""
+    return memory_bandwidth_gb_s()
 
 
 def memory_bandwidth_gb_s(repeats: int = 10) -> float:

@@ -401,7 +401,7 @@ def test_the_quick_tour_writes_an_offline_report_whose_sentences_recompute_from_
            for label in (output["baseline"], output["changed"])}  # fmt: skip
     assert e2e[output["changed"]][1] > e2e[output["baseline"]][1]  # in its own data, a longer answer took longer
     passport = data["run"]["meta"]["passport"]
-    assert {"memory_bandwidth_gbs", "cpu", "cores", "versions", "engine_settings"} <= set(passport)
+    assert {"memory_bandwidth_gb_s", "cpu", "cores", "versions", "engine_settings"} <= set(passport)
     fresh = Engine(store_path=tmp_path / "elsewhere.db")
     assert fresh.import_bundle(report.read_bytes()) == (1, 0)  # the report imports into another history
     [summary] = fresh.runs()

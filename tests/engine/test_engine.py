@@ -114,7 +114,7 @@ def test_a_tour_is_saved_as_one_run_and_its_report_imports_into_another_history(
     run, errors = engine.save_tour(results, quick=True)
     assert errors == [] and engine.run(run.id) == run and engine.is_tour(run)
     assert run.id in {summary.id for summary in engine.recorded_tours()}
-    assert "memory_bandwidth_gbs" in run.meta["passport"]
+    assert "memory_bandwidth_gb_s" in run.meta["passport"]
     page = engine.report(run)
     elsewhere = Engine(store_path=tmp_path / "elsewhere.sqlite3")
     assert elsewhere.import_bundle(page) == (1, 0)

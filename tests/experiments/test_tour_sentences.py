@@ -40,7 +40,7 @@ def test_a_bigger_model_states_its_weights_and_the_estimated_ladder():
     data = rows("size", {"SmolLM2 135M": timed([1.0, 1.1, 0.9], weights_mb=513.0),
                          "Gemma 3 270M": timed([1.6, 1.7, 1.5], weights_mb=1024.0)})  # fmt: skip
     data["estimates"] = [{"model": "Qwen2.5 7B Instruct", "params_m": 7615.6, "weights_mb": 29051.0,
-                          "bandwidth_gbs": 20.0, "decode_bound_tok_per_s": 0.69}]  # fmt: skip
+                          "bandwidth_gb_s": 20.0, "decode_bound_tok_per_s": 0.69}]  # fmt: skip
     sentence = chapter_sentence(data)
     assert sentence.startswith("Gemma 3 270M instead of SmolLM2 135M took 1.60x as long (95% interval")
     assert "Its weights take 2.00x the memory (1,024 MB against 513 MB)." in sentence
