@@ -291,9 +291,10 @@ def _run_compare(args: argparse.Namespace) -> int:
                              on_result=recorder)  # fmt: skip
     _report_saved(engine, recorder)
     if args.json:
+        from inference_core.measure import result_record
+
         for result in results:
-            lane = {**result.model_dump(mode="json"), "decoder": result.decoder}
-            print(json.dumps(finite_tree(lane), allow_nan=False))
+            print(json.dumps(finite_tree(result_record(result)), allow_nan=False))
     else:
         print("\n")
         for lane, result in zip(lanes, results, strict=True):

@@ -16,7 +16,7 @@ from typing import Any
 
 from inference_core.backends import BackendContext
 from inference_core.experiments.tour_sentences import chapter_sentence, points
-from inference_core.measure import CpuWatch, interleaved, now_iso
+from inference_core.measure import CpuWatch, interleaved, now_iso, result_record
 from inference_core.runs import BackgroundJob, Finalize, Lane, compare
 from inference_core.types import LaneRecord, RunResult, Settings, StoredRun
 
@@ -99,13 +99,8 @@ def finished(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "sentence": chapter_sentence(data), "points": points(data)}
 
 
-def lane_row(result: RunResult) -> dict[str, Any]:
-    """A result as ``compare --json`` prints it: every field, and the decode loop that ran."""
-    return {**result.model_dump(mode="json"), "decoder": result.decoder}
-
-
 def _row(condition: Condition, step: int, result: RunResult) -> dict[str, Any]:
-    return {"condition": condition.label, "step": step, **condition.extra, **lane_row(result)}
+    return {"condition": condition.label, "step": step, **condition.extra, **result_record(result)}
 
 
 def run_chapter(chapter: Chapter, run: Compare, repeats: int, *, stop: Any = None,
@@ -210,7 +205,7 @@ def tour_data(run: StoredRun) -> list[dict[str, Any]]:
     for described in run.meta.get("chapters", []):
         rows = [{"condition": extra.get("condition"), "step": extra.get("step", 0),
                  **{k: v for k, v in extra.items() if k not in ("chapter", "condition", "step")},
-                 **lane_row(result)} for result, extra in zip(run.results, run.extras, strict=True)
+                 **result_record(result)} for result, extra in zip(run.results, run.extras, strict=True)
                 if extra.get("chapter") == described.get("key")]  # fmt: skip
         chapters.append(finished({**described, "runs": rows}))
     return chapters
@@ -218,7 +213,7 @@ def tour_data(run: StoredRun) -> list[dict[str, Any]]:
 
 def lanes_chapter(run: StoredRun) -> dict[str, Any]:
     """Any other saved run as one report chapter: its lanes as conditions, the answers' times and prices."""
-    rows = [{"condition": f"{index + 1}. {result.model_name}", "step": 0, **lane_row(result)}
+    rows = [{"condition": f"{index + 1}. {result.model_name}", "step": 0, **result_record(result)}
             for index, result in enumerate(run.results)]
     labels = list(dict.fromkeys(row["condition"] for row in rows)) or ["-"]
     return finished({"key": "run", "kind": "lanes", "claim": run.title or f"A saved {run.kind} run",

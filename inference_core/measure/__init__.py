@@ -60,6 +60,7 @@ _FACE = {
         "metric_help",
         "results_csv",
         "results_frame",
+        "result_record",
         "results_json",
         "settings_label",
         "short_name",

@@ -178,10 +178,15 @@ def metric_help(column: str) -> str:
     return f"{formula} [{unit}]" if unit else formula
 
 
+def result_record(result: RunResult) -> dict[str, Any]:
+    """A result as ``compare --json`` prints it: every field (token timings and environment included) and the
+    decode loop that ran."""
+    return {**result.model_dump(mode="json"), "decoder": result.decoder}
+
+
 def results_json(results: Sequence[RunResult], **context: Any) -> str:
-    """Full results (token timings and environment included), each with the decode loop that ran, plus any run
-    context."""
-    rows = [{**r.model_dump(mode="json"), "decoder": r.decoder} for r in results]
+    """Full results, each as ``result_record``, plus any run context."""
+    rows = [result_record(r) for r in results]
     return json.dumps({**context, "results": rows}, indent=2, default=str)
 
 
