@@ -83,15 +83,18 @@ class ChapterResult:
     estimates: list[dict[str, Any]] = field(default_factory=list)
     """Figures computed, not run (the size ladder to 7B), each labelled ``estimated``."""
 
+    def measured(self) -> dict[str, Any]:
+        """The chapter's description and what was measured: all ``chapter_sentence`` and ``points`` read."""
+        return {**self.chapter.describe(), "busy_share": self.busy_share, "seconds": round(self.seconds, 3),
+                "estimates": self.estimates, "runs": self.runs}  # fmt: skip
+
     def data(self) -> dict[str, Any]:
         """The chapter as a report embeds it; ``chapter_sentence`` gives its sentence again from this alone."""
-        data = {**self.chapter.describe(), "busy_share": self.busy_share, "seconds": round(self.seconds, 3),
-                "estimates": self.estimates, "runs": self.runs}  # fmt: skip
-        return finished(data)
+        return finished(self.measured())
 
     @property
     def sentence(self) -> str:
-        return self.data()["sentence"]
+        return chapter_sentence(self.measured())
 
 
 def finished(data: dict[str, Any]) -> dict[str, Any]:
@@ -179,8 +182,7 @@ class Tour(BackgroundJob[TourProgress]):
 def tour_run(results: Sequence[ChapterResult], quick: bool, environment: dict[str, Any]) -> StoredRun:
     """The tour as one saved run: every row a lane (its chapter and condition in the lane's extra), each
     chapter's description, CPU share, duration and estimates in the run's meta."""
-    chapters = [{key: value for key, value in result.data().items() if key not in ("runs", "sentence", "points")}
-                for result in results]  # fmt: skip
+    chapters = [{key: value for key, value in result.measured().items() if key != "runs"} for result in results]
     lanes = []
     for result in results:
         for row in result.runs:
