@@ -26,12 +26,12 @@ from inference_core.types import Settings
 from ui import state
 from ui.experiments_view import track
 from ui.jobs import run_job
+from ui.layout import new_link
 from ui.resources import engine, measured_speeds, model_choices, session_access, size_ladder
 from ui.text import escape_markdown, notice, plural
 from ui.traffic_editor import traffic_inputs
 
 MODELS, OUTPUT_LENGTHS, OUTPUT_TOKENS = "sweep_models", "sweep_output_lengths", "sweep_output_tokens"
-_LINKED = "_sweep_link"
 LENGTH_CHOICES = (8, 16, 32, 64, 128, 256, 512, 1024)
 
 
@@ -39,10 +39,8 @@ def apply_link() -> None:
     """Fill the inputs in from a link (the Tour's: ``?experiment=output-length&model=M&lengths=16,32&tokens=4``),
     once per link; anything that does not fit the widgets is left at its default."""
     wanted = st.query_params.get("experiment")
-    link = str(sorted(st.query_params.to_dict().items()))
-    if wanted not in EXPERIMENTS or st.session_state.get(_LINKED) == link:
+    if wanted not in EXPERIMENTS or not new_link("experiments"):
         return
-    st.session_state[_LINKED] = link
     st.session_state["sweep_experiment_choice"] = wanted
     if model := st.query_params.get("model"):
         st.session_state[MODELS] = [model]

@@ -38,3 +38,13 @@ def bounded_number(where: Any, label: str, bounds: Bounds, default: Any = None, 
 def page_link(name: str, label: str, icon: str, query: dict[str, str] | None = None) -> None:
     """A link to another of the app's pages (``state.PAGES``), by its file name; also drawn when a page runs alone."""
     st.page_link(state.page(name), label=label, icon=icon, query_params=query)
+
+
+def new_link(page: str) -> bool:
+    """True the first time this session sees the page's current query string (a link to fill inputs in from),
+    so a link fills them once and the visitor's own changes are kept after."""
+    key, link = f"_linked_{page}", str(sorted(st.query_params.to_dict().items()))
+    if not st.query_params or st.session_state.get(key) == link:
+        return False
+    st.session_state[key] = link
+    return True

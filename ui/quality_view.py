@@ -27,7 +27,7 @@ from inference_core import (
 from inference_core.engine import Saving
 from ui import state
 from ui.jobs import run_job
-from ui.layout import bounded_number
+from ui.layout import bounded_number, new_link
 from ui.resources import engine, history_results, model_choices, refused, session_access
 from ui.text import escape_markdown, notice, plural
 
@@ -35,15 +35,10 @@ EVAL_JOB = "quality_eval_job"
 EVAL_ROWS = "quality_eval_rows"
 
 
-_LINKED = "_quality_link"
-
-
 def apply_link() -> None:
     """Fill the inputs in from a link (the Tour's: ``?model=M&prompt=P&temperature=1``), once per link."""
-    link = str(sorted(st.query_params.to_dict().items()))
-    if not st.query_params or st.session_state.get(_LINKED) == link:
+    if not new_link("quality"):
         return
-    st.session_state[_LINKED] = link
     if model := st.query_params.get("model"):
         st.session_state["samples_model"], st.session_state["quality_models"] = model, [model]
     if prompt := st.query_params.get("prompt"):

@@ -19,6 +19,14 @@ def page(name: str) -> AppTest:
     return at
 
 
+def linked(name: str, **query: str) -> AppTest:
+    """One page opened from a link with this query string, run once."""
+    at = page(name)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
 def click(at: AppTest, label: str, timeout: float = 240) -> AppTest:
     [button] = [b for b in at.button if b.label == label]
     return button.click().run(timeout=timeout)

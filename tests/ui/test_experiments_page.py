@@ -7,7 +7,7 @@ import re
 import pytest
 import streamlit as st
 
-from tests.ui.helpers import click, page, plain
+from tests.ui.helpers import click, linked, page, plain
 from ui.resources import engine
 
 
@@ -123,10 +123,7 @@ def test_traffic_experiment_runs_batched_beside_one_at_a_time_and_charts_its_lev
 
 
 def test_a_tour_link_fills_the_experiment_in():
-    at = page("experiments")
-    for key, value in {"experiment": "output-length", "model": "gemma3-270m", "lengths": "16,32"}.items():
-        at.query_params[key] = value
-    at.run()
+    at = linked("experiments", experiment="output-length", model="gemma3-270m", lengths="16,32")
     assert not at.exception
     assert at.radio(key="sweep_experiment_choice").value == "output-length"
     assert at.multiselect(key="sweep_output_lengths").value == [16, 32]

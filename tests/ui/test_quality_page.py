@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.helpers import click, page
+from tests.ui.helpers import click, linked, page
 
 MARKUP = "<script>alert(1)</script><img src=x onerror=alert(2)>\x07 café 🙂"
 
@@ -45,10 +45,7 @@ def test_the_quality_tab_offers_the_built_in_set():
 
 
 def test_a_tour_link_fills_the_samples_in():
-    at = page("quality")
-    for key, value in {"model": "gemma3-270m", "prompt": "Name a cat.", "temperature": "1.0"}.items():
-        at.query_params[key] = value
-    at.run()
+    at = linked("quality", model="gemma3-270m", prompt="Name a cat.", temperature="1.0")
     assert not at.exception
     assert at.selectbox(key="samples_model").value == "gemma3-270m"
     assert at.text_area(key="samples_prompt").value == "Name a cat."

@@ -8,7 +8,7 @@ import pytest
 from inference_core.engine import Engine
 from inference_core.experiments import chapters, run_chapter
 from tests.experiments.test_tour import recording_runner
-from tests.ui.helpers import page, plain
+from tests.ui.helpers import linked, page, plain
 
 
 def test_before_any_measurement_there_is_no_sentence():
@@ -38,9 +38,7 @@ def test_a_tour_link_reopens_the_saved_tour_without_running_anything():
     results = [run_chapter(chapter, recording_runner([]), repeats=2) for chapter in chapters(quick=True)[1:3]]
     run, errors = Engine().save_tour(results, quick=True)  # the history the page opens (the tests' data folder)
     assert errors == []
-    at = page("tour")
-    at.query_params["tour"] = run.id
-    at.run()
+    at = linked("tour", tour=run.id)
     assert not at.exception
     assert any("Recorded" in plain(box.value) for box in at.success)
     shown = {plain(box.value) for box in [*at.info, *at.warning]}
@@ -53,9 +51,7 @@ def test_a_recorded_tour_replays_at_its_recorded_timings():
     found = chapters(quick=True)
     results = [run_chapter(chapter, recording_runner([]), repeats=1) for chapter in (found[0], found[2])]
     run, _ = Engine().save_tour(results, quick=True)
-    at = page("tour")
-    at.query_params["tour"] = run.id
-    at.run()
+    at = linked("tour", tour=run.id)
     [replay] = [button for button in at.button if button.label == "Replay at the recorded timings"]
     replay.click().run(timeout=120)
     assert not at.exception
