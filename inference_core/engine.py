@@ -443,10 +443,10 @@ class Engine:
         (when the run was measured on this machine), the lanes' settings and the operator's limits."""
         lanes = sorted({format_lane(r.model, r.settings) for r in run.results})
         measured = run.results[0].environment if run.results else {}
-        here = passport({"lanes": lanes, "operator_limits": self.limits.model_dump(mode="json")})
-        if measured and measured.get("machine") != here.get("machine"):
-            here = {"memory_bandwidth_gb_s": "not measured with this run", "engine_settings": {"lanes": lanes}}
-        return {**here, **measured}
+        if measured and measured.get("machine") != collect_environment().get("machine"):  # no measuring here then
+            return {"memory_bandwidth_gb_s": "not measured with this run", "engine_settings": {"lanes": lanes},
+                    **measured}  # fmt: skip
+        return {**passport({"lanes": lanes, "operator_limits": self.limits.model_dump(mode="json")}), **measured}
 
     def report(self, run: StoredRun) -> str:
         """A saved run (a tour, or any other) as one self-contained HTML page that imports back."""
