@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -19,7 +17,6 @@ from ui.resources import engine, history_unreadable, refused
 from ui.text import escape_markdown, notice
 from ui.tour_view import show_chapter
 
-_RUN_ID = re.compile(r"[0-9a-f]{32}")
 SPEEDS = {"1x": "recorded speed", "2x": "twice as fast", "instant": "all at once"}
 """The replay speeds the engine offers (``REPLAY_SPEEDS``), as the radio explains them."""
 
@@ -113,7 +110,7 @@ def render_together(runs: list[StoredRun]) -> None:
 def shared_run(run_id: str, utilization_pct: float) -> bool:
     """A ``?run=RUN_ID`` link: the saved run's answers, figures and charts, Replay first; False when unknown."""
     try:
-        run = engine().run(run_id) if _RUN_ID.fullmatch(run_id) else None
+        run = engine().run(run_id) if state.RUN_ID.fullmatch(run_id) else None
     except StoreError as exc:
         history_unreadable(exc)
     if run is None:

@@ -6,6 +6,7 @@ and the mode in the URL's query string; opening it restores them without running
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -294,6 +295,10 @@ def app_root() -> str:
     address = app_address().rstrip("/")
     head, _, last = address.rpartition("/")
     return head if last in PAGE_PATHS else address
+
+
+RUN_ID = re.compile(r"[0-9a-f]{32}")
+"""What a saved run's id looks like in a link (anything else names no run: the history is not asked)."""
 
 
 def run_link(run_id: str) -> str:

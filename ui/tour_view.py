@@ -180,7 +180,7 @@ def opened_from_link(run_id: str) -> bool:
     if current is not None and current.id == run_id:
         return True
     try:
-        run = engine().run(run_id) if len(run_id) == 32 and run_id.isalnum() else None
+        run = engine().run(run_id) if state.RUN_ID.fullmatch(run_id) else None
     except StoreError as exc:
         history_unreadable(exc)
     if run is None or not engine().is_tour(run):
